@@ -1,0 +1,27 @@
+# CIRO_CUDA=AUTO|ON|OFF. AUTO enables CUDA when nvcc is found (on PATH or in /usr/local/cuda);
+# ON fails without it; OFF never looks. Sets CIRO_HAVE_CUDA.
+set(CIRO_HAVE_CUDA OFF)
+if(NOT CIRO_CUDA STREQUAL "OFF")
+  if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    # A100, RTX 30xx, RTX 40xx, H100. `native` fails on machines without a GPU.
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES 80 86 89 90)
+    endif()
+    # CMake 3.25 does not know nvcc's C++20 flag.
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION -std=c++20)
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION -std=c++20)
+    enable_language(CUDA)
+    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    find_package(CUDAToolkit REQUIRED)
+    set(CIRO_HAVE_CUDA ON)
+  elseif(CIRO_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "CIRO_CUDA=ON but no CUDA compiler was found")
+  endif()
+endif()
+message(STATUS "ciro: CUDA backend ${CIRO_HAVE_CUDA}")
