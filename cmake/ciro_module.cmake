@@ -9,7 +9,9 @@ function(ciro_module)
   set(target ciro_${M_NAME})
   if(M_SOURCES)
     add_library(${target} STATIC ${M_SOURCES})
-    target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+    # The module's own folder is on its private include path: Highway's HWY_TARGET_INCLUDE
+    # re-includes a source file by its bare name.
+    target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
     target_link_libraries(${target} PUBLIC ${M_DEPS})
     set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   else()
