@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "field/babybear.hpp"
+#include "kernels/matrix.hpp"
+
+namespace ciro::kernels {
+
+/// Order of the rows of an evaluation or coefficient vector: natural (row k holds index k) or
+/// bit-reversed (row k holds index bitrev_{log n}(k)).
+enum class row_order : std::uint8_t { natural, bit_reversed };
+
+/// Options of a forward or inverse NTT, applied to every column of a matrix at once.
+struct ntt_config {
+  row_order input = row_order::natural;
+  row_order output = row_order::natural;
+  /// The coset shift s: the forward NTT evaluates on s * H, the inverse interpolates from s * H,
+  /// where H = <w> is the subgroup of order n (w = two_adic_generator(log n)).
+  field::babybear shift = field::babybear::one();
+};
+
+/// Options of a low-degree extension.
+struct lde_config {
+  /// The extended domain has n * 2^log_blowup rows.
+  unsigned log_blowup = 1;
+  /// Evaluate on the coset shift * H' (H' of order n * 2^log_blowup). The default is the
+  /// field's multiplicative generator (31 for BabyBear), as Plonky3's PCS uses.
+  field::babybear shift = field::babybear::generator();
+  row_order output = row_order::natural;
+};
+
+/// The compute backend the prover is written against: batch-first operations on row-major
+/// matrices of BabyBear elements (one column per polynomial). The CPU backend is the reference;
+/// every other backend (CUDA) must give byte-equal output on the same inputs.
+///
+/// Conventions (Plonky3's): for a column of n = 2^k values, the forward NTT computes
+///   out[j] = sum_{i < n} in[i] * (s * w^j)^i,  w = two_adic_generator(k),
+/// and the inverse NTT is its inverse (coefficients from evaluations on s * H).
+/// Preconditions for every call: rows is a power of two with log2(rows) <= 27.
+class backend {
+ public:
+  virtual ~backend() = default;
+
+  /// The backend's name, e.g. "cpu" or "cuda:0".
+  [[nodiscard]] virtual const char* name() const = 0;
+
+  /// Forward NTT of every column, in place: coefficients -> evaluations on shift * H.
+  virtual void ntt(matrix_view<field::babybear> m, const ntt_config& config = {}) = 0;
+
+  /// Inverse NTT of every column, in place: evaluations on shift * H -> coefficients.
+  virtual void intt(matrix_view<field::babybear> m, const ntt_config& config = {}) = 0;
+
+  /// Low-degree extension of every column: `in` holds the evaluations of polynomials of degree
+  /// < n on H (natural order, n rows); `out` (n * 2^log_blowup rows, same width) receives their
+  /// evaluations on shift * H'. Precondition: out.rows == in.rows << config.log_blowup, out and
+  /// in do not overlap.
+  virtual void lde(matrix_view<const field::babybear> in, matrix_view<field::babybear> out,
+                   const lde_config& config = {}) = 0;
+};
+
+/// The CPU backend: TBB across columns and row blocks, Highway SIMD butterflies (dispatched at
+/// run time), twiddles precomputed once per size and shared.
+std::unique_ptr<backend> make_cpu_backend();
+
+}  // namespace ciro::kernels
