@@ -1,0 +1,29 @@
+#include "bench/workload.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace ciro::bench {
+
+std::vector<workload> all_workloads() {
+  std::vector<workload> all;
+  for (auto&& group : {field_workloads(), ntt_workloads()}) all.insert(all.end(), group.begin(), group.end());
+  return all;
+}
+
+result run(const workload& w, int repetitions) {
+  auto body = w.prepare();
+  run_output out = body();  // warm-up: first-touch page faults, twiddle tables, caches
+  std::vector<double> seconds;
+  for (int i = 0; i < repetitions; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    out = body();
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(seconds.begin(), seconds.end());
+  const std::size_t mid = seconds.size() / 2;
+  const double median = seconds.size() % 2 ? seconds[mid] : (seconds[mid - 1] + seconds[mid]) / 2;
+  return {w.name, median, out.items / median, w.unit, repetitions, out.extras};
+}
+
+}  // namespace ciro::bench

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ciro::bench {
+
+/// One run of a workload: how many items it processed (multiplications, elements, hashes...)
+/// and optional extra figures reported beside the timing (e.g. a proof size in bytes).
+struct run_output {
+  double items = 0;
+  std::vector<std::pair<std::string, double>> extras;
+};
+
+/// A named, user-facing workload of `ciro bench`. Names are stable: users compare machines by
+/// them. `prepare` allocates and fills the inputs (not timed) and returns the timed body, which
+/// performs one repetition.
+struct workload {
+  std::string name;
+  /// The unit of the throughput column, e.g. "mul/s" or "elements/s".
+  std::string unit;
+  /// One line for `ciro bench --list`.
+  std::string description;
+  std::function<std::function<run_output()>()> prepare;
+};
+
+/// The measured result of a workload: the median wall time of its repetitions and the
+/// throughput items / median_s.
+struct result {
+  std::string name;
+  double median_s = 0;
+  double throughput = 0;
+  std::string unit;
+  int repetitions = 0;
+  std::vector<std::pair<std::string, double>> extras;
+};
+
+/// Every workload, in a fixed order: field, NTT, then the later modules'.
+std::vector<workload> all_workloads();
+
+/// The workloads of one module; all_workloads() concatenates them.
+std::vector<workload> field_workloads();
+std::vector<workload> ntt_workloads();
+
+/// Runs `w`: one untimed warm-up, then `repetitions` timed runs; returns the median.
+result run(const workload& w, int repetitions);
+
+}  // namespace ciro::bench

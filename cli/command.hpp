@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ciro::cli {
+
+/// Exit codes of the `ciro` command: 0 success, 1 a proof that does not verify (or a failed
+/// check), 2 a usage error or unreadable input.
+enum exit_code : int { exit_ok = 0, exit_failed = 1, exit_usage = 2 };
+
+/// Prints `ciro: <message>` on one line to stderr and returns exit_usage.
+int usage_error(const std::string& message);
+
+/// `ciro bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--list]`.
+int bench_command(const std::vector<std::string>& args);
+
+}  // namespace ciro::cli

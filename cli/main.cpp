@@ -1,0 +1,33 @@
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/command.hpp"
+
+namespace {
+
+constexpr const char* usage_text =
+    "usage: ciro <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--list]\n"
+    "        run the named benchmark workloads and print a table (JSON with --json)\n"
+    "  help  print this message\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::fputs(usage_text, stderr);
+    return ciro::cli::exit_usage;
+  }
+  const std::string command = args.front();
+  args.erase(args.begin());
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::fputs(usage_text, stdout);
+    return ciro::cli::exit_ok;
+  }
+  if (command == "bench") return ciro::cli::bench_command(args);
+  return ciro::cli::usage_error("unknown command '" + command + "' (try 'ciro help')");
+}
