@@ -41,9 +41,24 @@ void bm_lde(benchmark::State& state, std::size_t width) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.values().size() * sizeof(babybear)));
 }
 
-BENCHMARK_CAPTURE(bm_ntt, x1, 1)->Name("BM_ntt/babybear/width:1")->ArgName("log_n")->DenseRange(16, 22, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(bm_ntt, x256, 256)->Name("BM_ntt/babybear/width:256")->ArgName("log_n")->DenseRange(12, 18, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(bm_lde, x64, 64)->Name("BM_lde/babybear/width:64/blowup:2")->ArgName("log_n")->DenseRange(16, 20, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(bm_ntt, x1, 1)
+    ->Name("BM_ntt/babybear/width:1")
+    ->ArgName("log_n")
+    ->DenseRange(16, 22, 2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(bm_ntt, x256, 256)
+    ->Name("BM_ntt/babybear/width:256")
+    ->ArgName("log_n")
+    ->DenseRange(12, 18, 2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(bm_lde, x64, 64)
+    ->Name("BM_lde/babybear/width:64/blowup:2")
+    ->ArgName("log_n")
+    ->DenseRange(16, 20, 2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

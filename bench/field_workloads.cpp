@@ -26,10 +26,13 @@ std::vector<workload> field_workloads() {
           for (std::size_t i = 0; i < n; ++i) v[i] = babybear::from_u64(i + 7);
         }
         return [a, b, threads] {
-          tbb::parallel_for(std::size_t{0}, threads, [&](std::size_t t) {
-            auto& v = (*a)[t];
-            for (std::size_t p = 0; p < passes; ++p) field::packed::mul<field::babybear_params>(v, *b, v);
-          }, tbb::static_partitioner());
+          tbb::parallel_for(
+              std::size_t{0}, threads,
+              [&](std::size_t t) {
+                auto& v = (*a)[t];
+                for (std::size_t p = 0; p < passes; ++p) field::packed::mul<field::babybear_params>(v, *b, v);
+              },
+              tbb::static_partitioner());
           return run_output{static_cast<double>(threads * n * passes), {}};
         };
       },

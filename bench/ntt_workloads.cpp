@@ -25,22 +25,24 @@ std::shared_ptr<row_major_matrix<babybear>> random_matrix(std::size_t rows, std:
 /// Forward NTT (natural order in and out) of a 2^log_n x width matrix; throughput in elements/s.
 workload ntt_workload(unsigned log_n, std::size_t width) {
   std::string name = "ntt.babybear.2^" + std::to_string(log_n) + "x" + std::to_string(width);
-  return {name, "elements/s", "forward NTT of " + std::to_string(width) + " column(s) of 2^" + std::to_string(log_n) + " rows, natural order",
-          [log_n, width] {
-            auto backend = std::shared_ptr<kernels::backend>(kernels::make_cpu_backend());
-            auto m = random_matrix(std::size_t{1} << log_n, width);
-            return [backend, m] {
-              backend->ntt(m->view());
-              return run_output{static_cast<double>(m->values().size()), {}};
-            };
-          }};
+  return {
+      name, "elements/s",
+      "forward NTT of " + std::to_string(width) + " column(s) of 2^" + std::to_string(log_n) + " rows, natural order",
+      [log_n, width] {
+        auto backend = std::shared_ptr<kernels::backend>(kernels::make_cpu_backend());
+        auto m = random_matrix(std::size_t{1} << log_n, width);
+        return [backend, m] {
+          backend->ntt(m->view());
+          return run_output{static_cast<double>(m->values().size()), {}};
+        };
+      }};
 }
 
 /// Coset LDE (shift 31, natural order) of a 2^log_n x width matrix by 2^log_blowup;
 /// throughput in output elements/s.
 workload lde_workload(unsigned log_n, std::size_t width, unsigned log_blowup) {
-  std::string name = "lde.babybear.2^" + std::to_string(log_n) + "x" + std::to_string(width) + ".b" +
-                     std::to_string(1u << log_blowup);
+  std::string name =
+      "lde.babybear.2^" + std::to_string(log_n) + "x" + std::to_string(width) + ".b" + std::to_string(1u << log_blowup);
   return {name, "elements/s",
           "coset low-degree extension of " + std::to_string(width) + " columns of 2^" + std::to_string(log_n) +
               " rows, blowup " + std::to_string(1u << log_blowup),
@@ -57,8 +59,6 @@ workload lde_workload(unsigned log_n, std::size_t width, unsigned log_blowup) {
 
 }  // namespace
 
-std::vector<workload> ntt_workloads() {
-  return {ntt_workload(20, 1), ntt_workload(16, 256), lde_workload(20, 64, 1)};
-}
+std::vector<workload> ntt_workloads() { return {ntt_workload(20, 1), ntt_workload(16, 256), lde_workload(20, 64, 1)}; }
 
 }  // namespace ciro::bench

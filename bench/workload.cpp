@@ -7,7 +7,8 @@ namespace ciro::bench {
 
 std::vector<workload> all_workloads() {
   std::vector<workload> all;
-  for (auto&& group : {field_workloads(), ntt_workloads()}) all.insert(all.end(), group.begin(), group.end());
+  for (auto&& group : {field_workloads(), ntt_workloads(), hash_workloads()})
+    all.insert(all.end(), group.begin(), group.end());
   return all;
 }
 

@@ -42,6 +42,7 @@ std::vector<workload> all_workloads();
 /// The workloads of one module; all_workloads() concatenates them.
 std::vector<workload> field_workloads();
 std::vector<workload> ntt_workloads();
+std::vector<workload> hash_workloads();
 
 /// Runs `w`: one untimed warm-up, then `repetitions` timed runs; returns the median.
 result run(const workload& w, int repetitions);

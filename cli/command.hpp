@@ -15,4 +15,8 @@ int usage_error(const std::string& message);
 /// `ciro bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--list]`.
 int bench_command(const std::vector<std::string>& args);
 
+/// `ciro hash poseidon2-babybear V1..V16|V1..V24` and `ciro hash starknet-poseidon[-single|-many] ...`:
+/// prints the permuted state (canonical decimals) or the felt252 hash (0x-hex).
+int hash_command(const std::vector<std::string>& args);
+
 }  // namespace ciro::cli

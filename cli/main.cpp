@@ -12,6 +12,9 @@ constexpr const char* usage_text =
     "commands:\n"
     "  bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--list]\n"
     "        run the named benchmark workloads and print a table (JSON with --json)\n"
+    "  hash poseidon2-babybear V1 ... V16|V24\n"
+    "  hash starknet-poseidon X Y | starknet-poseidon-single X | starknet-poseidon-many [X ...]\n"
+    "        hash values (decimal or 0x-hex) with Poseidon2-BabyBear or Starknet's Poseidon\n"
     "  help  print this message\n";
 
 }  // namespace
@@ -29,5 +32,6 @@ int main(int argc, char** argv) {
     return ciro::cli::exit_ok;
   }
   if (command == "bench") return ciro::cli::bench_command(args);
+  if (command == "hash") return ciro::cli::hash_command(args);
   return ciro::cli::usage_error("unknown command '" + command + "' (try 'ciro help')");
 }
