@@ -18,7 +18,7 @@ std::vector<workload> field_workloads() {
       "packed BabyBear Montgomery multiplications on all cores (4096-element arrays in L1, 2048 passes per core)",
       [] {
         constexpr std::size_t n = 4096, passes = 2048;
-        const std::size_t threads = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
+        const std::size_t threads = worker_threads();
         auto a = std::make_shared<std::vector<std::vector<babybear>>>(threads, std::vector<babybear>(n));
         auto b = std::make_shared<std::vector<babybear>>(n);
         for (std::size_t i = 0; i < n; ++i) (*b)[i] = babybear::from_u64(i * 0x9e3779b97f4a7c15ULL + 1);

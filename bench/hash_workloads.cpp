@@ -16,8 +16,6 @@ namespace {
 
 using field::babybear;
 
-std::size_t cores() { return static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()); }
-
 /// Packed Poseidon2 permutations on every core: each core permutes its own batch of states
 /// (in L1) `passes` times; throughput in permutations/s.
 template <std::size_t Width>
@@ -27,7 +25,7 @@ workload poseidon2_workload(const char* name) {
               " permutations on all cores (batches of 1024 states)",
           [] {
             constexpr std::size_t batch = 1024, passes = 64;
-            const std::size_t threads = cores();
+            const std::size_t threads = worker_threads();
             auto states = std::make_shared<std::vector<std::vector<std::array<babybear, Width>>>>(
                 threads, std::vector<std::array<babybear, Width>>(batch));
             for (auto& per_thread : *states) {
@@ -52,7 +50,7 @@ workload poseidon2_workload(const char* name) {
 workload starknet_workload() {
   return {"starknet.poseidon.hash", "hash/s", "Starknet poseidon_hash(x, y) on all cores (independent chains)", [] {
             constexpr std::size_t per_thread = 2000;
-            const std::size_t threads = cores();
+            const std::size_t threads = worker_threads();
             return [threads] {
               tbb::parallel_for(
                   std::size_t{0}, threads,

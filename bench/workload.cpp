@@ -1,5 +1,7 @@
 #include "bench/workload.hpp"
 
+#include <tbb/global_control.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -11,6 +13,8 @@ std::vector<workload> all_workloads() {
     all.insert(all.end(), group.begin(), group.end());
   return all;
 }
+
+std::size_t worker_threads() { return tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism); }
 
 result run(const workload& w, int repetitions) {
   auto body = w.prepare();

@@ -44,6 +44,10 @@ std::vector<workload> field_workloads();
 std::vector<workload> ntt_workloads();
 std::vector<workload> hash_workloads();
 
+/// The number of worker threads a workload may use: all cores unless `ciro bench --threads`
+/// (a tbb::global_control) lowered it.
+std::size_t worker_threads();
+
 /// Runs `w`: one untimed warm-up, then `repetitions` timed runs; returns the median.
 result run(const workload& w, int repetitions);
 

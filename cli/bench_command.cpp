@@ -1,9 +1,11 @@
+#include <tbb/global_control.h>
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <string>
 #include <thread>
@@ -17,7 +19,8 @@ namespace {
 
 struct machine_info {
   std::string cpu;
-  unsigned cores = 0;
+  unsigned cores = 0;    // hardware threads of the machine
+  unsigned threads = 0;  // worker threads the workloads use
   std::string simd_target;
 };
 
@@ -31,7 +34,8 @@ machine_info this_machine() {
     }
   }
   if (m.cpu.empty()) m.cpu = "unknown";
-  m.cores = static_cast<unsigned>(tbb::this_task_arena::max_concurrency());
+  m.cores = std::thread::hardware_concurrency();
+  m.threads = static_cast<unsigned>(bench::worker_threads());
   m.simd_target = field::packed::simd_target();
   return m;
 }
@@ -59,7 +63,7 @@ int usage_error(const std::string& message) {
 int bench_command(const std::vector<std::string>& args) {
   std::string filter = ".*", json_path;
   bool quick = false, list = false;
-  int repetitions = 7;
+  int repetitions = 7, threads = 0;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* flag) -> const std::string* {
@@ -71,28 +75,33 @@ int bench_command(const std::vector<std::string>& args) {
       quick = true;
     } else if (a == "--list") {
       list = true;
-    } else if (a == "--filter" || a == "--json" || a == "--repetitions") {
+    } else if (a == "--filter" || a == "--json" || a == "--repetitions" || a == "--threads") {
       const std::string* v = value(a.c_str());
       if (!v) return usage_error("bench: " + a + " needs a value");
       if (a == "--filter") filter = *v;
       if (a == "--json") json_path = *v;
-      if (a == "--repetitions") {
+      if (a == "--repetitions" || a == "--threads") {
+        int& target = a == "--repetitions" ? repetitions : threads;
         try {
           std::size_t used = 0;
-          repetitions = std::stoi(*v, &used);
-          if (used != v->size() || repetitions < 1 || repetitions > 1000) throw std::invalid_argument("range");
+          target = std::stoi(*v, &used);
+          if (used != v->size() || target < 1 || target > 1000) throw std::invalid_argument("range");
         } catch (const std::exception&) {
-          return usage_error("bench: --repetitions needs a whole number from 1 to 1000, not '" + *v + "'");
+          return usage_error("bench: " + a + " needs a whole number from 1 to 1000, not '" + *v + "'");
         }
       }
     } else if (a == "--help" || a == "-h") {
-      std::puts("usage: ciro bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--list]");
+      std::puts("usage: ciro bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--threads N] [--list]");
       return exit_ok;
     } else {
       return usage_error("bench: unknown option '" + a + "'");
     }
   }
   if (quick) repetitions = std::min(repetitions, 3);
+  // --threads N caps the worker threads (e.g. 1 for per-core figures); default: all cores.
+  std::optional<tbb::global_control> thread_limit;
+  if (threads > 0)
+    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
 
   std::regex pattern;
   try {
@@ -117,8 +126,8 @@ int bench_command(const std::vector<std::string>& args) {
   }
 
   const machine_info machine = this_machine();
-  std::fprintf(stderr, "ciro bench: %s, %u cores, SIMD %s, %d repetitions (median)\n", machine.cpu.c_str(),
-               machine.cores, machine.simd_target.c_str(), repetitions);
+  std::fprintf(stderr, "ciro bench: %s, %u cores, %u threads, SIMD %s, %d repetitions (median)\n", machine.cpu.c_str(),
+               machine.cores, machine.threads, machine.simd_target.c_str(), repetitions);
   std::vector<bench::result> results;
   for (std::size_t i = 0; i < selected.size(); ++i) {
     std::fprintf(stderr, "[%zu/%zu] %s ...\n", i + 1, selected.size(), selected[i].name.c_str());
@@ -135,7 +144,10 @@ int bench_command(const std::vector<std::string>& args) {
 
   if (json_file.is_open()) {
     nlohmann::json j;
-    j["machine"] = {{"cpu", machine.cpu}, {"cores", machine.cores}, {"simd_target", machine.simd_target}};
+    j["machine"] = {{"cpu", machine.cpu},
+                    {"cores", machine.cores},
+                    {"threads", machine.threads},
+                    {"simd_target", machine.simd_target}};
     j["results"] = nlohmann::json::array();
     for (const auto& r : results) {
       nlohmann::json row = {{"name", r.name},

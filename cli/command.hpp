@@ -12,7 +12,7 @@ enum exit_code : int { exit_ok = 0, exit_failed = 1, exit_usage = 2 };
 /// Prints `ciro: <message>` on one line to stderr and returns exit_usage.
 int usage_error(const std::string& message);
 
-/// `ciro bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--list]`.
+/// `ciro bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--threads N] [--list]`.
 int bench_command(const std::vector<std::string>& args);
 
 /// `ciro hash poseidon2-babybear V1..V16|V1..V24` and `ciro hash starknet-poseidon[-single|-many] ...`:

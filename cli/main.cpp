@@ -10,7 +10,7 @@ constexpr const char* usage_text =
     "usage: ciro <command> [options]\n"
     "\n"
     "commands:\n"
-    "  bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--list]\n"
+    "  bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--threads N] [--list]\n"
     "        run the named benchmark workloads and print a table (JSON with --json)\n"
     "  hash poseidon2-babybear V1 ... V16|V24\n"
     "  hash starknet-poseidon X Y | starknet-poseidon-single X | starknet-poseidon-many [X ...]\n"
