@@ -68,6 +68,16 @@ void bm_felt252_mul(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
+// A dependent chain of felt252 Montgomery squarings (latency of the dedicated squaring).
+void bm_felt252_sqr(benchmark::State& state) {
+  felt252 x = filler(5);
+  for (auto _ : state) {
+    x = x.square();
+    benchmark::DoNotOptimize(x);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 }  // namespace
 
 BENCHMARK(bm_hash)->Name("BM_starknet_poseidon/hash");
@@ -75,5 +85,6 @@ BENCHMARK(bm_permutation)->Name("BM_starknet_poseidon/permutation");
 BENCHMARK(bm_hash_many)->Name("BM_starknet_poseidon/hash_many")->ArgName("n")->Arg(64);
 BENCHMARK(bm_commit_bytes)->Name("BM_starknet_poseidon/commit_bytes")->ArgName("bytes")->Arg(4096);
 BENCHMARK(bm_felt252_mul)->Name("BM_mul/felt252");
+BENCHMARK(bm_felt252_sqr)->Name("BM_sqr/felt252");
 
 BENCHMARK_MAIN();

@@ -11,6 +11,12 @@
 
 #include "core/hd.hpp"
 
+#if defined(__x86_64__) && !defined(__CUDA_ARCH__)
+#include <cpuid.h>
+/// Defined where the x86-64 assembly paths (host code only) replace the portable arithmetic.
+#define CIRO_FELT252_ASM 1
+#endif
+
 namespace ciro::field {
 
 namespace felt252_detail {
@@ -42,8 +48,39 @@ CIRO_HD_INLINE constexpr std::uint64_t mac(std::uint64_t a, std::uint64_t b, std
   return static_cast<std::uint64_t>(s);
 }
 
+#ifdef CIRO_FELT252_ASM
+/// cond_sub_p in x86-64 assembly: one sub/sbb chain and four cmov (g++ turns the portable
+/// version into about 40 dependent instructions).
+inline __attribute__((always_inline)) void cond_sub_p_x86(const std::uint64_t* x, std::uint64_t* r) {
+  std::uint64_t d0 = x[0], d1 = x[1], d2 = x[2], d3 = x[3];
+  const std::uint64_t x0 = d0, x1 = d1, x2 = d2, x3 = d3;
+  __asm__(
+      "subq $1, %[d0]\n\t"
+      "sbbq $0, %[d1]\n\t"
+      "sbbq $0, %[d2]\n\t"
+      "sbbq %[c], %[d3]\n\t"
+      "cmovcq %[x0], %[d0]\n\t"
+      "cmovcq %[x1], %[d1]\n\t"
+      "cmovcq %[x2], %[d2]\n\t"
+      "cmovcq %[x3], %[d3]\n\t"
+      : [d0] "+&r"(d0), [d1] "+&r"(d1), [d2] "+&r"(d2), [d3] "+&r"(d3)
+      : [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3), [c] "r"(modulus_top)
+      : "cc");
+  r[0] = d0;
+  r[1] = d1;
+  r[2] = d2;
+  r[3] = d3;
+}
+#endif
+
 /// r = x mod p for x < 2p, branch-free: compute x - p and keep x when that borrowed.
 CIRO_HD_INLINE constexpr void cond_sub_p(const std::uint64_t* x, std::uint64_t* r) {
+#ifdef CIRO_FELT252_ASM
+  if (!std::is_constant_evaluated()) {
+    cond_sub_p_x86(x, r);
+    return;
+  }
+#endif
   std::uint64_t borrow = 0;
   const std::uint64_t d0 = sbb(x[0], 1, borrow);
   const std::uint64_t d1 = sbb(x[1], 0, borrow);
@@ -56,14 +93,16 @@ CIRO_HD_INLINE constexpr void cond_sub_p(const std::uint64_t* x, std::uint64_t* 
   r[3] = (x[3] & keep) | (d3 & ~keep);
 }
 
-/// Montgomery multiplication r = a * b * 2^-256 mod p, for a, b < p (r may alias a or b).
+/// Lazy Montgomery multiplication, the portable definition: r = (a*b + M*p) / 2^256 with the
+/// unique M in [0, 2^256) that makes the division exact, so r = a * b * 2^-256 (mod p). For
+/// a, b < 4p the result is < 2p: a*b < 16 p^2 and 16 p < 2^256, so r < p + M p / 2^256 < 2p.
+/// r may alias a or b.
 ///
-/// The 512-bit product t = a*b < p^2 is reduced limb by limb: with m = -t_i mod 2^64, adding
+/// The 512-bit product t = a*b is reduced limb by limb: with m = -t_i mod 2^64, adding
 /// m * p * 2^(64 i) clears limb i (p = 1 mod 2^64, so -p^-1 = -1 mod 2^64); since
 /// m * p = m + m*c*2^192, a step is one 64x64 product plus carries (t_i + m is 2^64 exactly
-/// unless t_i = 0). After four steps the high half is < (p^2 + 2^256 p) / 2^256 < 2p, and one
-/// conditional subtraction makes the result canonical.
-CIRO_HD_INLINE constexpr void mont_mul_portable(const std::uint64_t* a, const std::uint64_t* b, std::uint64_t* r) {
+/// unless t_i = 0). The steps together add M * p with M = sum m_i 2^(64 i) < 2^256.
+CIRO_HD_INLINE constexpr void mont_mul_lazy_portable(const std::uint64_t* a, const std::uint64_t* b, std::uint64_t* r) {
   std::uint64_t t0, t1, t2, t3, t4, t5, t6, t7, c;
   // Schoolbook product, row by row.
   c = 0;
@@ -90,7 +129,8 @@ CIRO_HD_INLINE constexpr void mont_mul_portable(const std::uint64_t* a, const st
   t5 = mac(a[3], b[2], t5, c);
   t6 = mac(a[3], b[3], t6, c);
   t7 = c;
-  // Reduction. `top` holds the carry out of limb i + 4, added at step i + 1 (never past t7).
+  // Reduction. `top` holds the carry out of limb i + 4, added at step i + 1 (never past t7,
+  // since t + M p < 16 p^2 + 2^256 p < 2^512).
   std::uint64_t top = 0;
   auto step = [&c, &top](std::uint64_t ti, std::uint64_t& t1_, std::uint64_t& t2_, std::uint64_t& t3_,
                          std::uint64_t& t4_) {
@@ -104,16 +144,25 @@ CIRO_HD_INLINE constexpr void mont_mul_portable(const std::uint64_t* a, const st
   step(t1, t2, t3, t4, t5);
   step(t2, t3, t4, t5, t6);
   step(t3, t4, t5, t6, t7);
-  const std::uint64_t hi[4] = {t4, t5, t6, t7};
+  r[0] = t4;
+  r[1] = t5;
+  r[2] = t6;
+  r[3] = t7;
+}
+
+/// Montgomery multiplication r = a * b * 2^-256 mod p, canonical, for a, b < p (portable): the
+/// lazy product (< 2p) and one conditional subtraction. r may alias a or b.
+CIRO_HD_INLINE constexpr void mont_mul_portable(const std::uint64_t* a, const std::uint64_t* b, std::uint64_t* r) {
+  std::uint64_t hi[4];
+  mont_mul_lazy_portable(a, b, hi);
   cond_sub_p(hi, r);
 }
 
-#if defined(__x86_64__) && !defined(__CUDA_ARCH__)
-#define CIRO_FELT252_ASM 1
-/// mont_mul_portable in x86-64 assembly (baseline mul/adc, no BMI2/ADX, so it runs on every
+#ifdef CIRO_FELT252_ASM
+/// mont_mul_lazy_portable in x86-64 assembly (baseline mul/adc, no BMI2/ADX, so it runs on every
 /// x86-64): g++ keeps unsigned __int128 carry chains in memory, which costs about 2x.
-inline __attribute__((always_inline)) void mont_mul_x86(const std::uint64_t* a, const std::uint64_t* b,
-                                                        std::uint64_t* r) {
+inline __attribute__((always_inline)) void mont_mul_lazy_mulq(const std::uint64_t* a, const std::uint64_t* b,
+                                                              std::uint64_t* r) {
   std::uint64_t t0, t1, t2, t3, t4, t5, t6, t7, k, rax, rdx;
   const std::uint64_t* ap = a;
   const std::uint64_t* bp = b;
@@ -213,21 +262,225 @@ inline __attribute__((always_inline)) void mont_mul_x86(const std::uint64_t* a, 
 #undef CIRO_FELT252_ROW
 #undef CIRO_FELT252_REDUCE
   (void)t0, (void)t1, (void)t2, (void)t3, (void)k, (void)rax, (void)rdx;
-  const std::uint64_t hi[4] = {t4, t5, t6, t7};
-  cond_sub_p(hi, r);
+  r[0] = t4;
+  r[1] = t5;
+  r[2] = t6;
+  r[3] = t7;
 }
+
+/// The Montgomery reduction of the 512-bit t0..t7 (rdx and the flags are clobbered), shared by
+/// the BMI2/ADX product and square, in one block instead of four dependent limb steps.
+///
+/// With Y = (t mod 2^256) + L * 2^192 mod 2^256 and L = (c * (-t0)) mod 2^64, the multiplier
+/// M = -Y mod 2^256 satisfies t + M p = 0 mod 2^256 (p = 1 + c 2^192: the low 256 bits of M p
+/// are M + L 2^192, since c M = c (-t0) mod 2^64). It is the same M as the limb-by-limb steps
+/// (both are the unique one in [0, 2^256)), so the results are bit-identical. Then
+///     (t + M p) / 2^256 = t_hi + floor(c M / 2^64) + e + [Y != 0],
+/// e being the carry out of t3 + L: the low half t_lo + L 2^192 + M is (e + [Y != 0]) 2^256.
+/// c M costs four mulx (the first also yields L); M is -Y as ~Y + 1, whose last carry is
+/// [Y == 0]. e and [Y != 0] are added to hi(c M_0) < 2^60, which cannot overflow.
+#define CIRO_FELT252_REDC_ADX                       \
+  "movabsq $0x0800000000000011, %%rdx\n\t"          \
+  "negq %[t0]\n\t"                /* M0 = -t0 */    \
+  "mulxq %[t0], %[lo], %[hi]\n\t" /* L, hi(c M0) */ \
+  "addq %[lo], %[t3]\n\t"         /* Y3, CF = e */  \
+  "adcq $0, %[hi]\n\t"                              \
+  "cmpq $1, %[t0]\n\t" /* CF = [t0 == 0] */         \
+  "notq %[t1]\n\t"                                  \
+  "adcq $0, %[t1]\n\t" /* M1 */                     \
+  "notq %[t2]\n\t"                                  \
+  "adcq $0, %[t2]\n\t" /* M2 */                     \
+  "notq %[t3]\n\t"                                  \
+  "adcq $0, %[t3]\n\t" /* M3, CF = [Y==0] */        \
+  "cmc\n\t"                                         \
+  "adcq $0, %[hi]\n\t"                              \
+  "xorl %k[z], %k[z]\n\t" /* z = 0, CF = OF = 0 */  \
+  "adcxq %[hi], %[t4]\n\t"                          \
+  "mulxq %[t1], %[lo], %[hi]\n\t"                   \
+  "adoxq %[lo], %[t4]\n\t"                          \
+  "adcxq %[hi], %[t5]\n\t"                          \
+  "mulxq %[t2], %[lo], %[hi]\n\t"                   \
+  "adoxq %[lo], %[t5]\n\t"                          \
+  "adcxq %[hi], %[t6]\n\t"                          \
+  "mulxq %[t3], %[lo], %[hi]\n\t"                   \
+  "adoxq %[lo], %[t6]\n\t"                          \
+  "adcxq %[hi], %[t7]\n\t"                          \
+  "adoxq %[z], %[t7]\n\t"
+
+/// mont_mul_lazy_portable with BMI2/ADX (mulx, and adcx/adox for two independent carry chains):
+/// the product row by row, then CIRO_FELT252_REDC_ADX. Precondition: the CPU has BMI2 and ADX.
+inline __attribute__((always_inline)) void mont_mul_lazy_adx(const std::uint64_t* a, const std::uint64_t* b,
+                                                             std::uint64_t* r) {
+  std::uint64_t t0, t1, t2, t3, t4, t5, t6, t7, lo, hi, z, rdx;
+  using arr = const std::uint64_t(*)[4];
+  // Row i >= 1: t[i..i+4] += a_i * b; low words on the OF chain, high words on the CF chain.
+#define CIRO_FELT252_ROW_ADX(I, T0, T1, T2, T3, T4) \
+  "movq 8*" #I                                      \
+  "(%[ap]), %%rdx\n\t"                              \
+  "xorl %k[z], %k[z]\n\t"                           \
+  "mulxq 0(%[bp]), %[lo], %[hi]\n\t"                \
+  "adoxq %[lo], %[" #T0                             \
+  "]\n\t"                                           \
+  "adcxq %[hi], %[" #T1                             \
+  "]\n\t"                                           \
+  "mulxq 8(%[bp]), %[lo], %[hi]\n\t"                \
+  "adoxq %[lo], %[" #T1                             \
+  "]\n\t"                                           \
+  "adcxq %[hi], %[" #T2                             \
+  "]\n\t"                                           \
+  "mulxq 16(%[bp]), %[lo], %[hi]\n\t"               \
+  "adoxq %[lo], %[" #T2                             \
+  "]\n\t"                                           \
+  "adcxq %[hi], %[" #T3                             \
+  "]\n\t"                                           \
+  "mulxq 24(%[bp]), %[lo], %[" #T4                  \
+  "]\n\t"                                           \
+  "adoxq %[lo], %[" #T3                             \
+  "]\n\t"                                           \
+  "adcxq %[z], %[" #T4                              \
+  "]\n\t"                                           \
+  "adoxq %[z], %[" #T4 "]\n\t"
+  __asm__(
+      // Row 0: t[0..4] = a_0 * b.
+      "movq 0(%[ap]), %%rdx\n\t"
+      "mulxq 0(%[bp]), %[t0], %[t1]\n\t"
+      "mulxq 8(%[bp]), %[lo], %[t2]\n\t"
+      "addq %[lo], %[t1]\n\t"
+      "mulxq 16(%[bp]), %[lo], %[t3]\n\t"
+      "adcq %[lo], %[t2]\n\t"
+      "mulxq 24(%[bp]), %[lo], %[t4]\n\t"
+      "adcq %[lo], %[t3]\n\t"
+      "adcq $0, %[t4]\n\t" CIRO_FELT252_ROW_ADX(1, t1, t2, t3, t4, t5) CIRO_FELT252_ROW_ADX(2, t2, t3, t4, t5, t6)
+          CIRO_FELT252_ROW_ADX(3, t3, t4, t5, t6, t7) CIRO_FELT252_REDC_ADX
+      : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5), [t6] "=&r"(t6),
+        [t7] "=&r"(t7), [lo] "=&r"(lo), [hi] "=&r"(hi), [z] "=&r"(z), "=&d"(rdx)
+      : [ap] "r"(a), [bp] "r"(b), "m"(*reinterpret_cast<arr>(a)), "m"(*reinterpret_cast<arr>(b))
+      : "cc");
+#undef CIRO_FELT252_ROW_ADX
+  (void)t0, (void)t1, (void)t2, (void)t3, (void)lo, (void)hi, (void)z, (void)rdx;
+  r[0] = t4;
+  r[1] = t5;
+  r[2] = t6;
+  r[3] = t7;
+}
+
+/// mont_mul_lazy_portable(a, a) with BMI2/ADX and a dedicated squaring: the six cross products
+/// a_i a_j (i < j), doubled, plus the four squares a_i^2 (10 mulx instead of 16), then
+/// CIRO_FELT252_REDC_ADX. Precondition: the CPU has BMI2 and ADX.
+inline __attribute__((always_inline)) void mont_sqr_lazy_adx(const std::uint64_t* a, std::uint64_t* r) {
+  std::uint64_t t0, t1, t2, t3, t4, t5, t6, t7, lo, hi, z, rdx;
+  using arr = const std::uint64_t(*)[4];
+  __asm__(
+      // Cross products into t1..t6: a0 (a1, a2, a3), then a1 (a2, a3), then a2 a3.
+      "movq 0(%[ap]), %%rdx\n\t"
+      "mulxq 8(%[ap]), %[t1], %[t2]\n\t"
+      "mulxq 16(%[ap]), %[lo], %[t3]\n\t"
+      "addq %[lo], %[t2]\n\t"
+      "mulxq 24(%[ap]), %[lo], %[t4]\n\t"
+      "adcq %[lo], %[t3]\n\t"
+      "adcq $0, %[t4]\n\t"
+      "movq 8(%[ap]), %%rdx\n\t"
+      "xorl %k[z], %k[z]\n\t"
+      "mulxq 16(%[ap]), %[lo], %[hi]\n\t"
+      "adoxq %[lo], %[t3]\n\t"
+      "adcxq %[hi], %[t4]\n\t"
+      "mulxq 24(%[ap]), %[lo], %[t5]\n\t"
+      "adoxq %[lo], %[t4]\n\t"
+      "adcxq %[z], %[t5]\n\t"
+      "adoxq %[z], %[t5]\n\t"
+      "movq 16(%[ap]), %%rdx\n\t"
+      "mulxq 24(%[ap]), %[lo], %[t6]\n\t"
+      "addq %[lo], %[t5]\n\t"
+      "adcq $0, %[t6]\n\t"
+      // t = 2 t + sum a_i^2 2^(128 i): doubling on the CF chain, squares on the OF chain.
+      "xorl %k[z], %k[z]\n\t"
+      "movq 0(%[ap]), %%rdx\n\t"
+      "mulxq %%rdx, %[t0], %[hi]\n\t"
+      "adcxq %[t1], %[t1]\n\t"
+      "adoxq %[hi], %[t1]\n\t"
+      "movq 8(%[ap]), %%rdx\n\t"
+      "mulxq %%rdx, %[lo], %[hi]\n\t"
+      "adcxq %[t2], %[t2]\n\t"
+      "adoxq %[lo], %[t2]\n\t"
+      "adcxq %[t3], %[t3]\n\t"
+      "adoxq %[hi], %[t3]\n\t"
+      "movq 16(%[ap]), %%rdx\n\t"
+      "mulxq %%rdx, %[lo], %[hi]\n\t"
+      "adcxq %[t4], %[t4]\n\t"
+      "adoxq %[lo], %[t4]\n\t"
+      "adcxq %[t5], %[t5]\n\t"
+      "adoxq %[hi], %[t5]\n\t"
+      "movq 24(%[ap]), %%rdx\n\t"
+      "mulxq %%rdx, %[lo], %[t7]\n\t"
+      "adcxq %[t6], %[t6]\n\t"
+      "adoxq %[lo], %[t6]\n\t"
+      "adcxq %[z], %[t7]\n\t"
+      "adoxq %[z], %[t7]\n\t" CIRO_FELT252_REDC_ADX
+      : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5), [t6] "=&r"(t6),
+        [t7] "=&r"(t7), [lo] "=&r"(lo), [hi] "=&r"(hi), [z] "=&r"(z), "=&d"(rdx)
+      : [ap] "r"(a), "m"(*reinterpret_cast<arr>(a))
+      : "cc");
+  (void)t0, (void)t1, (void)t2, (void)t3, (void)lo, (void)hi, (void)z, (void)rdx;
+  r[0] = t4;
+  r[1] = t5;
+  r[2] = t6;
+  r[3] = t7;
+}
+#undef CIRO_FELT252_REDC_ADX
+
+/// Whether this CPU has BMI2 and ADX (CPUID leaf 7: EBX bits 8 and 19), read once at start-up.
+/// Before its initialiser has run (another static initialiser) it reads false, which only
+/// selects the baseline path.
+inline bool detect_bmi2_adx() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) == 0) return false;
+  return ((ebx >> 8) & 1) != 0 && ((ebx >> 19) & 1) != 0;
+}
+inline const bool has_bmi2_adx = detect_bmi2_adx();
 #endif
 
-/// Montgomery multiplication r = a * b * 2^-256 mod p, for a, b < p (r may alias a or b):
-/// the assembly path on x86-64 hosts, mont_mul_portable elsewhere and at compile time.
-CIRO_HD_INLINE constexpr void mont_mul(const std::uint64_t* a, const std::uint64_t* b, std::uint64_t* r) {
+/// Lazy Montgomery product r = a * b * 2^-256 (mod p), r < 2p, for a, b < 4p (r may alias a or
+/// b): BMI2/ADX or baseline assembly on x86-64 hosts, mont_mul_lazy_portable elsewhere and at
+/// compile time; all three give identical limbs.
+CIRO_HD_INLINE constexpr void mont_mul_lazy(const std::uint64_t* a, const std::uint64_t* b, std::uint64_t* r) {
 #ifdef CIRO_FELT252_ASM
   if (!std::is_constant_evaluated()) {
-    mont_mul_x86(a, b, r);
+    if (has_bmi2_adx) {
+      mont_mul_lazy_adx(a, b, r);
+    } else {
+      mont_mul_lazy_mulq(a, b, r);
+    }
     return;
   }
 #endif
-  mont_mul_portable(a, b, r);
+  mont_mul_lazy_portable(a, b, r);
+}
+
+/// Lazy Montgomery square r = a^2 * 2^-256 (mod p), r < 2p, for a < 4p (r may alias a); equal to
+/// mont_mul_lazy(a, a, r).
+CIRO_HD_INLINE constexpr void mont_sqr_lazy(const std::uint64_t* a, std::uint64_t* r) {
+#ifdef CIRO_FELT252_ASM
+  if (!std::is_constant_evaluated() && has_bmi2_adx) {
+    mont_sqr_lazy_adx(a, r);
+    return;
+  }
+#endif
+  mont_mul_lazy(a, a, r);
+}
+
+/// Montgomery multiplication r = a * b * 2^-256 mod p, canonical, for a, b < p (r may alias a
+/// or b): mont_mul_lazy and one conditional subtraction.
+CIRO_HD_INLINE constexpr void mont_mul(const std::uint64_t* a, const std::uint64_t* b, std::uint64_t* r) {
+  std::uint64_t hi[4];
+  mont_mul_lazy(a, b, hi);
+  cond_sub_p(hi, r);
+}
+
+/// Montgomery square r = a^2 * 2^-256 mod p, canonical, for a < p (r may alias a).
+CIRO_HD_INLINE constexpr void mont_sqr(const std::uint64_t* a, std::uint64_t* r) {
+  std::uint64_t hi[4];
+  mont_sqr_lazy(a, hi);
+  cond_sub_p(hi, r);
 }
 
 /// x < p for a 256-bit x.
@@ -275,6 +528,9 @@ inline constexpr limbs r2_mod_p = pow2_256_mod_p(2);
 /// 64-bit limbs, always fully reduced to [0, p). Multiplication is a 4x4-limb schoolbook product
 /// followed by a Montgomery reduction (REDC) specialised to the shape of p: p = 1 + c * 2^192
 /// with c = 2^59 + 17, so -p^-1 mod 2^64 = -1 and each reduction step costs one 64x64 product.
+/// On x86-64 hosts the product runs in assembly (mulx/adcx/adox with a one-block reduction when
+/// the CPU has BMI2 and ADX, chosen at start-up; baseline mul/adc otherwise), bit-identical to
+/// the portable definition, and squaring has its own 10-multiplication routine.
 ///
 /// Everything is constexpr (the arithmetic uses unsigned __int128, which g++ and nvcc evaluate
 /// at compile time) and callable from host and device code; the type is trivially copyable,
@@ -364,7 +620,7 @@ class felt252 {
 
   /// a + b: a 256-bit add (no overflow, since a + b < 2p < 2^253), then one conditional
   /// subtraction of p.
-  CIRO_HD friend constexpr felt252 operator+(const felt252& a, const felt252& b) {
+  CIRO_HD_INLINE friend constexpr felt252 operator+(const felt252& a, const felt252& b) {
     using felt252_detail::adc;
     std::uint64_t c = 0;
     const std::uint64_t s[4] = {adc(a.v_[0], b.v_[0], c), adc(a.v_[1], b.v_[1], c), adc(a.v_[2], b.v_[2], c),
@@ -374,7 +630,7 @@ class felt252 {
     return r;
   }
   /// a - b: a 256-bit subtract, adding p back when it borrowed (branch-free).
-  CIRO_HD friend constexpr felt252 operator-(const felt252& a, const felt252& b) {
+  CIRO_HD_INLINE friend constexpr felt252 operator-(const felt252& a, const felt252& b) {
     using felt252_detail::adc;
     using felt252_detail::sbb;
     std::uint64_t borrow = 0;
@@ -394,16 +650,21 @@ class felt252 {
   }
   CIRO_HD friend constexpr felt252 operator-(const felt252& a) { return zero() - a; }
   /// a * b by Montgomery multiplication: (aR)(bR)/R = abR.
-  CIRO_HD friend constexpr felt252 operator*(const felt252& a, const felt252& b) {
+  CIRO_HD_INLINE friend constexpr felt252 operator*(const felt252& a, const felt252& b) {
     felt252 r;
     mont_mul(a.v_, b.v_, r.v_);
     return r;
   }
-  CIRO_HD constexpr felt252& operator+=(const felt252& b) { return *this = *this + b; }
-  CIRO_HD constexpr felt252& operator-=(const felt252& b) { return *this = *this - b; }
-  CIRO_HD constexpr felt252& operator*=(const felt252& b) { return *this = *this * b; }
+  CIRO_HD_INLINE constexpr felt252& operator+=(const felt252& b) { return *this = *this + b; }
+  CIRO_HD_INLINE constexpr felt252& operator-=(const felt252& b) { return *this = *this - b; }
+  CIRO_HD_INLINE constexpr felt252& operator*=(const felt252& b) { return *this = *this * b; }
 
-  CIRO_HD constexpr felt252 square() const { return *this * *this; }
+  /// this^2, by the dedicated Montgomery squaring (equal to *this * *this).
+  CIRO_HD_INLINE constexpr felt252 square() const {
+    felt252 r;
+    felt252_detail::mont_sqr(v_, r.v_);
+    return r;
+  }
   CIRO_HD constexpr felt252 double_() const { return *this + *this; }
 
   /// this^e by left-to-right square-and-multiply over the 64-bit exponent e.
@@ -517,7 +778,7 @@ class felt252 {
   CIRO_HD static constexpr bool less_than_p(const limbs& x) { return felt252_detail::less_than_p(x); }
 
   /// Montgomery multiplication r = a * b * 2^-256 mod p on raw limbs, for a, b < p.
-  CIRO_HD static constexpr void mont_mul(const std::uint64_t* a, const std::uint64_t* b, std::uint64_t* r) {
+  CIRO_HD_INLINE static constexpr void mont_mul(const std::uint64_t* a, const std::uint64_t* b, std::uint64_t* r) {
     felt252_detail::mont_mul(a, b, r);
   }
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -20,7 +21,10 @@ struct outcome {
 
 /// Runs `ciro <args>` through the shell, capturing stdout and stderr separately.
 outcome ciro(const std::string& args) {
-  const std::string err_path = testing::TempDir() + "ciro_cli_stderr.txt";
+  // One stderr file per process and call: ctest runs the tests of this file in parallel.
+  static int calls = 0;
+  const std::string err_path =
+      testing::TempDir() + "ciro_cli_stderr_" + std::to_string(getpid()) + "_" + std::to_string(++calls) + ".txt";
   const std::string command = std::string(CIRO_BINARY) + " " + args + " 2>" + err_path;
   FILE* pipe = popen(command.c_str(), "r");
   EXPECT_NE(pipe, nullptr);
@@ -30,6 +34,7 @@ outcome ciro(const std::string& args) {
   const int status = pclose(pipe);
   std::ifstream err_file(err_path);
   std::string err((std::istreambuf_iterator<char>(err_file)), std::istreambuf_iterator<char>());
+  std::remove(err_path.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err};
 }
 
@@ -102,7 +107,7 @@ TEST(CliBench, ListsTheStableWorkloadNames) {
 }
 
 TEST(CliBench, WritesTheDocumentedJson) {
-  const std::string path = testing::TempDir() + "ciro_bench.json";
+  const std::string path = testing::TempDir() + "ciro_bench_" + std::to_string(getpid()) + ".json";
   const auto r = ciro("bench --filter '^field\\.babybear\\.mul$' --repetitions 1 --json " + path);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("field.babybear.mul"), std::string::npos);

@@ -117,15 +117,101 @@ TEST(Felt252, ArithmeticMatchesSchoolbookReferenceOnRandomInputs) {
   }
 }
 
+// A lazily reduced operand in [0, 4p) (the lazy Montgomery products accept these): a draw plus
+// 0 to 3 times p, so edge values such as 4p - 1 and p itself occur.
+limbs draw_lazy(ciro::test::seeded_rng& rng) {
+  limbs x = draw(rng);
+  const std::uint64_t k = rng.below(4);
+  u128 c = 0;
+  for (int i = 0; i < 4; ++i) {
+    c = static_cast<u128>(x[i]) + k * p[i] + (c >> 64);
+    x[i] = static_cast<std::uint64_t>(c);
+  }
+  return x;
+}
+
+limbs as_limbs(const std::uint64_t* r) { return {r[0], r[1], r[2], r[3]}; }
+
 TEST(Felt252, MontgomeryMultiplicationMatchesPortablePath) {
-  // The x86-64 assembly and the portable C++ Montgomery products agree.
+  // Every fast path (the dispatched one, and on x86-64 both assembly paths) gives the portable
+  // definition's limbs, canonical and lazy.
+  namespace d = ciro::field::felt252_detail;
   ciro::test::seeded_rng rng;
   for (int i = 0; i < 10000; ++i) {
     const limbs x = draw(rng), y = draw(rng);
-    std::uint64_t r1[4], r2[4];
-    ciro::field::felt252_detail::mont_mul(x.data(), y.data(), r1);
-    ciro::field::felt252_detail::mont_mul_portable(x.data(), y.data(), r2);
-    ASSERT_EQ(limbs({r1[0], r1[1], r1[2], r1[3]}), limbs({r2[0], r2[1], r2[2], r2[3]}));
+    std::uint64_t r1[4], r2[4], r3[4];
+    d::mont_mul(x.data(), y.data(), r1);
+    d::mont_mul_portable(x.data(), y.data(), r2);
+    ASSERT_EQ(as_limbs(r1), as_limbs(r2));
+    d::mont_sqr(x.data(), r1);
+    d::mont_mul_portable(x.data(), x.data(), r3);
+    ASSERT_EQ(as_limbs(r1), as_limbs(r3));
+  }
+}
+
+TEST(Felt252, LazyMontgomeryProductsMatchPortablePathBelowFourP) {
+  // For a, b < 4p the lazy product is bit-identical on every path, below 2p, and congruent to
+  // a * b * 2^-256.
+  namespace d = ciro::field::felt252_detail;
+  const limbs two_p = {2, 0, 0, 2 * 0x0800000000000011ULL};
+  ciro::test::seeded_rng rng;
+  for (int i = 0; i < 10000; ++i) {
+    const limbs x = draw_lazy(rng), y = draw_lazy(rng);
+    std::uint64_t want[4], got[4];
+    d::mont_mul_lazy_portable(x.data(), y.data(), want);
+    ASSERT_FALSE(ge(as_limbs(want), two_p)) << ref_hex(x) << " * " << ref_hex(y);
+    // (x mod p) (y mod p) R^-1: the canonical product of the reduced operands agrees mod p.
+    std::uint64_t canon[4];
+    d::mont_mul_portable(ref_mod({x[0], x[1], x[2], x[3], 0, 0, 0, 0}).data(),
+                         ref_mod({y[0], y[1], y[2], y[3], 0, 0, 0, 0}).data(), canon);
+    ASSERT_EQ(ref_mod({want[0], want[1], want[2], want[3], 0, 0, 0, 0}), as_limbs(canon));
+    d::mont_mul_lazy(x.data(), y.data(), got);
+    ASSERT_EQ(as_limbs(got), as_limbs(want)) << ref_hex(x) << " * " << ref_hex(y);
+    d::mont_mul_lazy_portable(x.data(), x.data(), want);
+    d::mont_sqr_lazy(x.data(), got);
+    ASSERT_EQ(as_limbs(got), as_limbs(want)) << ref_hex(x) << "^2";
+#ifdef CIRO_FELT252_ASM
+    d::mont_mul_lazy_mulq(x.data(), y.data(), got);
+    d::mont_mul_lazy_portable(x.data(), y.data(), want);
+    ASSERT_EQ(as_limbs(got), as_limbs(want)) << "mulq: " << ref_hex(x) << " * " << ref_hex(y);
+    if (d::has_bmi2_adx) {
+      d::mont_mul_lazy_adx(x.data(), y.data(), got);
+      ASSERT_EQ(as_limbs(got), as_limbs(want)) << "adx: " << ref_hex(x) << " * " << ref_hex(y);
+      d::mont_sqr_lazy_adx(x.data(), got);
+      d::mont_mul_lazy_portable(x.data(), x.data(), want);
+      ASSERT_EQ(as_limbs(got), as_limbs(want)) << "adx: " << ref_hex(x) << "^2";
+    }
+#endif
+  }
+#ifdef CIRO_FELT252_ASM
+  if (!d::has_bmi2_adx) GTEST_SKIP() << "no BMI2/ADX on this CPU: only the baseline assembly was checked";
+#endif
+}
+
+TEST(Felt252, LazyProductsOfExtremeOperandsMatchPortablePath) {
+  // Operands at the ends of [0, 4p): 0, 1, p - 1, p, 2p - 1, 2p - 3, 4p - 1, limb boundaries.
+  namespace d = ciro::field::felt252_detail;
+  const std::uint64_t c = 0x0800000000000011ULL;
+  const limbs xs[] = {{0, 0, 0, 0},         {1, 0, 0, 0},
+                      {0, 0, 0, c},         {1, 0, 0, c},
+                      {1, 0, 0, 2 * c},     {~0ULL, ~0ULL, ~0ULL, 2 * c - 1},
+                      {3, 0, 0, 4 * c},     {~0ULL, 0, 0, 0},
+                      {0, ~0ULL, ~0ULL, 0}, {~0ULL, ~0ULL, ~0ULL, 0x07ffffffffffffffULL}};
+  for (const limbs& x : xs) {
+    for (const limbs& y : xs) {
+      std::uint64_t want[4], got[4];
+      d::mont_mul_lazy_portable(x.data(), y.data(), want);
+      d::mont_mul_lazy(x.data(), y.data(), got);
+      ASSERT_EQ(as_limbs(got), as_limbs(want)) << ref_hex(x) << " * " << ref_hex(y);
+#ifdef CIRO_FELT252_ASM
+      d::mont_mul_lazy_mulq(x.data(), y.data(), got);
+      ASSERT_EQ(as_limbs(got), as_limbs(want)) << ref_hex(x) << " * " << ref_hex(y);
+#endif
+    }
+    std::uint64_t want[4], got[4];
+    d::mont_mul_lazy_portable(x.data(), x.data(), want);
+    d::mont_sqr_lazy(x.data(), got);
+    ASSERT_EQ(as_limbs(got), as_limbs(want)) << ref_hex(x) << "^2";
   }
 }
 

@@ -1,0 +1,503 @@
+#include "fri/fri.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "core/check.hpp"
+#include "field/batch_inverse.hpp"
+#include "kernels/matrix.hpp"
+
+namespace ciro::fri {
+
+namespace {
+
+using hash::digest;
+
+constexpr unsigned max_log_n = 27;
+
+std::size_t reverse_bits(std::size_t v, unsigned bits) {
+  std::size_t r = 0;
+  for (unsigned i = 0; i < bits; ++i, v >>= 1) r = (r << 1) | (v & 1);
+  return r;
+}
+
+/// g^(2^(log_n - log_size)): the shift of the coset of the layer of log size `log_size`.
+babybear coset_shift(unsigned log_n, unsigned log_size) {
+  babybear s = babybear::generator();
+  for (unsigned i = log_size; i < log_n; ++i) s = s.square();
+  return s;
+}
+
+fri_error make_error(fri_error_code code, std::string message) { return fri_error{code, std::move(message)}; }
+
+/// Sorted unique group indices of `positions` after shifting by `log_arity`.
+std::vector<std::size_t> unique_groups(std::span<const std::size_t> positions, unsigned log_arity) {
+  std::vector<std::size_t> groups(positions.size());
+  for (std::size_t k = 0; k < positions.size(); ++k) groups[k] = positions[k] >> log_arity;
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  return groups;
+}
+
+/// table[j] = 1 / (2 x_j), x_j = s * w_L^bitrev_{L-1}(j), j < 2^(L-1): the inverse denominators of
+/// one binary fold of the layer of log size L. One inversion; the rest are products (TBB).
+std::vector<babybear> inv_two_x_table(unsigned log_n, unsigned log_size) {
+  const std::size_t half = std::size_t{1} << (log_size - 1);
+  const babybear base = (coset_shift(log_n, log_size).double_()).inverse();
+  const babybear w_inv = babybear::two_adic_generator(log_size).inverse();
+  std::vector<babybear> powers(half);
+  constexpr std::size_t chunk = 4096;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, half, chunk), [&](const tbb::blocked_range<std::size_t>& r) {
+    babybear acc = base * w_inv.pow(r.begin());
+    for (std::size_t j = r.begin(); j < r.end(); ++j) {
+      powers[j] = acc;
+      acc *= w_inv;
+    }
+  });
+  std::vector<babybear> table(half);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, half, chunk), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t j = r.begin(); j < r.end(); ++j) table[j] = powers[reverse_bits(j, log_size - 1)];
+  });
+  return table;
+}
+
+/// (u + v) / 2 + b (u - v) / (2x), given inv_two_x = 1 / (2x).
+template <class E>
+inline E fold_pair(const E& u, const E& v, const E& b, babybear inv_two_x, babybear half) {
+  return (u + v) * half + b * ((u - v) * inv_two_x);
+}
+
+template <class E>
+void store(const E& x, babybear* out) {
+  for (unsigned c = 0; c < E::degree; ++c) out[c] = x.coeff(c);
+}
+
+/// Reads u32 little-endian words from a byte span, failing (sticky) on truncation or non-canonical
+/// field elements.
+class reader {
+ public:
+  explicit reader(std::span<const std::uint8_t> in) : in_(in) {}
+  std::optional<std::uint32_t> word() {
+    if (in_.size() - pos_ < 4) return std::nullopt;
+    std::uint32_t v = 0;
+    for (unsigned i = 4; i-- > 0;) v = (v << 8) | in_[pos_ + i];
+    pos_ += 4;
+    return v;
+  }
+  std::optional<babybear> element() {
+    const auto v = word();
+    if (!v) return std::nullopt;
+    return babybear::try_from_canonical(*v);
+  }
+  bool done() const { return pos_ == in_.size(); }
+  std::size_t pos() const { return pos_; }
+
+ private:
+  std::span<const std::uint8_t> in_;
+  std::size_t pos_ = 0;
+};
+
+void put_word(std::vector<std::uint8_t>& out, std::uint32_t v) {
+  for (unsigned i = 0; i < 4; ++i, v >>= 8) out.push_back(static_cast<std::uint8_t>(v));
+}
+
+}  // namespace
+
+const char* to_string(fri_error_code code) {
+  switch (code) {
+    case fri_error_code::invalid_params:
+      return "invalid_params";
+    case fri_error_code::wrong_shape:
+      return "wrong_shape";
+    case fri_error_code::malformed_encoding:
+      return "malformed_encoding";
+    case fri_error_code::pow_failure:
+      return "pow_failure";
+    case fri_error_code::merkle_failure:
+      return "merkle_failure";
+    case fri_error_code::folding_mismatch:
+      return "folding_mismatch";
+    case fri_error_code::final_poly_mismatch:
+      return "final_poly_mismatch";
+  }
+  return "unknown";
+}
+
+ciro::result<std::monostate, fri_error_code> validate(const fri_params& params, unsigned log_n) {
+  const auto fail = [&](const std::string& why) { return make_error(fri_error_code::invalid_params, why); };
+  if (params.log_arity < 1 || params.log_arity > 3) return fail("log_arity must be 1, 2 or 3");
+  if (params.log_blowup < 1) return fail("log_blowup must be at least 1");
+  if (params.num_queries < 1 || params.num_queries > fri_max_queries) {
+    return fail("num_queries must be in [1, " + std::to_string(fri_max_queries) + "]");
+  }
+  if (params.pow_bits > hash::challenger::max_bits) return fail("pow_bits must be at most 27");
+  if (log_n > max_log_n) return fail("log_n must be at most 27");
+  if (params.log_blowup >= max_log_n || params.log_final_poly_len >= max_log_n ||
+      log_n <= params.log_final_poly_len + params.log_blowup) {
+    return fail("need log_n > log_final_poly_len + log_blowup (log_n " + std::to_string(log_n) + ")");
+  }
+  return std::monostate{};
+}
+
+std::vector<unsigned> round_log_arities(const fri_params& params, unsigned log_n) {
+  CIRO_CHECK(validate(params, log_n).has_value());
+  const unsigned final_log = params.log_final_poly_len + params.log_blowup;
+  std::vector<unsigned> arities;
+  for (unsigned l = log_n; l > final_log;) {
+    const unsigned a = std::min(params.log_arity, l - final_log);
+    arities.push_back(a);
+    l -= a;
+  }
+  return arities;
+}
+
+babybear fri_domain_point(unsigned log_n, unsigned log_size, std::size_t pos) {
+  CIRO_CHECK(log_size <= log_n && log_n <= max_log_n && pos < (std::size_t{1} << log_size));
+  return coset_shift(log_n, log_size) * babybear::two_adic_generator(log_size).pow(reverse_bits(pos, log_size));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prover
+
+template <class E>
+fri_prover_output<E> prove(const fri_params& params, std::span<const E> evals, hash::challenger& challenger,
+                           kernels::backend& backend, hash::merkle_hasher& hasher, const fri_prover_options& options) {
+  constexpr unsigned d = E::degree;
+  const std::size_t n = evals.size();
+  CIRO_CHECK(n >= 1 && (n & (n - 1)) == 0);
+  const auto log_n = static_cast<unsigned>(std::countr_zero(n));
+  CIRO_CHECK(validate(params, log_n).has_value());
+  const std::vector<unsigned> arities = round_log_arities(params, log_n);
+  const babybear half = babybear::two().inverse();
+
+  // layers[i]: layer i flattened (D base elements per value); the trees reference them.
+  std::vector<std::vector<babybear>> layers;
+  layers.reserve(arities.size() + 1);
+  layers.emplace_back(n * d);
+  {
+    std::vector<babybear>& first = layers.back();
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+      for (std::size_t j = r.begin(); j < r.end(); ++j) store(evals[j], first.data() + j * d);
+    });
+  }
+
+  fri_prover_output<E> out;
+  std::vector<hash::merkle_tree> trees;
+  trees.reserve(arities.size());
+  unsigned log_size = log_n;
+  for (const unsigned a : arities) {
+    const std::size_t group = std::size_t{1} << a;
+    const std::size_t groups = (std::size_t{1} << log_size) >> a;
+    auto tree = hash::merkle_tree::commit(hasher, {{layers.back().data(), groups, group * d}});
+    CIRO_CHECK(tree.has_value());
+    trees.push_back(std::move(tree).value());
+    out.proof.layer_roots.push_back(trees.back().root());
+    challenger.observe(trees.back().root());
+    const E beta = challenger.sample_ext_as<E>();
+
+    // Binary fold t of this round works on the layer of log size log_size - t with beta^(2^t).
+    std::vector<std::vector<babybear>> tables(a);
+    std::array<E, 3> betas{};
+    betas[0] = beta;
+    for (unsigned t = 0; t < a; ++t) {
+      tables[t] = inv_two_x_table(log_n, log_size - t);
+      if (t > 0) betas[t] = betas[t - 1].square();
+    }
+
+    std::vector<babybear> next(groups * d);
+    const babybear* cur = layers.back().data();
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, groups, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
+      std::array<E, 8> v;
+      for (std::size_t j = r.begin(); j < r.end(); ++j) {
+        for (std::size_t k = 0; k < group; ++k) v[k] = E::from_coeffs(cur + (j * group + k) * d);
+        for (unsigned t = 0; t < a; ++t) {
+          const std::size_t pairs = group >> (t + 1);
+          const babybear* table = tables[t].data() + j * pairs;
+          for (std::size_t k = 0; k < pairs; ++k) v[k] = fold_pair(v[2 * k], v[2 * k + 1], betas[t], table[k], half);
+        }
+        store(v[0], next.data() + j * d);
+      }
+    });
+    layers.push_back(std::move(next));
+    log_size -= a;
+  }
+
+  // Final polynomial: interpolate each coordinate on the last coset (bit-reversed input).
+  {
+    std::vector<babybear> coeffs = layers.back();
+    const std::size_t rows = std::size_t{1} << log_size;
+    backend.intt(kernels::matrix_view<babybear>{coeffs.data(), rows, d},
+                 {kernels::row_order::bit_reversed, kernels::row_order::natural, coset_shift(log_n, log_size)});
+    const std::size_t kept = std::size_t{1} << params.log_final_poly_len;
+    if (options.check_final_degree) {
+      for (std::size_t i = kept * d; i < coeffs.size(); ++i) CIRO_CHECK(coeffs[i].is_zero());
+    }
+    for (std::size_t k = 0; k < kept; ++k) out.proof.final_poly.push_back(E::from_coeffs(coeffs.data() + k * d));
+    for (const E& c : out.proof.final_poly) challenger.observe_ext_as(c);
+  }
+
+  out.proof.pow_witness = challenger.grind(params.pow_bits);
+
+  out.query_indices.resize(params.num_queries);
+  for (auto& q : out.query_indices) q = challenger.sample_bits(log_n);
+
+  std::vector<std::size_t> positions = out.query_indices;
+  for (std::size_t i = 0; i < arities.size(); ++i) {
+    const std::vector<std::size_t> groups = unique_groups(positions, arities[i]);
+    out.proof.layer_openings.push_back(trees[i].open(groups));
+    for (auto& p : positions) p >>= arities[i];
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verifier
+
+template <class E>
+ciro::result<fri_challenges<E>, fri_error_code> replay(const fri_params& params, const fri_proof<E>& proof,
+                                                       hash::challenger& challenger, unsigned log_n) {
+  if (auto ok = validate(params, log_n); !ok) return ok.error();
+  const std::vector<unsigned> arities = round_log_arities(params, log_n);
+  const std::size_t rounds = arities.size();
+  if (proof.layer_roots.size() != rounds || proof.layer_openings.size() != rounds) {
+    return make_error(fri_error_code::wrong_shape, "expected " + std::to_string(rounds) + " layers, got " +
+                                                       std::to_string(proof.layer_roots.size()) + " roots and " +
+                                                       std::to_string(proof.layer_openings.size()) + " openings");
+  }
+  const std::size_t final_len = std::size_t{1} << params.log_final_poly_len;
+  if (proof.final_poly.size() != final_len) {
+    return make_error(fri_error_code::wrong_shape, "expected " + std::to_string(final_len) +
+                                                       " final polynomial coefficients, got " +
+                                                       std::to_string(proof.final_poly.size()));
+  }
+  unsigned log_size = log_n;
+  for (std::size_t i = 0; i < rounds; ++i) {
+    const hash::batch_opening& o = proof.layer_openings[i];
+    const std::size_t max_siblings = std::size_t{params.num_queries} * (log_size - arities[i]);
+    if (o.rows.empty() || o.rows.size() > params.num_queries || o.siblings.size() > max_siblings) {
+      return make_error(fri_error_code::wrong_shape, "layer " + std::to_string(i) + ": opening of " +
+                                                         std::to_string(o.rows.size()) + " rows and " +
+                                                         std::to_string(o.siblings.size()) + " siblings");
+    }
+    log_size -= arities[i];
+  }
+
+  fri_challenges<E> ch;
+  for (std::size_t i = 0; i < rounds; ++i) {
+    challenger.observe(proof.layer_roots[i]);
+    ch.betas.push_back(challenger.sample_ext_as<E>());
+  }
+  for (const E& c : proof.final_poly) challenger.observe_ext_as(c);
+  if (!challenger.check_witness(params.pow_bits, proof.pow_witness)) {
+    return make_error(fri_error_code::pow_failure,
+                      "proof-of-work witness fails " + std::to_string(params.pow_bits) + " bits");
+  }
+  ch.query_indices.resize(params.num_queries);
+  for (auto& q : ch.query_indices) q = challenger.sample_bits(log_n);
+  return ch;
+}
+
+template <class E>
+ciro::result<std::monostate, fri_error_code> check_queries(const fri_params& params, const fri_proof<E>& proof,
+                                                           const fri_challenges<E>& challenges,
+                                                           std::span<const E> f0_values, unsigned log_n) {
+  constexpr unsigned d = E::degree;
+  if (auto ok = validate(params, log_n); !ok) return ok.error();
+  const std::vector<unsigned> arities = round_log_arities(params, log_n);
+  const std::size_t rounds = arities.size();
+  const std::size_t nq = params.num_queries;
+  if (proof.layer_roots.size() != rounds || proof.layer_openings.size() != rounds ||
+      challenges.betas.size() != rounds || proof.final_poly.size() != (std::size_t{1} << params.log_final_poly_len)) {
+    return make_error(fri_error_code::wrong_shape, "layer count or final polynomial length disagrees with the params");
+  }
+  if (challenges.query_indices.size() != nq || f0_values.size() != nq) {
+    return make_error(fri_error_code::wrong_shape,
+                      "expected " + std::to_string(nq) + " query indices and f0 values, got " +
+                          std::to_string(challenges.query_indices.size()) + " and " + std::to_string(f0_values.size()));
+  }
+  for (const std::size_t q : challenges.query_indices) {
+    if (q >= (std::size_t{1} << log_n)) return make_error(fri_error_code::wrong_shape, "query index out of range");
+  }
+
+  const babybear half = babybear::two().inverse();
+  std::vector<std::size_t> positions(challenges.query_indices.begin(), challenges.query_indices.end());
+  std::vector<E> values(f0_values.begin(), f0_values.end());
+  unsigned log_size = log_n;
+  for (std::size_t i = 0; i < rounds; ++i) {
+    const unsigned a = arities[i];
+    const std::size_t group = std::size_t{1} << a;
+    const std::vector<std::size_t> groups = unique_groups(positions, a);
+    const hash::matrix_dims dims{(std::size_t{1} << log_size) >> a, group * d};
+    const hash::batch_opening& opening = proof.layer_openings[i];
+    if (auto ok = hash::verify_batch(proof.layer_roots[i], std::span(&dims, 1), groups, opening); !ok) {
+      return make_error(
+          fri_error_code::merkle_failure,
+          "layer " + std::to_string(i) + ": " + hash::to_string(ok.error().code) + ": " + ok.error().message);
+    }
+    // Binary fold t works on the layer of log size l = log_size - t: its coset shift and generator.
+    std::array<E, 3> betas{};
+    std::array<babybear, 3> shifts{}, gens{};
+    betas[0] = challenges.betas[i];
+    for (unsigned t = 0; t < a; ++t) {
+      if (t > 0) betas[t] = betas[t - 1].square();
+      shifts[t] = coset_shift(log_n, log_size - t).double_();
+      gens[t] = babybear::two_adic_generator(log_size - t);
+    }
+
+    std::array<E, 8> v;
+    std::array<babybear, 7> denoms, inv;
+    for (std::size_t k = 0; k < nq; ++k) {
+      const std::size_t g = positions[k] >> a;
+      const std::size_t u =
+          static_cast<std::size_t>(std::lower_bound(groups.begin(), groups.end(), g) - groups.begin());
+      const std::vector<babybear>& row = opening.rows[u][0];  // shape checked by verify_batch
+      for (std::size_t c = 0; c < group; ++c) v[c] = E::from_coeffs(row.data() + c * d);
+      if (!(v[positions[k] & (group - 1)] == values[k])) {
+        return make_error(fri_error_code::folding_mismatch,
+                          "layer " + std::to_string(i) + ", query " + std::to_string(k) +
+                              (i == 0 ? ": opened value differs from f0" : ": opened value differs from the fold"));
+      }
+      // The denominators 2x of every pair of every binary fold of this group, inverted at once. Pair
+      // j of the layer of log size l stands for x = s_l w_l^bitrev_{l-1}(j), the point of position 2j.
+      std::size_t nd = 0;
+      for (unsigned t = 0; t < a; ++t) {
+        const std::size_t pairs = group >> (t + 1);
+        const unsigned l = log_size - t;
+        for (std::size_t c = 0; c < pairs; ++c) {
+          denoms[nd++] = shifts[t] * gens[t].pow(reverse_bits(g * pairs + c, l - 1));
+        }
+      }
+      field::batch_inverse(std::span<const babybear>(denoms.data(), nd), std::span<babybear>(inv.data(), nd));
+      nd = 0;
+      for (unsigned t = 0; t < a; ++t) {
+        const std::size_t pairs = group >> (t + 1);
+        for (std::size_t c = 0; c < pairs; ++c) v[c] = fold_pair(v[2 * c], v[2 * c + 1], betas[t], inv[nd++], half);
+      }
+      values[k] = v[0];
+      positions[k] = g;
+    }
+    log_size -= a;
+  }
+
+  for (std::size_t k = 0; k < nq; ++k) {
+    const babybear x = fri_domain_point(log_n, log_size, positions[k]);
+    E acc = E::zero();
+    for (std::size_t c = proof.final_poly.size(); c-- > 0;) acc = acc * x + proof.final_poly[c];
+    if (!(acc == values[k])) {
+      return make_error(fri_error_code::final_poly_mismatch,
+                        "query " + std::to_string(k) + ": folded value differs from the final polynomial");
+    }
+  }
+  return std::monostate{};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+template <class E>
+void fri_proof<E>::encode(std::vector<std::uint8_t>& out) const {
+  for (const digest& r : layer_roots)
+    for (const babybear x : r) put_word(out, x.to_canonical());
+  for (const hash::batch_opening& o : layer_openings) {
+    put_word(out, static_cast<std::uint32_t>(o.rows.size()));
+    for (const auto& query : o.rows)
+      for (const auto& row : query)
+        for (const babybear x : row) put_word(out, x.to_canonical());
+    put_word(out, static_cast<std::uint32_t>(o.siblings.size()));
+    for (const digest& s : o.siblings)
+      for (const babybear x : s) put_word(out, x.to_canonical());
+  }
+  for (const E& c : final_poly)
+    for (unsigned i = 0; i < E::degree; ++i) put_word(out, c.coeff(i).to_canonical());
+  put_word(out, pow_witness.to_canonical());
+}
+
+template <class E>
+ciro::result<fri_proof<E>, fri_error_code> fri_proof<E>::decode(std::span<const std::uint8_t> in,
+                                                                const fri_params& params, unsigned log_n) {
+  if (auto ok = validate(params, log_n); !ok) return ok.error();
+  const std::vector<unsigned> arities = round_log_arities(params, log_n);
+  reader rd(in);
+  const auto bad = [&](const std::string& what) {
+    return make_error(fri_error_code::malformed_encoding, what + " at byte " + std::to_string(rd.pos()));
+  };
+  const auto read_digest = [&](digest& dg) {
+    for (auto& x : dg) {
+      const auto e = rd.element();
+      if (!e) return false;
+      x = *e;
+    }
+    return true;
+  };
+
+  fri_proof proof;
+  proof.layer_roots.resize(arities.size());
+  for (digest& r : proof.layer_roots)
+    if (!read_digest(r)) return bad("truncated or non-canonical root");
+  unsigned log_size = log_n;
+  for (const unsigned a : arities) {
+    hash::batch_opening o;
+    const auto n_rows = rd.word();
+    if (!n_rows || *n_rows < 1 || *n_rows > params.num_queries) return bad("missing or out-of-bounds row count");
+    const std::size_t width = (std::size_t{1} << a) * E::degree;
+    o.rows.resize(*n_rows);
+    for (auto& query : o.rows) {
+      query.emplace_back(width);
+      for (babybear& x : query[0]) {
+        const auto e = rd.element();
+        if (!e) return bad("truncated or non-canonical opened value");
+        x = *e;
+      }
+    }
+    const auto n_siblings = rd.word();
+    if (!n_siblings || *n_siblings > std::size_t{params.num_queries} * (log_size - a)) {
+      return bad("missing or out-of-bounds sibling count");
+    }
+    o.siblings.resize(*n_siblings);
+    for (digest& s : o.siblings)
+      if (!read_digest(s)) return bad("truncated or non-canonical sibling");
+    proof.layer_openings.push_back(std::move(o));
+    log_size -= a;
+  }
+  proof.final_poly.resize(std::size_t{1} << params.log_final_poly_len);
+  for (E& c : proof.final_poly) {
+    std::array<babybear, E::degree> cs;
+    for (auto& x : cs) {
+      const auto e = rd.element();
+      if (!e) return bad("truncated or non-canonical final polynomial coefficient");
+      x = *e;
+    }
+    c = E::from_coeffs(cs);
+  }
+  const auto w = rd.element();
+  if (!w) return bad("truncated or non-canonical proof-of-work witness");
+  proof.pow_witness = *w;
+  if (!rd.done()) return bad("trailing bytes");
+  return proof;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Instantiations
+
+#define CIRO_FRI_INSTANTIATE(E)                                                                                       \
+  template struct fri_proof<E>;                                                                                       \
+  template fri_prover_output<E> prove<E>(const fri_params&, std::span<const E>, hash::challenger&, kernels::backend&, \
+                                         hash::merkle_hasher&, const fri_prover_options&);                            \
+  template ciro::result<fri_challenges<E>, fri_error_code> replay<E>(const fri_params&, const fri_proof<E>&,          \
+                                                                     hash::challenger&, unsigned);                    \
+  template ciro::result<std::monostate, fri_error_code> check_queries<E>(                                             \
+      const fri_params&, const fri_proof<E>&, const fri_challenges<E>&, std::span<const E>, unsigned);
+
+CIRO_FRI_INSTANTIATE(field::babybear4)
+CIRO_FRI_INSTANTIATE(field::babybear5)
+
+#undef CIRO_FRI_INSTANTIATE
+
+}  // namespace ciro::fri
