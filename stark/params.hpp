@@ -47,6 +47,14 @@ constexpr stark_params fast_profile() { return {1, 84, 16, 3, 3, 4}; }
 /// `secure` (>= 128 bits): BabyBear^5, blowup 4, 56 queries, 16 bits of grinding.
 constexpr stark_params secure_profile() { return {2, 56, 16, 3, 3, 5}; }
 
+/// `params` adapted to a trace of 2^log_rows rows: FRI needs at least one folding round, so the
+/// final polynomial is shortened to fewer than 2^log_rows coefficients when the trace is tiny.
+/// Security is unchanged (it does not depend on log_final_poly_len). Precondition: log_rows >= 1.
+constexpr stark_params fitted(stark_params params, std::uint32_t log_rows) {
+  params.log_final_poly_len = std::min(params.log_final_poly_len, log_rows > 0 ? log_rows - 1 : 0u);
+  return params;
+}
+
 /// The profile named `fast` or `secure`.
 inline std::optional<stark_params> profile(std::string_view name) {
   if (name == "fast") return fast_profile();

@@ -112,6 +112,16 @@ void expect_honest_proof_verifies(fixture& fx, ciro::test::seeded_rng& rng, cons
   EXPECT_EQ(decoded.value(), out.proof);
 }
 
+TEST(Fri, ChallengerExtensionTemplatesMatchTheQuarticOnes) {
+  hash::challenger a = seeded_challenger(3), b = seeded_challenger(3);
+  const babybear4 x = babybear4::from_coeffs(
+      {babybear::from_u64(1), babybear::from_u64(2), babybear::from_u64(3), babybear::from_u64(4)});
+  a.observe_ext(x);
+  b.observe_ext_as(x);
+  EXPECT_EQ(a.sample_ext(), b.sample_ext_as<babybear4>());
+  EXPECT_EQ(a, b);
+}
+
 TEST(Fri, DomainPointsMatchTheBitReversedCosetNtt) {
   ciro::test::seeded_rng rng;
   fixture fx;
