@@ -15,6 +15,10 @@ constexpr const char* usage_text =
     "  hash poseidon2-babybear V1 ... V16|V24\n"
     "  hash starknet-poseidon X Y | starknet-poseidon-single X | starknet-poseidon-many [X ...]\n"
     "        hash values (decimal or 0x-hex) with Poseidon2-BabyBear or Starknet's Poseidon\n"
+    "  prove --air fibonacci|poseidon2 --log-rows K [--profile fast|secure] [--threads N] -o FILE\n"
+    "        prove a trace of 2^K rows; prints timings by phase, proof size and security\n"
+    "  verify [--min-security BITS] FILE\n"
+    "        check a proof: exit 0 if valid, 1 if not\n"
     "  help  print this message\n";
 
 }  // namespace
@@ -33,5 +37,7 @@ int main(int argc, char** argv) {
   }
   if (command == "bench") return ciro::cli::bench_command(args);
   if (command == "hash") return ciro::cli::hash_command(args);
+  if (command == "prove") return ciro::cli::prove_command(args);
+  if (command == "verify") return ciro::cli::verify_command(args);
   return ciro::cli::usage_error("unknown command '" + command + "' (try 'ciro help')");
 }
