@@ -43,6 +43,8 @@ std::vector<workload> all_workloads();
 std::vector<workload> field_workloads();
 std::vector<workload> ntt_workloads();
 std::vector<workload> hash_workloads();
+std::vector<workload> merkle_workloads();
+std::vector<workload> stark_workloads();
 
 /// The number of worker threads a workload may use: all cores unless `ciro bench --threads`
 /// (a tbb::global_control) lowered it.

@@ -67,7 +67,7 @@ class progress {
 template <class E, class A>
 int prove_and_write(const A& air, unsigned log_rows, const stark::stark_params& params, const std::string& out_path) {
   auto backend = kernels::make_cpu_backend();
-  hash::cpu_merkle_hasher hasher;
+  hash::merkle_hasher& hasher = backend->merkle();
   progress report;
   const auto t0 = std::chrono::steady_clock::now();
   const air::witness witness = make_witness(air, log_rows);

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "field/babybear.hpp"
+#include "hash/merkle_hasher.hpp"
 #include "kernels/matrix.hpp"
 
 namespace ciro::kernels {
@@ -58,6 +59,14 @@ class backend {
   /// in do not overlap.
   virtual void lde(matrix_view<const field::babybear> in, matrix_view<field::babybear> out,
                    const lde_config& config = {}) = 0;
+
+  /// The Merkle hot loops (leaf hashing, layer compression) of this backend, through which
+  /// hash::merkle_tree commits. The default is the CPU implementation (TBB + packed Poseidon2);
+  /// a backend with its own hashing kernels overrides it. Thread-safe.
+  virtual hash::merkle_hasher& merkle() { return cpu_merkle_; }
+
+ private:
+  hash::cpu_merkle_hasher cpu_merkle_;
 };
 
 /// The CPU backend: TBB across columns and row blocks, Highway SIMD butterflies (dispatched at
