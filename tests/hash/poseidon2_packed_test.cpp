@@ -1,7 +1,6 @@
 #include "hash/poseidon2_packed.hpp"
 
 #include <gtest/gtest.h>
-#include <hwy/targets.h>
 
 #include <array>
 #include <vector>
@@ -9,23 +8,12 @@
 #include "hash/poseidon2.hpp"
 #include "hash/sponge.hpp"
 #include "tests/support/seed.hpp"
+#include "tests/support/simd_targets.hpp"
 
 namespace {
 
 using ciro::field::babybear;
 using namespace ciro::hash;
-
-/// Runs `body` once for every SIMD target compiled in and supported by this CPU, with dispatch
-/// forced to that target, then restores the default choice.
-template <class Body>
-void for_each_target(Body body) {
-  for (const std::int64_t target : hwy::SupportedAndGeneratedTargets()) {
-    hwy::SetSupportedTargetsForTest(target);
-    SCOPED_TRACE(hwy::TargetName(target));
-    body();
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
 
 /// Random elements, with the edge values 0 and p - 1 mixed in.
 std::vector<babybear> random_elements(ciro::test::seeded_rng& rng, std::size_t n) {
@@ -51,7 +39,7 @@ constexpr std::size_t counts[] = {0, 1, 3, 4, 5, 8, 15, 16, 17, 33, 100};
 template <std::size_t W>
 void expect_permute_many_matches_scalar() {
   ciro::test::seeded_rng rng;
-  for_each_target([&] {
+  ciro::test::for_each_simd_target([&] {
     for (const std::size_t n : counts) {
       auto states = random_states<W>(rng, n);
       auto expected = states;
@@ -67,7 +55,7 @@ TEST(Poseidon2Packed, Width24EveryTargetMatchesScalar) { expect_permute_many_mat
 
 TEST(Poseidon2Packed, HashRowsEveryTargetMatchesScalarSponge) {
   ciro::test::seeded_rng rng;
-  for_each_target([&] {
+  ciro::test::for_each_simd_target([&] {
     for (const std::size_t width : {0u, 1u, 7u, 8u, 9u, 16u, 17u, 100u, 256u}) {
       for (const std::size_t rows : {1u, 5u, 16u, 17u, 37u}) {
         const auto matrix = random_elements(rng, rows * width);
@@ -102,7 +90,7 @@ TEST(Poseidon2Packed, HashRowsOfSeveralMatricesHashesTheConcatenatedRows) {
     for (const auto& v : views) sponge.absorb(std::span(v.data + r * v.row_stride, v.width));
     expected[r] = sponge.finish();
   }
-  for_each_target([&] {
+  ciro::test::for_each_simd_target([&] {
     std::vector<babybear> digests(rows * digest_elems);
     hash_rows(views, rows, digests.data());
     for (std::size_t r = 0; r < rows; ++r) {
@@ -113,7 +101,7 @@ TEST(Poseidon2Packed, HashRowsOfSeveralMatricesHashesTheConcatenatedRows) {
 
 TEST(Poseidon2Packed, CompressEveryTargetMatchesScalar) {
   ciro::test::seeded_rng rng;
-  for_each_target([&] {
+  ciro::test::for_each_simd_target([&] {
     for (const std::size_t n : counts) {
       const auto left = random_elements(rng, n * digest_elems), right = random_elements(rng, n * digest_elems);
       std::vector<babybear> out(n * digest_elems);
@@ -132,7 +120,7 @@ TEST(Poseidon2Packed, CompressEveryTargetMatchesScalar) {
 
 TEST(Poseidon2Packed, CompressPairsReducesALayerInPlace) {
   ciro::test::seeded_rng rng;
-  for_each_target([&] {
+  ciro::test::for_each_simd_target([&] {
     for (const std::size_t n : counts) {
       auto layer = random_elements(rng, 2 * n * digest_elems);
       std::vector<babybear> expected(n * digest_elems);

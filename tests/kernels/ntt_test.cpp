@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-#include <hwy/targets.h>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -8,6 +7,7 @@
 #include "field/babybear.hpp"
 #include "kernels/backend.hpp"
 #include "tests/support/seed.hpp"
+#include "tests/support/simd_targets.hpp"
 
 namespace {
 
@@ -16,17 +16,6 @@ using ciro::kernels::lde_config;
 using ciro::kernels::ntt_config;
 using ciro::kernels::row_major_matrix;
 using ciro::kernels::row_order;
-
-/// Runs `body` with dispatch forced to each SIMD target this CPU supports.
-template <class Body>
-void for_each_target(Body body) {
-  for (const std::int64_t target : hwy::SupportedAndGeneratedTargets()) {
-    hwy::SetSupportedTargetsForTest(target);
-    SCOPED_TRACE(hwy::TargetName(target));
-    body();
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
 
 row_major_matrix<babybear> random_matrix(ciro::test::seeded_rng& rng, std::size_t rows, std::size_t width) {
   row_major_matrix<babybear> m(rows, width);
@@ -64,7 +53,7 @@ std::vector<std::size_t> rows_to_check(ciro::test::seeded_rng& rng, std::size_t 
 TEST(Ntt, ForwardMatchesTheDirectDftForAllSizesUpTo4096AndWidthsUpTo17) {
   ciro::test::seeded_rng rng;
   auto backend = ciro::kernels::make_cpu_backend();
-  for_each_target([&] {
+  ciro::test::for_each_simd_target([&] {
     for (unsigned log_n = 0; log_n <= 12; ++log_n) {
       const std::size_t n = std::size_t{1} << log_n;
       const babybear w = babybear::two_adic_generator(log_n);
@@ -116,7 +105,7 @@ TEST(Ntt, CosetAndBitReversedVariantsMatchTheDirectDft) {
   ciro::test::seeded_rng rng;
   auto backend = ciro::kernels::make_cpu_backend();
   const babybear shift = babybear::generator();
-  for_each_target([&] {
+  ciro::test::for_each_simd_target([&] {
     for (unsigned log_n : {0u, 1u, 3u, 5u, 9u, 13u}) {
       const std::size_t n = std::size_t{1} << log_n;
       const babybear w = babybear::two_adic_generator(log_n);
@@ -195,7 +184,7 @@ TEST(Ntt, InverseHandlesBitReversedOrders) {
 TEST(Lde, CosetExtensionAgreesWithDirectEvaluationOnTheExtendedDomain) {
   ciro::test::seeded_rng rng;
   auto backend = ciro::kernels::make_cpu_backend();
-  for_each_target([&] {
+  ciro::test::for_each_simd_target([&] {
     for (unsigned log_n : {0u, 2u, 6u, 11u, 14u}) {
       for (unsigned log_blowup : {1u, 2u, 3u}) {
         for (std::size_t width : {1u, 4u, 16u, 21u}) {
