@@ -8,6 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libtbb-dev libhwy-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

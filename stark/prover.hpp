@@ -18,6 +18,8 @@
 #include "kernels/backend.hpp"
 #include "stark/folders.hpp"
 #include "stark/proof.hpp"
+#include "stark/quotient.hpp"
+#include "stark/quotient_deep.hpp"
 #include "stark/transcript.hpp"
 
 namespace ciro::stark {
@@ -71,7 +73,7 @@ void parallel_batch_inverse(std::span<const F> in, std::span<F> out) {
 template <class E>
 std::vector<E> evaluate_columns_at(const kernels::row_major_matrix<field::babybear>& values, unsigned log_n, E z) {
   const std::size_t n = values.rows(), width = values.width();
-  std::vector<E> denominators(n), weights(n);
+  kernels::buffer<E> denominators(n), weights(n);
   const field::babybear w = field::babybear::two_adic_generator(log_n);
   tbb::parallel_for(std::size_t{0}, (n + 4095) / 4096, [&](std::size_t c) {
     field::babybear x = w.pow(c * 4096);
@@ -82,21 +84,25 @@ std::vector<E> evaluate_columns_at(const kernels::row_major_matrix<field::babybe
     field::babybear x = w.pow(c * 4096);
     for (std::size_t i = c * 4096; i < std::min(n, (c + 1) * 4096); ++i, x *= w) weights[i] = weights[i] * x;
   });
-  // Column sums, parallel over row blocks, combined in block order (deterministic).
+  // Column sums, parallel over row blocks (SIMD across columns), combined in block order.
+  constexpr unsigned D = E::degree;
+  static_assert(sizeof(E) == D * sizeof(field::babybear), "E must be its D packed coefficients");
+  const auto* weight_words = reinterpret_cast<const field::babybear*>(weights.data());
   constexpr std::size_t block = 2048;
   const std::size_t blocks = (n + block - 1) / block;
-  std::vector<std::vector<E>> partial(blocks, std::vector<E>(width, E::zero()));
+  std::vector<std::vector<field::babybear>> partial(blocks, std::vector<field::babybear>(D * width));
   tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
-    auto& acc = partial[b];
-    for (std::size_t i = b * block; i < std::min(n, (b + 1) * block); ++i) {
-      const auto row = values.row(i);
-      for (std::size_t c = 0; c < width; ++c) acc[c] += weights[i] * row[c];
-    }
+    const std::size_t lo = b * block, count = std::min(n, lo + block) - lo;
+    column_linear_forms(values.row(lo).data(), count, width, weight_words + lo * D, D, partial[b].data());
   });
   const E scale = (pow2k(z, log_n) - E::one()) * field::babybear::from_u64(n).inverse();
   std::vector<E> result(width, E::zero());
   for (const auto& acc : partial) {
-    for (std::size_t c = 0; c < width; ++c) result[c] += acc[c];
+    for (std::size_t c = 0; c < width; ++c) {
+      field::babybear coeffs[D];
+      for (unsigned j = 0; j < D; ++j) coeffs[j] = acc[j * width + c];
+      result[c] += E::from_coeffs(coeffs);
+    }
   }
   for (auto& r : result) r = r * scale;
   return result;
@@ -186,7 +192,7 @@ ciro::result<proof<E>, prove_error_code> prove(const A& air, const air::witness&
   const babybear g = babybear::generator(), w_q = babybear::two_adic_generator(log_n + log_qd);
   const babybear w_inv = babybear::two_adic_generator(log_n).inverse();
   // 1/(x - 1) and 1/(x - w^-1) at every quotient point; 1/Z_H takes 2^log_qd values.
-  std::vector<babybear> denominators(2 * q_rows), inverses(2 * q_rows);
+  kernels::buffer<babybear> denominators(2 * q_rows), inverses(2 * q_rows);
   tbb::parallel_for(std::size_t{0}, (q_rows + 4095) / 4096, [&](std::size_t c) {
     babybear x = g * w_q.pow(c * 4096);
     for (std::size_t k = c * 4096; k < std::min(q_rows, (c + 1) * 4096); ++k, x *= w_q) {
@@ -201,20 +207,9 @@ ciro::result<proof<E>, prove_error_code> prove(const A& air, const air::witness&
     z_h_inv[j] = z_h[j].inverse();
   }
   kernels::row_major_matrix<babybear> quotient(q_rows, E::degree);
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, q_rows, 1024), [&](const tbb::blocked_range<std::size_t>& range) {
-        prover_folder<E> folder(alpha_powers, witness.public_values);
-        babybear x = g * w_q.pow(range.begin());
-        for (std::size_t k = range.begin(); k < range.end(); ++k, x *= w_q) {
-          const std::size_t row = k * stride;
-          folder.reset(trace_lde.row(row).data(), trace_lde.row((row + next_offset) & (lde_rows - 1)).data());
-          air.eval(folder);
-          const babybear zh = z_h[k & (z_h.size() - 1)];
-          const selectors<babybear> s{zh * inverses[2 * k], zh * inverses[2 * k + 1], x - w_inv};
-          const E q = folder.result(s) * z_h_inv[k & (z_h.size() - 1)];
-          for (unsigned c = 0; c < E::degree; ++c) quotient.at(k, c) = q.coeff(c);
-        }
-      });
+  const quotient_inputs q_in{trace_lde.view(), q_rows, stride, next_offset, witness.public_values, inverses, z_h,
+                             z_h_inv,          g,      w_q,    w_inv};
+  evaluate_quotient<E>(air, q_in, std::span<const E>(alpha_powers), quotient.view());
   // Coefficients of Q, split into 2^log_qd chunks of n: Q(x) = sum_j x^(j n) Q_j(x). Chunk j's
   // coordinates are columns j D .. j D + D - 1 of the quotient matrix, evaluated on g * H_N.
   backend.intt(quotient.view(), {.shift = g});
@@ -266,7 +261,7 @@ ciro::result<proof<E>, prove_error_code> prove(const A& air, const air::witness&
   for (std::size_t i = 0; i < width; ++i)
     a_sum += beta_powers[i] * out.trace_local[i], b_sum += beta_powers[i] * out.trace_next[i];
   for (std::size_t j = 0; j < q_cols; ++j) c_sum += beta_powers[j] * out.quotient_at_zeta[j];
-  std::vector<E> deep(lde_rows), point_denominators(2 * lde_rows), point_inverses(2 * lde_rows);
+  kernels::buffer<E> deep(lde_rows), point_denominators(2 * lde_rows), point_inverses(2 * lde_rows);
   const babybear w_lde = babybear::two_adic_generator(log_lde);
   tbb::parallel_for(std::size_t{0}, (lde_rows + 4095) / 4096, [&](std::size_t c) {
     babybear x = g * w_lde.pow(c * 4096);
@@ -276,13 +271,20 @@ ciro::result<proof<E>, prove_error_code> prove(const A& air, const air::witness&
     }
   });
   detail::parallel_batch_inverse<E>(point_denominators, point_inverses);
+  // R_T(x) = sum_i beta^i t_i(x) as E::degree base-field linear forms of each row (SIMD).
+  std::vector<babybear> beta_coeffs(E::degree * width);
+  for (unsigned j = 0; j < E::degree; ++j) {
+    for (std::size_t i = 0; i < width; ++i) beta_coeffs[j * width + i] = beta_powers[i].coeff(j);
+  }
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, lde_rows, 1024),
                     [&](const tbb::blocked_range<std::size_t>& range) {
+                      std::vector<babybear> rt_coeffs(range.size() * E::degree);
+                      row_linear_forms(trace_lde.row(range.begin()).data(), range.size(), width, beta_coeffs.data(),
+                                       E::degree, rt_coeffs.data());
                       for (std::size_t r = range.begin(); r < range.end(); ++r) {
-                        const auto t = trace_lde.row(r);
                         const auto q = quotient_lde.row(r);
-                        E rt = E::zero(), rq = E::zero();
-                        for (std::size_t i = 0; i < width; ++i) rt += beta_powers[i] * t[i];
+                        const E rt = E::from_coeffs(rt_coeffs.data() + (r - range.begin()) * E::degree);
+                        E rq = E::zero();
                         for (std::size_t j = 0; j < q_cols; ++j) rq += beta_powers[j] * q[j];
                         const E value = (rt - a_sum + beta_2w * (rq - c_sum)) * point_inverses[2 * r] +
                                         beta_w * (rt - b_sum) * point_inverses[2 * r + 1];

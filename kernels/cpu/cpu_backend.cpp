@@ -160,20 +160,20 @@ class cpu_backend final : public backend {
   class workspace {
    public:
     workspace(cpu_backend& owner, std::size_t words) : lock_(owner.workspace_mutex_, std::try_to_lock) {
-      std::vector<std::uint32_t>& buffer = lock_.owns_lock() ? owner.workspace_ : private_;
-      if (buffer.size() < words) buffer.resize(words);
-      data_ = buffer.data();
+      buffer<std::uint32_t>& storage = lock_.owns_lock() ? owner.workspace_ : private_;
+      if (storage.size() < words) storage = buffer<std::uint32_t>(words);
+      data_ = storage.data();
     }
     std::uint32_t* data() { return data_; }
 
    private:
     std::unique_lock<std::mutex> lock_;
-    std::vector<std::uint32_t> private_;
+    buffer<std::uint32_t> private_;
     std::uint32_t* data_ = nullptr;
   };
 
   std::mutex workspace_mutex_;
-  std::vector<std::uint32_t> workspace_;
+  buffer<std::uint32_t> workspace_;
 };
 
 }  // namespace
