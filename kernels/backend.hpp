@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include "field/babybear.hpp"
 #include "hash/merkle_hasher.hpp"
@@ -59,6 +60,19 @@ class backend {
   /// in do not overlap.
   virtual void lde(matrix_view<const field::babybear> in, matrix_view<field::babybear> out,
                    const lde_config& config = {}) = 0;
+
+  /// One binary FRI fold of every pair of a layer (the folding step of fri/fri.hpp). The layer
+  /// holds 2^log_size values of the extension field E = BabyBear^D (D = layer.width = 4 or 5),
+  /// one per row as D base coordinates, in bit-reversed order on the coset shift * H: row p is
+  /// F(shift * w^bitrev(p)), w = two_adic_generator(log_size). Rows 2j and 2j+1 are F(x_j) and
+  /// F(-x_j), x_j = shift * w^bitrev_{log_size-1}(j), and
+  ///     out row j = (u + v) / 2 + beta * (u - v) / (2 x_j),   u = row 2j, v = row 2j+1,
+  /// which is F'(x_j^2) for F = F_e(x^2) + x F_o(x^2), F' = F_e + beta F_o: a layer of half the
+  /// size on the coset shift^2 * H^2, again bit-reversed. beta holds D coefficients.
+  /// Preconditions: layer.rows = 2 out.rows, both widths D in {4, 5}, beta.size() == D. The
+  /// default is the CPU implementation (TBB); a backend with its own kernels overrides it.
+  virtual void fri_fold(matrix_view<const field::babybear> layer, std::span<const field::babybear> beta,
+                        field::babybear shift, matrix_view<field::babybear> out);
 
   /// The Merkle hot loops (leaf hashing, layer compression) of this backend, through which
   /// hash::merkle_tree commits. The default is the CPU implementation (TBB + packed Poseidon2);
