@@ -46,28 +46,6 @@ std::vector<std::size_t> unique_groups(std::span<const std::size_t> positions, u
   return groups;
 }
 
-/// table[j] = 1 / (2 x_j), x_j = s * w_L^bitrev_{L-1}(j), j < 2^(L-1): the inverse denominators of
-/// one binary fold of the layer of log size L. One inversion; the rest are products (TBB).
-std::vector<babybear> inv_two_x_table(unsigned log_n, unsigned log_size) {
-  const std::size_t half = std::size_t{1} << (log_size - 1);
-  const babybear base = (coset_shift(log_n, log_size).double_()).inverse();
-  const babybear w_inv = babybear::two_adic_generator(log_size).inverse();
-  std::vector<babybear> powers(half);
-  constexpr std::size_t chunk = 4096;
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, half, chunk), [&](const tbb::blocked_range<std::size_t>& r) {
-    babybear acc = base * w_inv.pow(r.begin());
-    for (std::size_t j = r.begin(); j < r.end(); ++j) {
-      powers[j] = acc;
-      acc *= w_inv;
-    }
-  });
-  std::vector<babybear> table(half);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, half, chunk), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t j = r.begin(); j < r.end(); ++j) table[j] = powers[reverse_bits(j, log_size - 1)];
-  });
-  return table;
-}
-
 /// (u + v) / 2 + b (u - v) / (2x), given inv_two_x = 1 / (2x).
 template <class E>
 inline E fold_pair(const E& u, const E& v, const E& b, babybear inv_two_x, babybear half) {
@@ -175,7 +153,6 @@ fri_prover_output<E> prove(const fri_params& params, std::span<const E> evals, h
   const auto log_n = static_cast<unsigned>(std::countr_zero(n));
   CIRO_CHECK(validate(params, log_n).has_value());
   const std::vector<unsigned> arities = round_log_arities(params, log_n);
-  const babybear half = babybear::two().inverse();
 
   // layers[i]: layer i flattened (D base elements per value); the trees reference them.
   std::vector<std::vector<babybear>> layers;
@@ -202,29 +179,23 @@ fri_prover_output<E> prove(const fri_params& params, std::span<const E> evals, h
     challenger.observe(trees.back().root());
     const E beta = challenger.sample_ext_as<E>();
 
-    // Binary fold t of this round works on the layer of log size log_size - t with beta^(2^t).
-    std::vector<std::vector<babybear>> tables(a);
-    std::array<E, 3> betas{};
-    betas[0] = beta;
+    // The round's a binary folds, each through the backend: fold t works on the layer of log
+    // size log_size - t, on the coset coset_shift(log_n, log_size - t), with beta^(2^t). Folding
+    // the whole layer pair by pair equals folding each group of 2^a on its own (groups are
+    // contiguous in bit-reversed order).
+    std::vector<babybear> next = layers.back();
+    E beta_t = beta;
     for (unsigned t = 0; t < a; ++t) {
-      tables[t] = inv_two_x_table(log_n, log_size - t);
-      if (t > 0) betas[t] = betas[t - 1].square();
+      const unsigned l = log_size - t;
+      const std::size_t half_rows = std::size_t{1} << (l - 1);
+      std::vector<babybear> folded(half_rows * d);
+      std::array<babybear, E::degree> beta_coeffs;
+      for (unsigned c = 0; c < E::degree; ++c) beta_coeffs[c] = beta_t.coeff(c);
+      backend.fri_fold({next.data(), half_rows * 2, d}, beta_coeffs, coset_shift(log_n, l),
+                       {folded.data(), half_rows, d});
+      next = std::move(folded);
+      beta_t = beta_t.square();
     }
-
-    std::vector<babybear> next(groups * d);
-    const babybear* cur = layers.back().data();
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, groups, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
-      std::array<E, 8> v;
-      for (std::size_t j = r.begin(); j < r.end(); ++j) {
-        for (std::size_t k = 0; k < group; ++k) v[k] = E::from_coeffs(cur + (j * group + k) * d);
-        for (unsigned t = 0; t < a; ++t) {
-          const std::size_t pairs = group >> (t + 1);
-          const babybear* table = tables[t].data() + j * pairs;
-          for (std::size_t k = 0; k < pairs; ++k) v[k] = fold_pair(v[2 * k], v[2 * k + 1], betas[t], table[k], half);
-        }
-        store(v[0], next.data() + j * d);
-      }
-    });
     layers.push_back(std::move(next));
     log_size -= a;
   }
@@ -341,18 +312,31 @@ ciro::result<std::monostate, fri_error_code> check_queries(const fri_params& par
           fri_error_code::merkle_failure,
           "layer " + std::to_string(i) + ": " + hash::to_string(ok.error().code) + ": " + ok.error().message);
     }
-    // Binary fold t works on the layer of log size l = log_size - t: its coset shift and generator.
+    // Binary fold t works on the layer of log size l = log_size - t, pairs = 2^(a - t - 1) pairs
+    // per group. Pair j = g pairs + c of that layer stands for x = s_l w_l^bitrev_{l-1}(j), the
+    // point of position 2j, and bitrev_{l-1}(j) = bitrev_{a-t-1}(c) 2^(log_size - a) +
+    // bitrev_{log_size-a}(g). So 1 / (2x) = (1 / (2 s_l)) w_l^-bitrev_{log_size-a}(g)
+    // w_l^-(bitrev_{a-t-1}(c) 2^(log_size - a)): no inversion per query, only products of
+    // precomputed powers (inv_sq[t][b] = w_l^-(2^b); root[t][c] the last factor).
+    const unsigned rest = log_size - a;
     std::array<E, 3> betas{};
-    std::array<babybear, 3> shifts{}, gens{};
+    std::array<babybear, 3> inv_two_s{};
+    std::array<std::array<babybear, max_log_n>, 3> inv_sq{};
+    std::array<std::array<babybear, 4>, 3> root{};
     betas[0] = challenges.betas[i];
     for (unsigned t = 0; t < a; ++t) {
       if (t > 0) betas[t] = betas[t - 1].square();
-      shifts[t] = coset_shift(log_n, log_size - t).double_();
-      gens[t] = babybear::two_adic_generator(log_size - t);
+      const unsigned l = log_size - t;
+      inv_two_s[t] = coset_shift(log_n, l).double_().inverse();
+      babybear w = babybear::two_adic_generator(l).inverse();
+      for (unsigned bit = 0; bit < rest; ++bit, w = w.square()) inv_sq[t][bit] = w;
+      const unsigned log_pairs = a - t - 1;
+      for (std::size_t c = 0; c < (std::size_t{1} << log_pairs); ++c) {
+        root[t][c] = w.pow(reverse_bits(c, log_pairs));  // w = w_l^-(2^rest) here
+      }
     }
 
     std::array<E, 8> v;
-    std::array<babybear, 7> denoms, inv;
     for (std::size_t k = 0; k < nq; ++k) {
       const std::size_t g = positions[k] >> a;
       const std::size_t u =
@@ -364,21 +348,15 @@ ciro::result<std::monostate, fri_error_code> check_queries(const fri_params& par
                           "layer " + std::to_string(i) + ", query " + std::to_string(k) +
                               (i == 0 ? ": opened value differs from f0" : ": opened value differs from the fold"));
       }
-      // The denominators 2x of every pair of every binary fold of this group, inverted at once. Pair
-      // j of the layer of log size l stands for x = s_l w_l^bitrev_{l-1}(j), the point of position 2j.
-      std::size_t nd = 0;
+      const std::size_t rev_g = reverse_bits(g, rest);
       for (unsigned t = 0; t < a; ++t) {
-        const std::size_t pairs = group >> (t + 1);
-        const unsigned l = log_size - t;
-        for (std::size_t c = 0; c < pairs; ++c) {
-          denoms[nd++] = shifts[t] * gens[t].pow(reverse_bits(g * pairs + c, l - 1));
+        babybear base = inv_two_s[t];
+        for (unsigned bit = 0; bit < rest; ++bit) {
+          if ((rev_g >> bit) & 1) base *= inv_sq[t][bit];
         }
-      }
-      field::batch_inverse(std::span<const babybear>(denoms.data(), nd), std::span<babybear>(inv.data(), nd));
-      nd = 0;
-      for (unsigned t = 0; t < a; ++t) {
         const std::size_t pairs = group >> (t + 1);
-        for (std::size_t c = 0; c < pairs; ++c) v[c] = fold_pair(v[2 * c], v[2 * c + 1], betas[t], inv[nd++], half);
+        for (std::size_t c = 0; c < pairs; ++c)
+          v[c] = fold_pair(v[2 * c], v[2 * c + 1], betas[t], base * root[t][c], half);
       }
       values[k] = v[0];
       positions[k] = g;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/check.hpp"
+#include "hash/poseidon2_packed.hpp"
 
 namespace ciro::hash {
 namespace {
@@ -229,52 +230,70 @@ ciro::result<std::monostate, merkle_error_code> verify_batch(const digest& root,
   }
 
   const auto groups = groups_by_layer(dims.size(), L, [&](std::size_t j) { return dims[j].height; });
-  // The digest of the rows of group `s` opened by query a.
-  const auto hash_group = [&](std::size_t s, std::size_t a) {
-    padding_free_sponge sponge;
-    for (const std::size_t j : groups[s]) sponge.absorb(std::span<const babybear>(opening.rows[a][j]));
-    return sponge.finish();
+  // Every node of a layer is recomputed at once with the packed (SIMD) sponge and compression:
+  // the opened rows of a group are gathered into one small row-major matrix (O(size of the
+  // opening) memory) and hashed by one hash_rows call, and each layer's pairs by one compress.
+  std::vector<babybear> scratch;
+  // out[r] = H(rows_s(queries[r])): the digest of the rows of group `s` opened by each query.
+  const auto hash_group = [&](std::size_t s, std::span<const std::size_t> queries, digest* out) {
+    std::size_t width = 0;
+    for (const std::size_t j : groups[s]) width += dims[j].width;  // row widths checked above
+    if (width == 0) {
+      std::fill(out, out + queries.size(), digest{});
+      return;
+    }
+    scratch.resize(queries.size() * width);
+    babybear* dst = scratch.data();
+    for (const std::size_t a : queries) {
+      for (const std::size_t j : groups[s]) dst = std::copy(opening.rows[a][j].begin(), opening.rows[a][j].end(), dst);
+    }
+    hash_rows(scratch.data(), queries.size(), width, out->data());
   };
 
   // The known nodes of the current layer: node index, digest, and the first query below it.
-  struct node {
-    std::size_t index;
-    digest value;
-    std::size_t query;
-  };
-  std::vector<node> nodes(n);
-  for (std::size_t a = 0; a < n; ++a) nodes[a] = {indices[a], hash_group(0, a), a};
+  std::vector<std::size_t> index(indices.begin(), indices.end()), query(n);
+  for (std::size_t a = 0; a < n; ++a) query[a] = a;
+  std::vector<digest> values(n), left(n), right(n), injected;
+  hash_group(0, query, values.data());
 
   std::size_t next_sibling = 0;
   for (unsigned k = 1; k <= L; ++k) {
+    const std::size_t count = index.size();
     std::size_t parents = 0;
-    for (std::size_t a = 0; a < nodes.size();) {
-      const node& current = nodes[a];
-      const bool paired = current.index % 2 == 0 && a + 1 < nodes.size() && nodes[a + 1].index == current.index + 1;
-      digest left, right;
+    for (std::size_t a = 0; a < count;) {
+      const std::size_t current = index[a];
+      const bool paired = current % 2 == 0 && a + 1 < count && index[a + 1] == current + 1;
       if (paired) {
-        left = current.value;
-        right = nodes[a + 1].value;
+        left[parents] = values[a];
+        right[parents] = values[a + 1];
       } else {
         if (next_sibling == opening.siblings.size()) {
           return fail(code::missing_sibling,
-                      "the siblings ran out at layer " + to_string(k - 1) + ", node " + to_string(current.index ^ 1));
+                      "the siblings ran out at layer " + to_string(k - 1) + ", node " + to_string(current ^ 1));
         }
         const digest& sibling = opening.siblings[next_sibling++];
-        left = current.index % 2 == 0 ? current.value : sibling;
-        right = current.index % 2 == 0 ? sibling : current.value;
+        left[parents] = current % 2 == 0 ? values[a] : sibling;
+        right[parents] = current % 2 == 0 ? sibling : values[a];
       }
-      digest parent = compress(left, right);
-      if (!groups[k].empty()) parent = compress(parent, hash_group(k, current.query));
-      nodes[parents++] = {current.index >> 1, parent, current.query};
+      index[parents] = current >> 1;
+      query[parents] = query[a];
+      ++parents;
       a += paired ? 2 : 1;
     }
-    nodes.resize(parents);
+    index.resize(parents);
+    query.resize(parents);
+    values.resize(parents);
+    compress(left.data()->data(), right.data()->data(), parents, values.data()->data());
+    if (!groups[k].empty()) {
+      injected.resize(parents);
+      hash_group(k, query, injected.data());
+      compress(values.data()->data(), injected.data()->data(), parents, values.data()->data());  // in place
+    }
   }
   if (next_sibling != opening.siblings.size()) {
     return fail(code::extra_siblings, to_string(opening.siblings.size() - next_sibling) + " siblings left over");
   }
-  if (nodes.front().value != root) return fail(code::root_mismatch, "the recomputed root differs from the commitment");
+  if (values.front() != root) return fail(code::root_mismatch, "the recomputed root differs from the commitment");
   return std::monostate{};
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "hash/merkle_tree.hpp"
 #include "stark/folders.hpp"
 #include "stark/proof.hpp"
+#include "stark/quotient_deep.hpp"
 #include "stark/transcript.hpp"
 
 namespace ciro::stark {
@@ -139,15 +141,31 @@ ciro::result<std::uint32_t, verify_error_code> verify(const A& air, const proof<
     denominators[2 * k + 1] = x - zeta_next;
   }
   field::batch_inverse<E>(denominators, inverses);
+  // R_T and R_Q of every opened row at once, as E::degree base-field linear forms (SIMD); the
+  // row shapes were checked by verify_batch.
+  const auto linear_forms = [&](const hash::batch_opening& opening, std::size_t cols) {
+    std::vector<E> out(rows.size(), E::zero());
+    if (cols == 0 || rows.empty()) return out;
+    std::vector<babybear> coeffs(E::degree * cols), matrix(rows.size() * cols), forms(rows.size() * E::degree);
+    for (unsigned j = 0; j < E::degree; ++j) {
+      for (std::size_t i = 0; i < cols; ++i) coeffs[j * cols + i] = beta_powers[i].coeff(j);
+    }
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      std::copy(opening.rows[r][0].begin(), opening.rows[r][0].end(), matrix.begin() + r * cols);
+    }
+    row_linear_forms(matrix.data(), rows.size(), cols, coeffs.data(), E::degree, forms.data());
+    for (std::size_t r = 0; r < rows.size(); ++r) out[r] = E::from_coeffs(forms.data() + r * E::degree);
+    return out;
+  };
+  const std::vector<E> rt_rows = linear_forms(p.trace_opening, width);
+  const std::vector<E> rq_rows = linear_forms(p.quotient_opening, q_cols);
   std::vector<E> f0(queries.size());
   for (std::size_t k = 0; k < queries.size(); ++k) {
-    const auto one = opened_rows(std::span(&queries[k], 1), log_lde).front();
+    std::size_t one = 0;  // the row of query k: its index bit-reversed, as opened_rows computes it
+    for (unsigned i = 0; i < log_lde; ++i) one |= ((queries[k] >> i) & 1) << (log_lde - 1 - i);
     const std::size_t slot = static_cast<std::size_t>(std::lower_bound(rows.begin(), rows.end(), one) - rows.begin());
-    const auto& t = p.trace_opening.rows[slot][0];
-    const auto& q = p.quotient_opening.rows[slot][0];
-    E rt = E::zero(), rq = E::zero();
-    for (std::size_t i = 0; i < width; ++i) rt += beta_powers[i] * t[i];
-    for (std::size_t j = 0; j < q_cols; ++j) rq += beta_powers[j] * q[j];
+    const E& rt = rt_rows[slot];
+    const E& rq = rq_rows[slot];
     f0[k] = (rt - a_sum + beta_2w * (rq - c_sum)) * inverses[2 * k] + beta_w * (rt - b_sum) * inverses[2 * k + 1];
   }
   if (auto ok = fri::check_queries<E>(fp, p.fri, challenges.value(), f0, log_lde); !ok) {
