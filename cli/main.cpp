@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,13 @@ int main(int argc, char** argv) {
     std::fputs(usage_text, stdout);
     return ciro::cli::exit_ok;
   }
-  if (command == "bench") return ciro::cli::bench_command(args);
-  if (command == "hash") return ciro::cli::hash_command(args);
-  if (command == "prove") return ciro::cli::prove_command(args);
-  if (command == "verify") return ciro::cli::verify_command(args);
+  try {
+    if (command == "bench") return ciro::cli::bench_command(args);
+    if (command == "hash") return ciro::cli::hash_command(args);
+    if (command == "prove") return ciro::cli::prove_command(args);
+    if (command == "verify") return ciro::cli::verify_command(args);
+  } catch (const std::bad_alloc&) {
+    return ciro::cli::usage_error(command + ": out of memory");
+  }
   return ciro::cli::usage_error("unknown command '" + command + "' (try 'ciro help')");
 }

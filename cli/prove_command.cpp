@@ -1,4 +1,5 @@
 #include <tbb/global_control.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -160,6 +161,16 @@ int prove_command(const std::vector<std::string>& args) {
   const stark::stark_params params = stark::fitted(*profile, *log_rows);
   int rc = exit_usage;
   const bool known = with_air(air_name, [&](const auto& air) {
+    // Refuse up front what cannot fit in memory, rather than failing halfway.
+    const double needed = static_cast<double>(stark::estimated_prover_bytes(air, *log_rows, params));
+    const double available = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+    if (available > 0 && needed > 0.9 * available) {
+      rc =
+          usage_error("prove: 2^" + std::to_string(*log_rows) + " rows of " + std::string(air.name()) + " need about " +
+                      std::to_string(static_cast<int>(needed / (1 << 30)) + 1) + " GiB of memory; this machine has " +
+                      std::to_string(static_cast<int>(available / (1 << 30))) + " GiB");
+      return;
+    }
     rc = params.extension_degree == 5 ? prove_and_write<field::babybear5>(air, *log_rows, params, out_path)
                                       : prove_and_write<field::babybear4>(air, *log_rows, params, out_path);
   });
