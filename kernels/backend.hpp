@@ -6,7 +6,9 @@
 
 #include "field/babybear.hpp"
 #include "hash/merkle_hasher.hpp"
+#include "kernels/constraint_program.hpp"
 #include "kernels/matrix.hpp"
+#include "kernels/quotient_inputs.hpp"
 
 namespace ciro::kernels {
 
@@ -73,6 +75,21 @@ class backend {
   /// default is the CPU implementation (TBB); a backend with its own kernels overrides it.
   virtual void fri_fold(matrix_view<const field::babybear> layer, std::span<const field::babybear> beta,
                         field::babybear shift, matrix_view<field::babybear> out);
+
+  /// The prover's quotient Q(x_k) = C(x_k) / Z_H(x_k) at every point x_k of the quotient domain
+  /// `in` describes, with
+  ///     C(x) = sum_i alpha^(m-1-i) s_i(x) c_i(x),
+  /// c_0 .. c_{m-1} the constraints of `program` in assert order, evaluated on the trace LDE rows
+  /// at x and x * w, and s_i the selector of c_i's kind: 1, L_first(x) = Z_H(x) / (x - 1),
+  /// L_last(x) = Z_H(x) / (x - w^-1) or T(x) = x - w^-1 (see stark/folders.hpp). Row k of `out`
+  /// receives the D base coordinates of Q(x_k) in E = BabyBear^D, D = out.width; `alpha` holds
+  /// alpha^(m-1-i) as D coordinates per constraint (all products are E x base, so the backend
+  /// needs no extension arithmetic). Preconditions: program.validate() is empty, D in {4, 5},
+  /// alpha.size() == m * D, out.rows == in.q_rows, in.trace_lde.rows == in.q_rows * in.stride.
+  /// The default is the CPU implementation (a SIMD interpreter of the program, TBB over blocks
+  /// of points); a backend with its own kernels overrides it.
+  virtual void evaluate_quotient(const constraint_program& program, const quotient_inputs& in,
+                                 std::span<const field::babybear> alpha, matrix_view<field::babybear> out);
 
   /// The Merkle hot loops (leaf hashing, layer compression) of this backend, through which
   /// hash::merkle_tree commits. The default is the CPU implementation (TBB + packed Poseidon2);

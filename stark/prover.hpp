@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "air/air.hpp"
+#include "air/constraint_compiler.hpp"
 #include "air/debug_checker.hpp"
 #include "air/symbolic_builder.hpp"
 #include "core/result.hpp"
@@ -18,8 +19,8 @@
 #include "kernels/backend.hpp"
 #include "stark/folders.hpp"
 #include "stark/proof.hpp"
-#include "stark/quotient.hpp"
-#include "stark/quotient_deep.hpp"
+#include "stark/deep.hpp"
+#include "stark/opening.hpp"
 #include "stark/transcript.hpp"
 
 namespace ciro::stark {
@@ -51,13 +52,6 @@ struct prove_options {
 
 namespace detail {
 
-/// x^(2^k).
-template <class F>
-F pow2k(F x, unsigned k) {
-  for (unsigned i = 0; i < k; ++i) x = x.square();
-  return x;
-}
-
 /// out[i] = 1 / in[i] for a large array, in parallel chunks of batch inversions.
 template <class F>
 void parallel_batch_inverse(std::span<const F> in, std::span<F> out) {
@@ -66,46 +60,6 @@ void parallel_batch_inverse(std::span<const F> in, std::span<F> out) {
     const std::size_t lo = c * chunk, n = std::min(chunk, in.size() - lo);
     field::batch_inverse(in.subspan(lo, n), out.subspan(lo, n));
   });
-}
-
-/// f(z) for every column f of the n x width matrix `values` (the evaluations on H, natural
-/// order), by the barycentric formula f(z) = (z^n - 1)/n * sum_i f(w^i) w^i / (z - w^i).
-template <class E>
-std::vector<E> evaluate_columns_at(const kernels::row_major_matrix<field::babybear>& values, unsigned log_n, E z) {
-  const std::size_t n = values.rows(), width = values.width();
-  kernels::buffer<E> denominators(n), weights(n);
-  const field::babybear w = field::babybear::two_adic_generator(log_n);
-  tbb::parallel_for(std::size_t{0}, (n + 4095) / 4096, [&](std::size_t c) {
-    field::babybear x = w.pow(c * 4096);
-    for (std::size_t i = c * 4096; i < std::min(n, (c + 1) * 4096); ++i, x *= w) denominators[i] = z - E::from_base(x);
-  });
-  parallel_batch_inverse<E>(denominators, weights);
-  tbb::parallel_for(std::size_t{0}, (n + 4095) / 4096, [&](std::size_t c) {
-    field::babybear x = w.pow(c * 4096);
-    for (std::size_t i = c * 4096; i < std::min(n, (c + 1) * 4096); ++i, x *= w) weights[i] = weights[i] * x;
-  });
-  // Column sums, parallel over row blocks (SIMD across columns), combined in block order.
-  constexpr unsigned D = E::degree;
-  static_assert(sizeof(E) == D * sizeof(field::babybear), "E must be its D packed coefficients");
-  const auto* weight_words = reinterpret_cast<const field::babybear*>(weights.data());
-  constexpr std::size_t block = 2048;
-  const std::size_t blocks = (n + block - 1) / block;
-  std::vector<std::vector<field::babybear>> partial(blocks, std::vector<field::babybear>(D * width));
-  tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
-    const std::size_t lo = b * block, count = std::min(n, lo + block) - lo;
-    column_linear_forms(values.row(lo).data(), count, width, weight_words + lo * D, D, partial[b].data());
-  });
-  const E scale = (pow2k(z, log_n) - E::one()) * field::babybear::from_u64(n).inverse();
-  std::vector<E> result(width, E::zero());
-  for (const auto& acc : partial) {
-    for (std::size_t c = 0; c < width; ++c) {
-      field::babybear coeffs[D];
-      for (unsigned j = 0; j < D; ++j) coeffs[j] = acc[j * width + c];
-      result[c] += E::from_coeffs(coeffs);
-    }
-  }
-  for (auto& r : result) r = r * scale;
-  return result;
 }
 
 }  // namespace detail
@@ -196,11 +150,14 @@ ciro::result<proof<E>, prove_error_code> prove(const A& air, const air::witness&
   // 2. Quotient Q = C / Z_H on the quotient domain g * H_{n 2^log_qd}, a subset of the LDE domain.
   phase("quotient");
   const E alpha = ch.template sample_ext_as<E>();
-  const std::size_t m = info.constraints.size();
-  std::vector<E> alpha_powers(m);
+  const kernels::constraint_program program = air::compile_constraints(air);
+  const std::size_t m = program.num_constraints();
+  std::vector<babybear> alpha_powers(m * E::degree);  // alpha^(m-1-i) as E::degree coordinates
   {
     E power = E::one();
-    for (std::size_t i = m; i-- > 0;) alpha_powers[i] = power, power *= alpha;
+    for (std::size_t i = m; i-- > 0; power *= alpha) {
+      for (unsigned j = 0; j < E::degree; ++j) alpha_powers[i * E::degree + j] = power.coeff(j);
+    }
   }
   const std::size_t q_rows = n << log_qd, stride = std::size_t{1} << (b - log_qd), next_offset = std::size_t{1} << b;
   const babybear g = babybear::generator(), w_q = babybear::two_adic_generator(log_n + log_qd);
@@ -221,9 +178,9 @@ ciro::result<proof<E>, prove_error_code> prove(const A& air, const air::witness&
     z_h_inv[j] = z_h[j].inverse();
   }
   kernels::row_major_matrix<babybear> quotient(q_rows, E::degree);
-  const quotient_inputs q_in{trace_lde.view(), q_rows, stride, next_offset, witness.public_values, inverses, z_h,
-                             z_h_inv,          g,      w_q,    w_inv};
-  evaluate_quotient<E>(air, q_in, std::span<const E>(alpha_powers), quotient.view());
+  const kernels::quotient_inputs q_in{
+      trace_lde.view(), q_rows, stride, next_offset, witness.public_values, inverses, z_h, z_h_inv, g, w_q, w_inv};
+  backend.evaluate_quotient(program, q_in, alpha_powers, quotient.view());
   // Coefficients of Q, split into 2^log_qd chunks of n: Q(x) = sum_j x^(j n) Q_j(x). Chunk j's
   // coordinates are columns j D .. j D + D - 1 of the quotient matrix, evaluated on g * H_N.
   backend.intt(quotient.view(), {.shift = g});
@@ -247,14 +204,10 @@ ciro::result<proof<E>, prove_error_code> prove(const A& air, const air::witness&
   phase("open");
   const E zeta = ch.template sample_ext_as<E>();
   const E zeta_next = zeta * babybear::two_adic_generator(log_n);
-  out.trace_local = detail::evaluate_columns_at(trace, log_n, zeta);
-  out.trace_next = detail::evaluate_columns_at(trace, log_n, zeta_next);
-  out.quotient_at_zeta.assign(q_cols, E::zero());
-  tbb::parallel_for(std::size_t{0}, q_cols, [&](std::size_t c) {
-    E acc = E::zero();
-    for (std::size_t i = n; i-- > 0;) acc = acc * zeta + E::from_base(chunk_coefficients.at(i, c));
-    out.quotient_at_zeta[c] = acc;
-  });
+  auto trace_openings = open_trace(trace.view(), zeta);
+  out.trace_local = std::move(trace_openings.local);
+  out.trace_next = std::move(trace_openings.next);
+  out.quotient_at_zeta = evaluate_polynomials_at(chunk_coefficients.view(), zeta);
   for (const auto& v : out.trace_local) ch.template observe_ext_as<E>(v);
   for (const auto& v : out.trace_next) ch.template observe_ext_as<E>(v);
   for (const auto& v : out.quotient_at_zeta) ch.template observe_ext_as<E>(v);
@@ -264,49 +217,9 @@ ciro::result<proof<E>, prove_error_code> prove(const A& air, const air::witness&
   //    with R_T = sum_i beta^i t_i, R_Q = sum_j beta^j q_j, A, B, Cq the same sums of the openings.
   phase("DEEP composition");
   const E beta = ch.template sample_ext_as<E>();
-  const std::size_t max_cols = std::max(width, q_cols);
-  std::vector<E> beta_powers(max_cols);
-  {
-    E power = E::one();
-    for (auto& bp : beta_powers) bp = power, power *= beta;
-  }
-  const E beta_w = beta.pow(width), beta_2w = beta_w * beta_w;
-  E a_sum = E::zero(), b_sum = E::zero(), c_sum = E::zero();
-  for (std::size_t i = 0; i < width; ++i)
-    a_sum += beta_powers[i] * out.trace_local[i], b_sum += beta_powers[i] * out.trace_next[i];
-  for (std::size_t j = 0; j < q_cols; ++j) c_sum += beta_powers[j] * out.quotient_at_zeta[j];
-  kernels::buffer<E> deep(lde_rows), point_denominators(2 * lde_rows), point_inverses(2 * lde_rows);
-  const babybear w_lde = babybear::two_adic_generator(log_lde);
-  tbb::parallel_for(std::size_t{0}, (lde_rows + 4095) / 4096, [&](std::size_t c) {
-    babybear x = g * w_lde.pow(c * 4096);
-    for (std::size_t r = c * 4096; r < std::min(lde_rows, (c + 1) * 4096); ++r, x *= w_lde) {
-      point_denominators[2 * r] = E::from_base(x) - zeta;
-      point_denominators[2 * r + 1] = E::from_base(x) - zeta_next;
-    }
-  });
-  detail::parallel_batch_inverse<E>(point_denominators, point_inverses);
-  // R_T(x) = sum_i beta^i t_i(x) as E::degree base-field linear forms of each row (SIMD).
-  std::vector<babybear> beta_coeffs(E::degree * width);
-  for (unsigned j = 0; j < E::degree; ++j) {
-    for (std::size_t i = 0; i < width; ++i) beta_coeffs[j * width + i] = beta_powers[i].coeff(j);
-  }
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, lde_rows, 1024),
-                    [&](const tbb::blocked_range<std::size_t>& range) {
-                      std::vector<babybear> rt_coeffs(range.size() * E::degree);
-                      row_linear_forms(trace_lde.row(range.begin()).data(), range.size(), width, beta_coeffs.data(),
-                                       E::degree, rt_coeffs.data());
-                      for (std::size_t r = range.begin(); r < range.end(); ++r) {
-                        const auto q = quotient_lde.row(r);
-                        const E rt = E::from_coeffs(rt_coeffs.data() + (r - range.begin()) * E::degree);
-                        E rq = E::zero();
-                        for (std::size_t j = 0; j < q_cols; ++j) rq += beta_powers[j] * q[j];
-                        const E value = (rt - a_sum + beta_2w * (rq - c_sum)) * point_inverses[2 * r] +
-                                        beta_w * (rt - b_sum) * point_inverses[2 * r + 1];
-                        std::size_t pos = 0;  // FRI position of LDE row r: bitrev(r)
-                        for (unsigned i = 0; i < log_lde; ++i) pos |= ((r >> i) & 1) << (log_lde - 1 - i);
-                        deep[pos] = value;
-                      }
-                    });
+  const kernels::buffer<E> deep = deep_composition<E>({trace_lde.view(), quotient_lde.view(), g, zeta, zeta_next,
+                                                       out.trace_local, out.trace_next, out.quotient_at_zeta},
+                                                      beta);
 
   // 5. FRI on F, then the trace and quotient rows its queries need.
   phase("FRI");

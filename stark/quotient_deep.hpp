@@ -17,9 +17,12 @@ namespace ciro::stark {
 void row_linear_forms(const field::babybear* m, std::size_t rows, std::size_t width, const field::babybear* coeffs,
                       unsigned D, field::babybear* out);
 
-/// out[j * width + c] += sum_{r < rows} weights[r * D + j] * m[r * width + c] for c < width,
-/// j < D. Precondition: D <= 5.
+/// The most forms column_linear_forms takes at once (two points of a degree-5 extension).
+inline constexpr unsigned max_column_forms = 10;
+
+/// out[j * width + c] += sum_{r < rows} weights[r * forms + j] * m[r * width + c] for c < width,
+/// j < forms. Precondition: 1 <= forms <= max_column_forms.
 void column_linear_forms(const field::babybear* m, std::size_t rows, std::size_t width, const field::babybear* weights,
-                         unsigned D, field::babybear* out);
+                         unsigned forms, field::babybear* out);
 
 }  // namespace ciro::stark

@@ -1,14 +1,15 @@
-#include "stark/quotient.hpp"
-
 #include <gtest/gtest.h>
 #include <hwy/targets.h>
 
 #include <vector>
 
+#include "air/constraint_compiler.hpp"
 #include "air/fibonacci.hpp"
 #include "air/poseidon2_air.hpp"
 #include "field/extension.hpp"
+#include "kernels/backend.hpp"
 #include "stark/quotient_deep.hpp"
+#include "tests/stark/quotient_reference.hpp"
 #include "tests/support/seed.hpp"
 
 namespace {
@@ -42,10 +43,11 @@ E random_ext(ciro::test::seeded_rng& rng) {
   return E::from_coeffs(cs);
 }
 
-/// Packed and scalar quotients of `air` on a random LDE of 2^log_n rows, blowup 2^log_blowup,
+/// The backend's quotient (the AIR compiled to a constraint program, run by the SIMD interpreter)
+/// and the reference (eval() run point by point) of `air` on a random LDE of 2^log_n rows, blowup 2^log_blowup,
 /// quotient degree 2^log_qd, with random alpha powers and public values: must be equal.
 template <class E, class A>
-void expect_packed_matches_scalar(const A& air, unsigned log_n, unsigned log_blowup, unsigned log_qd) {
+void expect_backend_matches_reference(const A& air, unsigned log_n, unsigned log_blowup, unsigned log_qd) {
   ciro::test::seeded_rng rng;
   const std::size_t n = std::size_t{1} << log_n, lde_rows = n << log_blowup, q_rows = n << log_qd;
   row_major_matrix<babybear> lde(lde_rows, air.width());
@@ -58,40 +60,47 @@ void expect_packed_matches_scalar(const A& air, unsigned log_n, unsigned log_blo
   for (auto& v : z_h_inv) v = random_element(rng);
   std::vector<E> alpha_powers(400);
   for (auto& a : alpha_powers) a = random_ext<E>(rng);
-  const quotient_inputs in{lde.view(),
-                           q_rows,
-                           std::size_t{1} << (log_blowup - log_qd),
-                           std::size_t{1} << log_blowup,
-                           public_values,
-                           inverses,
-                           z_h,
-                           z_h_inv,
-                           babybear::generator(),
-                           babybear::two_adic_generator(log_n + log_qd),
-                           babybear::two_adic_generator(log_n).inverse()};
+  const ciro::kernels::quotient_inputs in{lde.view(),
+                                          q_rows,
+                                          std::size_t{1} << (log_blowup - log_qd),
+                                          std::size_t{1} << log_blowup,
+                                          public_values,
+                                          inverses,
+                                          z_h,
+                                          z_h_inv,
+                                          babybear::generator(),
+                                          babybear::two_adic_generator(log_n + log_qd),
+                                          babybear::two_adic_generator(log_n).inverse()};
   row_major_matrix<babybear> expected(q_rows, E::degree);
-  evaluate_quotient_scalar<E>(air, in, alpha_powers, expected.view());
+  ciro::test::evaluate_quotient_scalar<E>(air, in, alpha_powers, expected.view());
+  const auto program = ciro::air::compile_constraints(air);
+  std::vector<babybear> alpha(alpha_powers.size() * E::degree);
+  for (std::size_t i = 0; i < alpha_powers.size(); ++i) {
+    for (unsigned j = 0; j < E::degree; ++j) alpha[i * E::degree + j] = alpha_powers[i].coeff(j);
+  }
+  alpha.resize(program.num_constraints() * E::degree);
+  auto backend = ciro::kernels::make_cpu_backend();
   for_each_target([&] {
     row_major_matrix<babybear> got(q_rows, E::degree);
-    evaluate_quotient_packed(air, in, std::span<const E>(alpha_powers), got.view());
+    backend->evaluate_quotient(program, in, alpha, got.view());
     EXPECT_TRUE(got == expected) << "log_n=" << log_n << " log_blowup=" << log_blowup << " log_qd=" << log_qd;
   });
 }
 
-TEST(Quotient, PackedPoseidon2MatchesScalarFolderOnRandomTraces) {
+TEST(Quotient, BackendMatchesReferenceForPoseidon2OnRandomTraces) {
   const ciro::air::poseidon2_air air;
   for (unsigned log_n : {1u, 3u, 5u, 7u}) {
-    expect_packed_matches_scalar<babybear4>(air, log_n, 1, 1);
-    expect_packed_matches_scalar<babybear5>(air, log_n, 2, 1);
+    expect_backend_matches_reference<babybear4>(air, log_n, 1, 1);
+    expect_backend_matches_reference<babybear5>(air, log_n, 2, 1);
   }
 }
 
-TEST(Quotient, PackedFibonacciMatchesScalarFolderOnRandomTraces) {
+TEST(Quotient, BackendMatchesReferenceForFibonacciOnRandomTraces) {
   const ciro::air::fibonacci_air air;
   for (unsigned log_n : {1u, 2u, 4u, 6u, 9u}) {
-    expect_packed_matches_scalar<babybear4>(air, log_n, 1, 1);
-    expect_packed_matches_scalar<babybear5>(air, log_n, 2, 1);
-    expect_packed_matches_scalar<babybear4>(air, log_n, 3, 2);
+    expect_backend_matches_reference<babybear4>(air, log_n, 1, 1);
+    expect_backend_matches_reference<babybear5>(air, log_n, 2, 1);
+    expect_backend_matches_reference<babybear4>(air, log_n, 3, 2);
   }
 }
 
