@@ -3,12 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <utility>
 #include <vector>
 
 #include "hash/poseidon2.hpp"
 #include "hash/sponge.hpp"
 #include "tests/support/seed.hpp"
 #include "tests/support/simd_targets.hpp"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace {
 
@@ -73,17 +78,9 @@ TEST(Poseidon2Packed, HashRowsEveryTargetMatchesScalarSponge) {
   });
 }
 
-TEST(Poseidon2Packed, HashRowsOfSeveralMatricesHashesTheConcatenatedRows) {
-  ciro::test::seeded_rng rng;
-  constexpr std::size_t rows = 21;
-  // (width, row_stride): a padded stride, an empty matrix, widths that straddle rate blocks.
-  const std::pair<std::size_t, std::size_t> shapes[] = {{3, 5}, {0, 0}, {10, 10}, {1, 4}, {13, 13}};
-  std::vector<std::vector<babybear>> storage;
-  std::vector<row_major_view> views;
-  for (const auto& [width, stride] : shapes) {
-    storage.push_back(random_elements(rng, rows * stride));
-    views.push_back({storage.back().data(), width, stride});
-  }
+/// Checks hash_rows(views, rows) on every SIMD target against the scalar sponge over the
+/// concatenated rows.
+void expect_hash_rows_of_views_matches_scalar(const std::vector<row_major_view>& views, std::size_t rows) {
   std::vector<digest> expected(rows);
   for (std::size_t r = 0; r < rows; ++r) {
     padding_free_sponge sponge;
@@ -94,10 +91,55 @@ TEST(Poseidon2Packed, HashRowsOfSeveralMatricesHashesTheConcatenatedRows) {
     std::vector<babybear> digests(rows * digest_elems);
     hash_rows(views, rows, digests.data());
     for (std::size_t r = 0; r < rows; ++r) {
-      for (std::size_t j = 0; j < digest_elems; ++j) ASSERT_EQ(digests[r * digest_elems + j], expected[r][j]) << r;
+      for (std::size_t j = 0; j < digest_elems; ++j) {
+        ASSERT_EQ(digests[r * digest_elems + j], expected[r][j]) << "rows=" << rows << " r=" << r;
+      }
     }
   });
 }
+
+TEST(Poseidon2Packed, HashRowsOfSeveralMatricesHashesTheConcatenatedRows) {
+  ciro::test::seeded_rng rng;
+  // (width, row_stride): padded strides, an empty matrix, widths that straddle rate blocks; the
+  // first set totals 27 columns (a partial last block), the second 32 (full blocks only).
+  const std::vector<std::pair<std::size_t, std::size_t>> shape_sets[] = {
+      {{3, 5}, {0, 0}, {10, 10}, {1, 4}, {13, 13}},
+      {{5, 7}, {11, 11}, {16, 19}},
+  };
+  // Row counts around the lane widths (1, 4, 8, 16): partial last groups and several groups.
+  for (const std::size_t rows : {1u, 4u, 16u, 21u, 40u}) {
+    for (const auto& shapes : shape_sets) {
+      std::vector<std::vector<babybear>> storage;
+      std::vector<row_major_view> views;
+      for (const auto& [width, stride] : shapes) {
+        storage.push_back(random_elements(rng, rows * stride));
+        views.push_back({storage.back().data(), width, stride});
+      }
+      expect_hash_rows_of_views_matches_scalar(views, rows);
+    }
+  }
+}
+
+#if defined(__linux__)
+TEST(Poseidon2Packed, HashRowsReadsRowsOverTwoToTheThirtyOneWordsApart) {
+  // 17 rows 2^28 words (1 GiB) apart: row 15 of a 16-row group lies 15 * 2^28 > 2^31 words past
+  // the first, beyond the 32-bit gather indices on AVX-512 (the rows are then read one by one);
+  // AVX2's 8-row groups still gather, with offsets up to 7 * 2^28 words. The mapping is reserved,
+  // not committed: only the pages holding the 11 words of each row are touched.
+  constexpr std::size_t rows = 17, width = 11, stride = std::size_t{1} << 28;
+  const std::size_t bytes = ((rows - 1) * stride + width) * sizeof(babybear);
+  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (mem == MAP_FAILED) GTEST_SKIP() << "cannot reserve " << bytes << " bytes of address space";
+  auto* data = static_cast<babybear*>(mem);
+  ciro::test::seeded_rng rng;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto row = random_elements(rng, width);
+    std::copy(row.begin(), row.end(), data + r * stride);
+  }
+  expect_hash_rows_of_views_matches_scalar({{data, width, stride}}, rows);
+  munmap(mem, bytes);
+}
+#endif
 
 TEST(Poseidon2Packed, CompressEveryTargetMatchesScalar) {
   ciro::test::seeded_rng rng;
