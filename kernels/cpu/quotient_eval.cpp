@@ -9,9 +9,20 @@
 // values and constants broadcast to B words each, then the registers of B words each), and an
 // instruction is `block_vectors` vector operations between offsets. The program is lowered to
 // these offsets once per call, so the inner loop is a switch over a few opcodes and pointer
-// arithmetic. Asserts accumulate alpha^(m-1-i) c_i into one of four extension-field sums (all,
-// first, last, transition) held as D vectors of base coefficients, combined per point with the
-// selectors and 1/Z_H at the end of the block.
+// arithmetic. An assert copies its value c_i into row i of a block of constraint values; at the
+// end of the block, each of the four extension-field sums (all, first, last, transition) of
+// alpha^(m-1-i) c_i over the constraints of its kind is formed as D base-field linear forms, and
+// the four are combined per point with the selectors and 1/Z_H.
+//
+// The linear forms reduce lazily. Both factors of a product are Montgomery words below p; MulEven
+// gives the exact 64-bit products of the even lanes (of the odd lanes after a shift), so four
+// of them sum to s < 4 p^2 < 2^64. One Montgomery step folds s into a signed 64-bit accumulator:
+// with q = s p^-1 mod 2^32, (s - q p) / 2^32 is exact, lies in (-p, 2^32) and is congruent to
+// s 2^-32. The coefficients are passed as words of alpha R (R = 2^32), i.e. alpha R^2 mod p,
+// so a folded product of c R and alpha R^2 is congruent to c alpha R^2; after at most m/4 + 1
+// folds |acc| < 2^32 (m/4 + 1) < 2^11 p (for m < 2^12 constraints). A last step folds
+// acc + 2^11 p (non-negative, < 2^12 p < 2^43): the result lies in (-p, 2^11), is congruent to
+// c alpha R, the Montgomery word of the sum, and one conditional addition of p makes it canonical.
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "quotient_eval.cpp"
@@ -48,11 +59,97 @@ using vec = hn::Vec<tag>;
 constexpr std::size_t block_vectors = 8;
 
 /// An instruction with its operands as word offsets into the scratch buffer. For asserts, dst
-/// is the offset of the accumulator (kind * D * B) and b the constraint's index.
+/// is the offset of the constraint's row in the block of constraint values.
 struct lowered {
   opcode op;
   std::uint32_t dst, a, b;
 };
+
+/// Copies the trace rows of quotient points k0 .. k0 + pitch - 1 (cyclically: q_mask = q_rows - 1)
+/// into s column by column: column c of point k0 + t goes to s[c pitch + t]. Point k is the trace
+/// row at word offset k row_words. (Row by row, word by word: faster here than per-column
+/// gathers, or than reading each column across the rows.)
+inline void transpose_block(const std::uint32_t* trace, std::size_t row_words, std::size_t q_mask, std::size_t k0,
+                            std::size_t width, std::size_t pitch, std::uint32_t* HWY_RESTRICT s) {
+  for (std::size_t t = 0; t < pitch; ++t) {
+    const std::uint32_t* src = trace + ((k0 + t) & q_mask) * row_words;
+    for (std::size_t col = 0; col < width; ++col) s[col * pitch + t] = src[col];
+  }
+}
+
+#if HWY_TARGET != HWY_SCALAR
+using wide_tag = hn::RepartitionToWide<tag>;
+using wide_vec = hn::Vec<wide_tag>;
+using constants = field::HWY_NAMESPACE::monty31_vec_constants<vec>;
+
+/// acc + (s - q p) / 2^32 with q = s p^-1 mod 2^32, in every 64-bit lane (see the file comment).
+HWY_INLINE wide_vec fold(wide_vec acc, wide_vec s, const constants& c) {
+  const tag d;
+  const wide_vec q = hn::MulEven(hn::BitCast(d, s), c.p_inv);
+  const wide_vec qp = hn::MulEven(hn::BitCast(d, q), c.p);
+  return hn::Sub(hn::Add(acc, hn::ShiftRight<32>(s)), hn::ShiftRight<32>(qp));
+}
+
+/// The odd 32-bit lanes of v moved into the even lanes, where MulEven reads them.
+HWY_INLINE vec odd_lanes(vec v) { return hn::BitCast(tag(), hn::ShiftRight<32>(hn::BitCast(wide_tag(), v))); }
+
+/// out[e B + t] = the Montgomery word of sum_{i in rows} alpha_{i,e} c_i(t) for t < B, e < D,
+/// where values + i B holds c_i at the B points and coefficients[i D + e] is the word of
+/// alpha_{i,e} R (see the file comment).
+template <unsigned D>
+void linear_forms(const std::uint32_t* values, std::size_t B, const std::vector<std::uint32_t>& rows,
+                  const std::uint32_t* coefficients, std::uint32_t* out) {
+  const tag d;
+  const wide_tag dw;
+  const auto c = field::HWY_NAMESPACE::make_monty31_constants(d, babybear::modulus, babybear::modulus_inv);
+  const wide_vec offset = hn::Set(dw, std::uint64_t{babybear::modulus} << 11);
+  for (std::size_t j = 0; j < B; j += hn::Lanes(d)) {
+    wide_vec acc_even[D], acc_odd[D];
+    for (unsigned e = 0; e < D; ++e) acc_even[e] = acc_odd[e] = hn::Zero(dw);
+    for (std::size_t k = 0; k < rows.size();) {
+      wide_vec sum_even[D], sum_odd[D];
+      for (unsigned e = 0; e < D; ++e) sum_even[e] = sum_odd[e] = hn::Zero(dw);
+      for (const std::size_t end = std::min(k + 4, rows.size()); k < end; ++k) {
+        const vec v = hn::Load(d, values + rows[k] * B + j), v_odd = odd_lanes(v);
+        const std::uint32_t* a = coefficients + std::size_t{rows[k]} * D;
+        for (unsigned e = 0; e < D; ++e) {
+          const vec a_e = hn::Set(d, a[e]);
+          sum_even[e] = hn::Add(sum_even[e], hn::MulEven(v, a_e));
+          sum_odd[e] = hn::Add(sum_odd[e], hn::MulEven(v_odd, a_e));
+        }
+      }
+      for (unsigned e = 0; e < D; ++e) {
+        acc_even[e] = fold(acc_even[e], sum_even[e], c);
+        acc_odd[e] = fold(acc_odd[e], sum_odd[e], c);
+      }
+    }
+    for (unsigned e = 0; e < D; ++e) {
+      // The last fold of acc + 2^11 p: in (-p, 2^11) as a 64-bit two's-complement value; its low
+      // word r, or r + p when r wrapped around (r >= 2^32 - p), is the canonical word.
+      const wide_vec even = fold(hn::Zero(dw), hn::Add(acc_even[e], offset), c);
+      const wide_vec odd = fold(hn::Zero(dw), hn::Add(acc_odd[e], offset), c);
+      const vec r = hn::OddEven(hn::BitCast(d, hn::ShiftLeft<32>(odd)), hn::BitCast(d, even));
+      hn::Store(hn::Min(r, hn::Add(r, c.p)), d, out + e * B + j);
+    }
+  }
+}
+#else
+/// See above; one point per vector, with scalar products (coefficients carry a factor R).
+template <unsigned D>
+void linear_forms(const std::uint32_t* values, std::size_t B, const std::vector<std::uint32_t>& rows,
+                  const std::uint32_t* coefficients, std::uint32_t* out) {
+  const babybear r_inv = babybear::from_u64(std::uint64_t{1} << 32).inverse();
+  for (std::size_t t = 0; t < B; ++t) {
+    for (unsigned e = 0; e < D; ++e) {
+      babybear sum = babybear::zero();
+      for (const std::uint32_t i : rows) {
+        sum += babybear::from_monty(values[i * B + t]) * babybear::from_monty(coefficients[i * D + e]);
+      }
+      out[e * B + t] = (sum * r_inv).monty();
+    }
+  }
+}
+#endif
 
 template <unsigned D>
 void evaluate_quotient_impl(const constraint_program& program, const quotient_inputs& in, const babybear* alpha,
@@ -81,21 +178,29 @@ void evaluate_quotient_impl(const constraint_program& program, const quotient_in
   }
   std::vector<lowered> code;
   code.reserve(program.code.size());
+  std::vector<std::uint32_t> of_kind[4];  // the constraints of each kind, in order
   std::uint32_t constraint = 0;
   for (const auto& i : program.code) {
     if (i.op >= opcode::assert_zero) {
-      const auto kind = static_cast<std::uint32_t>(i.op) - static_cast<std::uint32_t>(opcode::assert_zero);
-      code.push_back({i.op, static_cast<std::uint32_t>(kind * D * B), offset[i.a], constraint++});
+      of_kind[static_cast<unsigned>(i.op) - static_cast<unsigned>(opcode::assert_zero)].push_back(constraint);
+      code.push_back({i.op, static_cast<std::uint32_t>(constraint++ * B), offset[i.a], 0});
     } else {
       code.push_back({i.op, offset[i.dst], offset[i.a], offset[i.b]});
     }
   }
+  CIRO_CHECK(constraint < 4096);  // the bound of the lazy reduction (see the file comment)
+  // Coefficient j of alpha^(m-1-i), times R: see the file comment.
+  const babybear r_mod_p = babybear::from_u64(std::uint64_t{1} << 32);
+  std::vector<std::uint32_t> coefficients(std::size_t{constraint} * D);
+  for (std::size_t k = 0; k < coefficients.size(); ++k) coefficients[k] = (alpha[k] * r_mod_p).monty();
 
   const auto* trace = reinterpret_cast<const std::uint32_t*>(in.trace_lde.data);
-  const std::size_t q_mask = in.q_rows - 1, trace_width = in.trace_lde.width, blocks = (in.q_rows + B - 1) / B;
+  const std::size_t q_mask = in.q_rows - 1, row_words = in.stride * in.trace_lde.width,
+                    blocks = (in.q_rows + B - 1) / B;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks, 4), [&](const tbb::blocked_range<std::size_t>& range) {
     auto scratch = hwy::AllocateAligned<std::uint32_t>(scratch_words);
-    auto acc = hwy::AllocateAligned<std::uint32_t>(4 * D * B);
+    auto values = hwy::AllocateAligned<std::uint32_t>(std::max<std::size_t>(constraint, 1) * B);
+    auto acc = hwy::AllocateAligned<std::uint32_t>(4 * D * B);   // the four sums, D coordinates each
     auto selector = hwy::AllocateAligned<std::uint32_t>(4 * B);  // first, last, transition, 1/Z_H
     std::uint32_t* s = scratch.get();
     for (std::size_t v = 0; v < broadcasts; ++v) {
@@ -105,11 +210,7 @@ void evaluate_quotient_impl(const constraint_program& program, const quotient_in
     }
     for (std::size_t block = range.begin(); block < range.end(); ++block) {
       const std::size_t k0 = block * B;
-      for (std::size_t t = 0; t < pitch; ++t) {
-        const std::uint32_t* src = trace + ((k0 + t) & q_mask) * in.stride * trace_width;
-        for (std::size_t col = 0; col < width; ++col) s[col * pitch + t] = src[col];
-      }
-      std::fill_n(acc.get(), 4 * D * B, 0u);
+      transpose_block(trace, row_words, q_mask, k0, width, pitch, s);
       for (const lowered& i : code) {
         std::uint32_t* dst = s + i.dst;
         const std::uint32_t* a = s + i.a;
@@ -130,18 +231,12 @@ void evaluate_quotient_impl(const constraint_program& program, const quotient_in
               hn::Store(mul_mod(d, hn::LoadU(d, a + j), hn::LoadU(d, b + j), c), d, dst + j);
             }
             break;
-          default: {  // an assert: acc[kind] += alpha^(m-1-i) * a, coefficient by coefficient
-            std::uint32_t* sum = acc.get() + i.dst;
-            const std::uint32_t* alpha_i = reinterpret_cast<const std::uint32_t*>(alpha) + std::size_t{i.b} * D;
-            for (std::size_t j = 0; j < B; j += lanes) {
-              const vec value = hn::LoadU(d, a + j);
-              for (unsigned e = 0; e < D; ++e) {
-                std::uint32_t* p = sum + e * B + j;
-                hn::Store(add_mod(d, hn::Load(d, p), mul_mod(d, value, hn::Set(d, alpha_i[e]), c), c), d, p);
-              }
-            }
-          }
+          default:  // an assert: row dst of the constraint values
+            for (std::size_t j = 0; j < B; j += lanes) hn::Store(hn::LoadU(d, a + j), d, values.get() + i.dst + j);
         }
+      }
+      for (unsigned kind = 0; kind < 4; ++kind) {
+        linear_forms<D>(values.get(), B, of_kind[kind], coefficients.data(), acc.get() + kind * D * B);
       }
       // Q(x) = (all + first L_first(x) + last L_last(x) + transition T(x)) / Z_H(x).
       const std::size_t count = std::min(B, in.q_rows - k0);

@@ -114,4 +114,34 @@ TYPED_TEST(QuotientEval, MatchesPointByPointReferenceOnRandomPrograms) {
   }
 }
 
+/// The lazy reduction's worst case: the most constraints the backend accepts (4095), every value
+/// and coefficient the largest Montgomery word p - 1 or a random one.
+TYPED_TEST(QuotientEval, SumsOfManyConstraintsWithExtremeValuesStayExact) {
+  using E = TypeParam;
+  ciro::test::seeded_rng rng;
+  constraint_program program;
+  program.width = 3;
+  for (std::uint32_t i = 0; i < 4095; ++i) {
+    program.code.push_back({static_cast<opcode>(static_cast<int>(opcode::assert_zero) + i % 4), 0, i % 6, 0});
+  }
+  ASSERT_EQ(program.validate(), "");
+  const std::size_t q_rows = 64;
+  const babybear largest = babybear::from_monty(babybear::modulus - 1);
+  row_major_matrix<babybear> lde(q_rows, program.width);
+  for (auto& v : lde.values()) v = rng.below(4) == 0 ? random_element(rng) : largest;
+  std::vector<babybear> inverses(2 * q_rows, largest), z_h{largest}, z_h_inv{largest};
+  std::vector<babybear> alpha(program.num_constraints() * E::degree);
+  for (auto& a : alpha) a = rng.below(4) == 0 ? random_element(rng) : largest;
+  const quotient_inputs in{
+      lde.view(), q_rows, 1, 1, {}, inverses, z_h, z_h_inv, babybear::generator(), babybear::two_adic_generator(6),
+      largest};
+  const auto expected = reference_quotient<E>(program, in, alpha);
+  auto backend = ciro::kernels::make_cpu_backend();
+  ciro::test::for_each_simd_target([&] {
+    row_major_matrix<babybear> got(q_rows, E::degree);
+    backend->evaluate_quotient(program, in, alpha, got.view());
+    EXPECT_TRUE(got == expected);
+  });
+}
+
 }  // namespace
