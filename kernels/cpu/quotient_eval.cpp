@@ -67,13 +67,42 @@ struct lowered {
 
 /// Copies the trace rows of quotient points k0 .. k0 + pitch - 1 (cyclically: q_mask = q_rows - 1)
 /// into s column by column: column c of point k0 + t goes to s[c pitch + t]. Point k is the trace
-/// row at word offset k row_words. (Row by row, word by word: faster here than per-column
-/// gathers, or than reading each column across the rows.)
+/// row at word offset k row_words.
+///
+/// Tiles of N points x N columns (N = lanes; B is a multiple of N) are transposed in registers:
+/// with the tile's rows r_0 .. r_{N-1} (one point each, lanes = columns), one round replaces them
+/// by ConcatEven(r_{2i+1}, r_{2i}) (i < N/2) followed by ConcatOdd(r_{2i+1}, r_{2i}). It sends
+/// the element at (row r, lane c) to (row (c_0 << (n-1)) | (r >> 1), lane (r_0 << (n-1)) | (c >> 1))
+/// (n = log2 N, x_0 the low bit of x): both indices rotate right by one bit, exchanging the bit
+/// that falls out. After n rounds row and lane have exchanged all their bits: the tile is
+/// transposed. The columns past the last whole tile and the points past B go word by word.
 inline void transpose_block(const std::uint32_t* trace, std::size_t row_words, std::size_t q_mask, std::size_t k0,
-                            std::size_t width, std::size_t pitch, std::uint32_t* HWY_RESTRICT s) {
+                            std::size_t width, std::size_t pitch, std::size_t B, std::uint32_t* HWY_RESTRICT s) {
+  std::size_t tiled_columns = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const tag d;
+  constexpr std::size_t N = hn::MaxLanes(tag());
+  tiled_columns = width / N * N;
+  for (std::size_t t0 = 0; t0 < B; t0 += N) {
+    const std::uint32_t* rows[N];
+    for (std::size_t i = 0; i < N; ++i) rows[i] = trace + ((k0 + t0 + i) & q_mask) * row_words;
+    for (std::size_t col0 = 0; col0 < tiled_columns; col0 += N) {
+      vec tile[N], next[N];
+      for (std::size_t i = 0; i < N; ++i) tile[i] = hn::LoadU(d, rows[i] + col0);
+      for (std::size_t round = 1; round < N; round *= 2) {
+        for (std::size_t i = 0; i < N / 2; ++i) {
+          next[i] = hn::ConcatEven(d, tile[2 * i + 1], tile[2 * i]);
+          next[N / 2 + i] = hn::ConcatOdd(d, tile[2 * i + 1], tile[2 * i]);
+        }
+        for (std::size_t i = 0; i < N; ++i) tile[i] = next[i];
+      }
+      for (std::size_t c = 0; c < N; ++c) hn::StoreU(tile[c], d, s + (col0 + c) * pitch + t0);
+    }
+  }
+#endif
   for (std::size_t t = 0; t < pitch; ++t) {
     const std::uint32_t* src = trace + ((k0 + t) & q_mask) * row_words;
-    for (std::size_t col = 0; col < width; ++col) s[col * pitch + t] = src[col];
+    for (std::size_t col = t < B ? tiled_columns : 0; col < width; ++col) s[col * pitch + t] = src[col];
   }
 }
 
@@ -210,7 +239,7 @@ void evaluate_quotient_impl(const constraint_program& program, const quotient_in
     }
     for (std::size_t block = range.begin(); block < range.end(); ++block) {
       const std::size_t k0 = block * B;
-      transpose_block(trace, row_words, q_mask, k0, width, pitch, s);
+      transpose_block(trace, row_words, q_mask, k0, width, pitch, B, s);
       for (const lowered& i : code) {
         std::uint32_t* dst = s + i.dst;
         const std::uint32_t* a = s + i.a;
