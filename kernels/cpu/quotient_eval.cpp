@@ -20,8 +20,8 @@
 // with q = s p^-1 mod 2^32, (s - q p) / 2^32 is exact, lies in (-p, 2^32) and is congruent to
 // s 2^-32. The coefficients are passed as words of alpha R (R = 2^32), i.e. alpha R^2 mod p,
 // so a folded product of c R and alpha R^2 is congruent to c alpha R^2; after at most m/4 + 1
-// folds |acc| < 2^32 (m/4 + 1) < 2^11 p (for m < 2^12 constraints). A last step folds
-// acc + 2^11 p (non-negative, < 2^12 p < 2^43): the result lies in (-p, 2^11), is congruent to
+// folds |acc| < 2^32 (m/4 + 1) < 2^20 p (for m < 2^20 constraints). A last step folds
+// acc + 2^20 p (non-negative, < 2^21 p < 2^52): the result lies in (-p, 2^20), is congruent to
 // c alpha R, the Montgomery word of the sum, and one conditional addition of p makes it canonical.
 
 #undef HWY_TARGET_INCLUDE
@@ -131,7 +131,7 @@ void linear_forms(const std::uint32_t* values, std::size_t B, const std::vector<
   const tag d;
   const wide_tag dw;
   const auto c = field::HWY_NAMESPACE::make_monty31_constants(d, babybear::modulus, babybear::modulus_inv);
-  const wide_vec offset = hn::Set(dw, std::uint64_t{babybear::modulus} << 11);
+  const wide_vec offset = hn::Set(dw, std::uint64_t{babybear::modulus} << 20);
   for (std::size_t j = 0; j < B; j += hn::Lanes(d)) {
     wide_vec acc_even[D], acc_odd[D];
     for (unsigned e = 0; e < D; ++e) acc_even[e] = acc_odd[e] = hn::Zero(dw);
@@ -153,7 +153,7 @@ void linear_forms(const std::uint32_t* values, std::size_t B, const std::vector<
       }
     }
     for (unsigned e = 0; e < D; ++e) {
-      // The last fold of acc + 2^11 p: in (-p, 2^11) as a 64-bit two's-complement value; its low
+      // The last fold of acc + 2^20 p: in (-p, 2^20) as a 64-bit two's-complement value; its low
       // word r, or r + p when r wrapped around (r >= 2^32 - p), is the canonical word.
       const wide_vec even = fold(hn::Zero(dw), hn::Add(acc_even[e], offset), c);
       const wide_vec odd = fold(hn::Zero(dw), hn::Add(acc_odd[e], offset), c);
@@ -217,7 +217,7 @@ void evaluate_quotient_impl(const constraint_program& program, const quotient_in
       code.push_back({i.op, offset[i.dst], offset[i.a], offset[i.b]});
     }
   }
-  CIRO_CHECK(constraint < 4096);  // the bound of the lazy reduction (see the file comment)
+  CIRO_CHECK(constraint < (1u << 20));  // the bound of the lazy reduction (see the file comment)
   // Coefficient j of alpha^(m-1-i), times R: see the file comment.
   const babybear r_mod_p = babybear::from_u64(std::uint64_t{1} << 32);
   std::vector<std::uint32_t> coefficients(std::size_t{constraint} * D);
