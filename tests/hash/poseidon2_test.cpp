@@ -47,7 +47,7 @@ std::array<babybear, N> random_state(ciro::test::seeded_rng& rng) {
   return s;
 }
 
-// Known answer from /work/shared/vectors/poseidon2_babybear.json (kat_w16), which is Plonky3's
+// Known answer from tests/vectors/poseidon2_babybear.json (kat_w16), which is Plonky3's
 // test_default_babybear_poseidon2_width_16 (baby-bear/src/poseidon2.rs, commit 5dc50e51).
 TEST(Poseidon2, Width16MatchesPlonky3KnownAnswer) {
   const auto v = load_vectors();

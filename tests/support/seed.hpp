@@ -33,8 +33,8 @@ class seeded_rng {
   ::testing::ScopedTrace trace_;
 };
 
-/// Path of a file under ../shared/vectors (the known-answer vectors), found relative to the
-/// source tree; CIRO_VECTORS_DIR overrides it.
+/// Path of a known-answer vector file under tests/vectors (copies of ../shared/vectors); the
+/// CIRO_VECTORS_DIR environment variable overrides the folder.
 inline std::string vectors_path(const std::string& name) {
   if (const char* env = std::getenv("CIRO_VECTORS_DIR")) return std::string(env) + "/" + name;
   return std::string(CIRO_VECTORS_DIR) + "/" + name;
