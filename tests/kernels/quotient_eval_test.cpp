@@ -4,6 +4,7 @@
 
 #include "field/extension.hpp"
 #include "kernels/backend.hpp"
+#include "tests/support/random_field.hpp"
 #include "tests/support/seed.hpp"
 #include "tests/support/simd_targets.hpp"
 
@@ -13,12 +14,8 @@ using ciro::field::babybear;
 using ciro::kernels::constraint_program;
 using ciro::kernels::quotient_inputs;
 using ciro::kernels::row_major_matrix;
+using ciro::test::random_element;
 using opcode = constraint_program::opcode;
-
-babybear random_element(ciro::test::seeded_rng& rng) {
-  const std::uint64_t r = rng.next();
-  return r % 7 == 0 ? babybear::zero() : r % 7 == 1 ? -babybear::one() : babybear::from_u64(r >> 3);
-}
 
 /// A random valid program: random operations on the values readable so far (inputs, constants,
 /// registers already written), writing random registers (so registers are overwritten and an

@@ -8,6 +8,7 @@
 #include "kernels/matrix.hpp"
 #include "stark/opening.hpp"
 #include "stark/quotient_deep.hpp"
+#include "tests/support/random_field.hpp"
 #include "tests/support/seed.hpp"
 #include "tests/support/simd_targets.hpp"
 
@@ -17,26 +18,10 @@ using ciro::field::babybear;
 using ciro::field::babybear4;
 using ciro::field::babybear5;
 using ciro::kernels::row_major_matrix;
+using ciro::test::random_element;
+using ciro::test::random_ext;
+using ciro::test::random_matrix;
 using namespace ciro::stark;
-
-/// Uniform, with zero and p - 1 (the largest Montgomery products) over-represented.
-babybear random_element(ciro::test::seeded_rng& rng) {
-  const std::uint64_t r = rng.next();
-  return r % 7 == 0 ? babybear::zero() : r % 7 == 1 ? -babybear::one() : babybear::from_u64(r >> 3);
-}
-
-template <class E>
-E random_ext(ciro::test::seeded_rng& rng) {
-  std::array<babybear, E::degree> cs;
-  for (auto& c : cs) c = random_element(rng);
-  return E::from_coeffs(cs);
-}
-
-row_major_matrix<babybear> random_matrix(ciro::test::seeded_rng& rng, std::size_t rows, std::size_t width) {
-  row_major_matrix<babybear> m(rows, width);
-  for (auto& v : m.values()) v = random_element(rng);
-  return m;
-}
 
 /// The barycentric formula term by term, with one extension inversion per row.
 template <class E>

@@ -10,6 +10,7 @@
 #include "kernels/backend.hpp"
 #include "stark/quotient_deep.hpp"
 #include "tests/stark/quotient_reference.hpp"
+#include "tests/support/random_field.hpp"
 #include "tests/support/seed.hpp"
 
 namespace {
@@ -18,6 +19,8 @@ using ciro::field::babybear;
 using ciro::field::babybear4;
 using ciro::field::babybear5;
 using ciro::kernels::row_major_matrix;
+using ciro::test::random_element;
+using ciro::test::random_ext;
 using namespace ciro::stark;
 
 /// Runs `body` once for every SIMD target compiled in and supported by this CPU.
@@ -29,18 +32,6 @@ void for_each_target(Body body) {
     body();
   }
   hwy::SetSupportedTargetsForTest(0);
-}
-
-babybear random_element(ciro::test::seeded_rng& rng) {
-  const std::uint64_t r = rng.next();
-  return r % 7 == 0 ? babybear::zero() : r % 7 == 1 ? -babybear::one() : babybear::from_u64(r >> 3);
-}
-
-template <class E>
-E random_ext(ciro::test::seeded_rng& rng) {
-  std::array<babybear, E::degree> cs;
-  for (auto& c : cs) c = random_element(rng);
-  return E::from_coeffs(cs);
 }
 
 /// The backend's quotient (the AIR compiled to a constraint program, run by the SIMD interpreter)
