@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "core/buffer.hpp"
 #include "core/check.hpp"
 #include "field/batch_inverse.hpp"
 #include "kernels/matrix.hpp"
@@ -155,11 +156,11 @@ fri_prover_output<E> prove(const fri_params& params, std::span<const E> evals, h
   const std::vector<unsigned> arities = round_log_arities(params, log_n);
 
   // layers[i]: layer i flattened (D base elements per value); the trees reference them.
-  std::vector<std::vector<babybear>> layers;
+  std::vector<buffer<babybear>> layers;
   layers.reserve(arities.size() + 1);
-  layers.emplace_back(n * d);
+  layers.emplace_back(n * d, uninitialized);
   {
-    std::vector<babybear>& first = layers.back();
+    buffer<babybear>& first = layers.back();
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
       for (std::size_t j = r.begin(); j < r.end(); ++j) store(evals[j], first.data() + j * d);
     });
@@ -183,17 +184,19 @@ fri_prover_output<E> prove(const fri_params& params, std::span<const E> evals, h
     // size log_size - t, on the coset coset_shift(log_n, log_size - t), with beta^(2^t). Folding
     // the whole layer pair by pair equals folding each group of 2^a on its own (groups are
     // contiguous in bit-reversed order).
-    std::vector<babybear> next = layers.back();
+    CIRO_CHECK(a >= 1);
+    buffer<babybear> next;
+    const babybear* source = layers.back().data();
     E beta_t = beta;
     for (unsigned t = 0; t < a; ++t) {
       const unsigned l = log_size - t;
       const std::size_t half_rows = std::size_t{1} << (l - 1);
-      std::vector<babybear> folded(half_rows * d);
+      buffer<babybear> folded(half_rows * d, uninitialized);
       std::array<babybear, E::degree> beta_coeffs;
       for (unsigned c = 0; c < E::degree; ++c) beta_coeffs[c] = beta_t.coeff(c);
-      backend.fri_fold({next.data(), half_rows * 2, d}, beta_coeffs, coset_shift(log_n, l),
-                       {folded.data(), half_rows, d});
+      backend.fri_fold({source, half_rows * 2, d}, beta_coeffs, coset_shift(log_n, l), {folded.data(), half_rows, d});
       next = std::move(folded);
+      source = next.data();
       beta_t = beta_t.square();
     }
     layers.push_back(std::move(next));
@@ -202,7 +205,7 @@ fri_prover_output<E> prove(const fri_params& params, std::span<const E> evals, h
 
   // Final polynomial: interpolate each coordinate on the last coset (bit-reversed input).
   {
-    std::vector<babybear> coeffs = layers.back();
+    buffer<babybear> coeffs = layers.back();
     const std::size_t rows = std::size_t{1} << log_size;
     backend.intt(kernels::matrix_view<babybear>{coeffs.data(), rows, d},
                  {kernels::row_order::bit_reversed, kernels::row_order::natural, coset_shift(log_n, log_size)});

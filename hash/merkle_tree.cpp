@@ -102,10 +102,10 @@ ciro::result<merkle_tree, merkle_error_code> merkle_tree::commit(merkle_hasher& 
   };
 
   tree.layers_.resize(L + 1);
-  tree.layers_[0].resize(std::size_t{1} << L);
+  tree.layers_[0] = buffer<digest>(std::size_t{1} << L, uninitialized);
   hasher.hash_leaves(refs_of(groups[0]), tree.layers_[0]);
   for (unsigned k = 1; k <= L; ++k) {
-    tree.layers_[k].resize(std::size_t{1} << (L - k));
+    tree.layers_[k] = buffer<digest>(std::size_t{1} << (L - k), uninitialized);
     if (groups[k].empty()) {
       hasher.compress_layer(tree.layers_[k - 1], tree.layers_[k]);
     } else {

@@ -60,6 +60,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/buffer.hpp"
 #include "core/result.hpp"
 #include "field/babybear.hpp"
 #include "hash/merkle_hasher.hpp"
@@ -112,7 +113,7 @@ class merkle_tree {
   static ciro::result<merkle_tree, merkle_error_code> commit(merkle_hasher& hasher, std::vector<matrix_ref> matrices);
 
   /// The commitment D_L[0].
-  const digest& root() const { return layers_.back().front(); }
+  const digest& root() const { return layers_.back()[0]; }
   /// The matrices, in the caller's order.
   std::span<const matrix_ref> matrices() const { return matrices_; }
   /// The dimensions of the matrices, in the caller's order (what the verifier needs).
@@ -129,7 +130,7 @@ class merkle_tree {
  private:
   merkle_tree() = default;
   std::vector<matrix_ref> matrices_;
-  std::vector<std::vector<digest>> layers_;
+  std::vector<buffer<digest>> layers_;  // every digest is written by commit()
   unsigned log_height_ = 0;
 };
 

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +9,7 @@
 #include <utility>
 
 #include "core/check.hpp"
+#include "core/buffer.hpp"
 
 namespace ciro::kernels {
 
@@ -30,100 +29,16 @@ struct matrix_view {
   operator matrix_view<const T>() const { return {data, rows, width}; }  // NOLINT: implicit by design
 };
 
-namespace detail {
-
-/// Allocations of at least this many bytes are served by whole 2 MiB huge pages.
-inline constexpr std::size_t huge_page_bytes = std::size_t{2} << 20;
-
-/// `bytes` rounded up to whole huge pages.
-inline std::size_t huge_rounded(std::size_t bytes) { return (bytes + huge_page_bytes - 1) & ~(huge_page_bytes - 1); }
-
-/// Zeroed storage of `bytes` bytes. Large blocks are private anonymous mappings, 2 MiB-aligned
-/// and advised for transparent huge pages: the kernel zeroes them lazily, and the first touch
-/// costs one page fault per 2 MiB instead of one per 4 KiB (on virtual machines a fault can
-/// cost ~10 us, which for a 300 MB LDE matrix made the faults cost more than the NTT itself).
-inline void* allocate_zeroed(std::size_t bytes) {
-  if (bytes < huge_page_bytes) {
-    void* p = ::operator new(bytes);
-    std::fill_n(static_cast<unsigned char*>(p), bytes, static_cast<unsigned char>(0));
-    return p;
-  }
-  const std::size_t size = huge_rounded(bytes);
-  void* raw = mmap(nullptr, size + huge_page_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) throw std::bad_alloc();
-  // Trim to a 2 MiB-aligned block of `size` bytes.
-  const auto start = reinterpret_cast<std::uintptr_t>(raw);
-  const std::uintptr_t aligned = (start + huge_page_bytes - 1) & ~(huge_page_bytes - 1);
-  if (aligned > start) munmap(raw, aligned - start);
-  const std::uintptr_t tail = aligned + size, end = start + size + huge_page_bytes;
-  if (end > tail) munmap(reinterpret_cast<void*>(tail), end - tail);
-#ifdef MADV_HUGEPAGE
-  madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
-#endif
-  return reinterpret_cast<void*>(aligned);
-}
-
-/// Releases storage from allocate_zeroed(bytes).
-inline void release(void* p, std::size_t bytes) noexcept {
-  if (p == nullptr) return;
-  if (bytes < huge_page_bytes) {
-    ::operator delete(p);
-  } else {
-    munmap(p, huge_rounded(bytes));
-  }
-}
-
-}  // namespace detail
-
-/// An owning, zero-initialised array of a trivially copyable element type for large numeric
-/// data (matrices, evaluation vectors): like std::vector of a fixed size, but blocks of 2 MiB
-/// or more come from huge pages and are zeroed by the kernel on first touch (no fill pass).
-template <class T>
-class buffer {
-  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
-
- public:
-  buffer() = default;
-  /// n zero elements (all-zero bytes: the zero of the field types). Cost: O(1) for large n,
-  /// plus the page faults of the first touch.
-  explicit buffer(std::size_t n)
-      : data_(n ? static_cast<T*>(detail::allocate_zeroed(n * sizeof(T))) : nullptr), size_(n) {}
-  buffer(const buffer& other) : buffer(other.size_) { std::copy_n(other.data_, size_, data_); }
-  buffer(buffer&& other) noexcept : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
-  buffer& operator=(buffer other) noexcept {
-    std::swap(data_, other.data_);
-    std::swap(size_, other.size_);
-    return *this;
-  }
-  ~buffer() { detail::release(data_, size_ * sizeof(T)); }
-
-  T* data() { return data_; }
-  const T* data() const { return data_; }
-  std::size_t size() const { return size_; }
-  T& operator[](std::size_t i) { return data_[i]; }
-  const T& operator[](std::size_t i) const { return data_[i]; }
-  T* begin() { return data_; }
-  T* end() { return data_ + size_; }
-  const T* begin() const { return data_; }
-  const T* end() const { return data_ + size_; }
-  operator std::span<T>() { return {data_, size_}; }              // NOLINT: implicit like std::vector
-  operator std::span<const T>() const { return {data_, size_}; }  // NOLINT: implicit like std::vector
-  friend bool operator==(const buffer& a, const buffer& b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end());
-  }
-
- private:
-  T* data_ = nullptr;
-  std::size_t size_ = 0;
-};
-
 /// An owning row-major matrix (zero-initialised), convertible to a view. The storage is a
-/// kernels::buffer: large matrices live on huge pages.
+/// ciro::buffer (core/buffer.hpp): large matrices live on huge pages.
 template <class T>
 class row_major_matrix {
  public:
   row_major_matrix() = default;
   row_major_matrix(std::size_t rows, std::size_t width) : values_(rows * width), rows_(rows), width_(width) {}
+  /// A matrix with unspecified contents, for an output the caller overwrites completely.
+  row_major_matrix(std::size_t rows, std::size_t width, uninitialized_t)
+      : values_(rows * width, uninitialized), rows_(rows), width_(width) {}
 
   std::size_t rows() const { return rows_; }
   std::size_t width() const { return width_; }

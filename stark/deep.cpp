@@ -38,7 +38,7 @@ std::size_t reverse_bits(std::size_t v, unsigned bits) {
 }  // namespace
 
 template <class E>
-kernels::buffer<E> deep_composition(const deep_inputs<E>& in, E beta) {
+ciro::buffer<E> deep_composition(const deep_inputs<E>& in, E beta) {
   constexpr unsigned D = E::degree;
   const std::size_t rows = in.trace_lde.rows, width = in.trace_lde.width, q_cols = in.quotient_lde.width;
   CIRO_CHECK(in.quotient_lde.rows == rows && in.trace_local.size() == width && in.trace_next.size() == width &&
@@ -64,7 +64,7 @@ kernels::buffer<E> deep_composition(const deep_inputs<E>& in, E beta) {
   }
   const linear_inverse<E> at_zeta(in.zeta), at_next(in.zeta_next, beta_w);
   const babybear w = babybear::two_adic_generator(log_rows);
-  kernels::buffer<E> deep(rows);
+  ciro::buffer<E> deep(rows);
   constexpr std::size_t chunk = 1024;
   tbb::parallel_for(std::size_t{0}, (rows + chunk - 1) / chunk, [&](std::size_t c) {
     const std::size_t lo = c * chunk, count = std::min(rows, lo + chunk) - lo;
@@ -87,7 +87,7 @@ kernels::buffer<E> deep_composition(const deep_inputs<E>& in, E beta) {
   return deep;
 }
 
-template kernels::buffer<field::babybear4> deep_composition(const deep_inputs<field::babybear4>&, field::babybear4);
-template kernels::buffer<field::babybear5> deep_composition(const deep_inputs<field::babybear5>&, field::babybear5);
+template ciro::buffer<field::babybear4> deep_composition(const deep_inputs<field::babybear4>&, field::babybear4);
+template ciro::buffer<field::babybear5> deep_composition(const deep_inputs<field::babybear5>&, field::babybear5);
 
 }  // namespace ciro::stark

@@ -35,6 +35,6 @@ struct deep_inputs {
 /// inverse, as field::batch_inverse does. Preconditions: the spans have trace_lde.width,
 /// trace_lde.width and quotient_lde.width elements.
 template <class E>
-kernels::buffer<E> deep_composition(const deep_inputs<E>& in, E beta);
+ciro::buffer<E> deep_composition(const deep_inputs<E>& in, E beta);
 
 }  // namespace ciro::stark

@@ -7,6 +7,7 @@
 #include <bit>
 #include <span>
 
+#include "core/buffer.hpp"
 #include "field/batch_inverse.hpp"
 #include "field/extension.hpp"
 #include "stark/linear_inverse.hpp"
@@ -44,7 +45,7 @@ trace_openings<E> open_trace(kernels::matrix_view<const babybear> trace, E z) {
   const std::size_t n = trace.rows, width = trace.width, chunks = (n + chunk - 1) / chunk;
   const babybear w = babybear::two_adic_generator(static_cast<unsigned>(std::countr_zero(n))), w_inv = w.inverse();
   const linear_inverse<E> inv(z);
-  std::vector<babybear> norms(n), norm_inverses(n);  // N(w^i) and 1/N(w^i)
+  buffer<babybear> norms(n, uninitialized), norm_inverses(n, uninitialized);  // N(w^i) and 1/N(w^i)
   tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
     const std::size_t lo = c * chunk, count = std::min(n, lo + chunk) - lo;
     babybear x = w.pow(lo);
@@ -53,7 +54,7 @@ trace_openings<E> open_trace(kernels::matrix_view<const babybear> trace, E z) {
                          std::span<babybear>(norm_inverses).subspan(lo, count));
   });
   // Row i: x^(k+1)/N(x) for x = w^i, then for x = w^(i-1) (the weights of z w).
-  std::vector<babybear> weights(n * 2 * D);
+  buffer<babybear> weights(n * 2 * D, uninitialized);  // every entry written below
   tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
     const std::size_t lo = c * chunk, hi = std::min(n, lo + chunk);
     babybear x = w.pow(lo), x_prev = x * w_inv;

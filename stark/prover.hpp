@@ -140,7 +140,7 @@ ciro::result<proof<E>, prove_error_code> prove(const A& air, const air::witness&
   // 1. Trace: LDE on g * H_N (natural order) and its Merkle commitment.
   phase("trace LDE");
   const std::size_t lde_rows = n << b;
-  kernels::row_major_matrix<babybear> trace_lde(lde_rows, width);
+  kernels::row_major_matrix<babybear> trace_lde(lde_rows, width, ciro::uninitialized);  // the LDE writes every row
   backend.lde(trace.view(), trace_lde.view(), {.log_blowup = b});
   phase("trace commit");
   auto trace_tree = hash::merkle_tree::commit(hasher, {{trace_lde.values().data(), lde_rows, width}}).value();
@@ -163,7 +163,7 @@ ciro::result<proof<E>, prove_error_code> prove(const A& air, const air::witness&
   const babybear g = babybear::generator(), w_q = babybear::two_adic_generator(log_n + log_qd);
   const babybear w_inv = babybear::two_adic_generator(log_n).inverse();
   // 1/(x - 1) and 1/(x - w^-1) at every quotient point; 1/Z_H takes 2^log_qd values.
-  kernels::buffer<babybear> denominators(2 * q_rows), inverses(2 * q_rows);
+  ciro::buffer<babybear> denominators(2 * q_rows), inverses(2 * q_rows);
   tbb::parallel_for(std::size_t{0}, (q_rows + 4095) / 4096, [&](std::size_t c) {
     babybear x = g * w_q.pow(c * 4096);
     for (std::size_t k = c * 4096; k < std::min(q_rows, (c + 1) * 4096); ++k, x *= w_q) {
@@ -217,7 +217,7 @@ ciro::result<proof<E>, prove_error_code> prove(const A& air, const air::witness&
   //    with R_T = sum_i beta^i t_i, R_Q = sum_j beta^j q_j, A, B, Cq the same sums of the openings.
   phase("DEEP composition");
   const E beta = ch.template sample_ext_as<E>();
-  const kernels::buffer<E> deep = deep_composition<E>({trace_lde.view(), quotient_lde.view(), g, zeta, zeta_next,
+  const ciro::buffer<E> deep = deep_composition<E>({trace_lde.view(), quotient_lde.view(), g, zeta, zeta_next,
                                                        out.trace_local, out.trace_next, out.quotient_at_zeta},
                                                       beta);
 

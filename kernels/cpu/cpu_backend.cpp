@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <mutex>
 #include <vector>
 
 #include "core/check.hpp"
@@ -34,7 +33,7 @@ void by_columns(std::uint32_t* x, std::size_t rows, std::size_t width, Transform
     transform(x, width);
     return;
   }
-  std::vector<std::uint32_t> columns(rows * width);
+  buffer<std::uint32_t> columns(rows * width, uninitialized);
   tbb::parallel_for(std::size_t{0}, rows, [&](std::size_t r) {
     for (std::size_t c = 0; c < width; ++c) columns[c * rows + r] = x[r * width + c];
   });
@@ -132,7 +131,7 @@ class cpu_backend final : public backend {
     std::uint32_t* x = words(out);
     // The coefficients, bit-reversed: an inverse DIF of a copy of the input gives
     // n * a_{bitrev(p)} in row p.
-    workspace ws(*this, in.size());
+    buffer<std::uint32_t> ws(in.size(), uninitialized);  // reused across calls by the block cache
     std::memcpy(ws.data(), in.data, in.size() * sizeof(std::uint32_t));
     dif(ws.data(), in.rows, in.width, *cpu::twiddles(log_n, true));
     // c_i = a_i * s^i (evaluation on s * H') is wanted at row bitrev_N(i) = bitrev_n(i) * 2^k of
@@ -153,27 +152,6 @@ class cpu_backend final : public backend {
       dif(x, out.rows, out.width, *cpu::twiddles(log_big, false));
     }
   }
-
- private:
-  /// A scratch buffer of `words` words: the backend's reusable buffer when no other call holds
-  /// it (so repeated LDEs do not page-fault a fresh allocation each time), else a private one.
-  class workspace {
-   public:
-    workspace(cpu_backend& owner, std::size_t words) : lock_(owner.workspace_mutex_, std::try_to_lock) {
-      buffer<std::uint32_t>& storage = lock_.owns_lock() ? owner.workspace_ : private_;
-      if (storage.size() < words) storage = buffer<std::uint32_t>(words);
-      data_ = storage.data();
-    }
-    std::uint32_t* data() { return data_; }
-
-   private:
-    std::unique_lock<std::mutex> lock_;
-    buffer<std::uint32_t> private_;
-    std::uint32_t* data_ = nullptr;
-  };
-
-  std::mutex workspace_mutex_;
-  buffer<std::uint32_t> workspace_;
 };
 
 }  // namespace
