@@ -65,7 +65,7 @@ void parallel_batch_inverse(std::span<const F> in, std::span<F> out) {
 }  // namespace detail
 
 /// An upper estimate of the prover's peak memory, in bytes, for `air` on 2^log_rows rows: the
-/// trace and its copy in the LDE workspace, the trace and quotient LDEs, their Merkle trees
+/// trace, the trace and quotient LDEs, their Merkle trees
 /// (2 digests of 32 bytes per LDE row each), the DEEP evaluations with their inverted
 /// denominators, and the FRI layers and trees. Lets a caller refuse a job that cannot fit.
 template <air::air A>
@@ -73,7 +73,7 @@ std::uint64_t estimated_prover_bytes(const A& air, unsigned log_rows, const star
   const std::uint64_t n = std::uint64_t{1} << log_rows, big = n << params.log_blowup, d = params.extension_degree;
   const std::uint64_t w = air.width();
   const std::uint64_t q_cols = d << air::log_quotient_degree(air::analyse(air).max_degree);
-  const std::uint64_t words = 2 * n * w + big * w + n * q_cols + big * q_cols + 5 * big * d + 2 * big * d;
+  const std::uint64_t words = n * w + big * w + n * q_cols + big * q_cols + 5 * big * d + 2 * big * d;
   const std::uint64_t digests = 2 * big * 2 + big / 2;
   return 4 * words + 32 * digests;
 }

@@ -129,11 +129,11 @@ class cpu_backend final : public backend {
     if (in.width == 0) return;
     const unsigned log_big = log_n + config.log_blowup;
     std::uint32_t* x = words(out);
-    // The coefficients, bit-reversed: an inverse DIF of a copy of the input gives
+    // The coefficients, bit-reversed: an inverse DIF of a copy of the input, made in the first n
+    // rows of `out` (no workspace: the LDE needs no memory beyond its output), gives
     // n * a_{bitrev(p)} in row p.
-    buffer<std::uint32_t> ws(in.size(), uninitialized);  // reused across calls by the block cache
-    std::memcpy(ws.data(), in.data, in.size() * sizeof(std::uint32_t));
-    dif(ws.data(), in.rows, in.width, *cpu::twiddles(log_n, true));
+    std::memcpy(x, in.data, in.size() * sizeof(std::uint32_t));
+    dif(x, in.rows, in.width, *cpu::twiddles(log_n, true));
     // c_i = a_i * s^i (evaluation on s * H') is wanted at row bitrev_N(i) = bitrev_n(i) * 2^k of
     // the zero-padded vector, in bit-reversed order, i.e. at row p * 2^k for p = bitrev_n(i).
     const babybear n_inv = babybear::from_u64(in.rows).inverse();
@@ -141,13 +141,12 @@ class cpu_backend final : public backend {
     if (config.output == row_order::natural) {
       // The first k DIT levels turn each group (c, 0, ..., 0) of 2^k rows into (c, c, ..., c):
       // write that directly, then run the remaining DIT levels (natural order out).
-      cpu::expand_rows(ws.data(), in.rows, in.width, factors.data(), config.log_blowup, x);
+      cpu::expand_rows_in_place(x, in.rows, in.width, factors.data(), config.log_blowup);
       dit(x, out.rows, out.width, *cpu::twiddles(log_big, false), config.log_blowup);
     } else {
       // Natural-order coefficients, zero-padded, through a DIF (bit-reversed order out).
-      cpu::scale_rows_by_factors(ws.data(), in.rows, in.width, factors.data());
-      cpu::bit_reverse_rows(ws.data(), log_n, in.width);
-      std::memcpy(x, ws.data(), in.size() * sizeof(std::uint32_t));
+      cpu::scale_rows_by_factors(x, in.rows, in.width, factors.data());
+      cpu::bit_reverse_rows(x, log_n, in.width);
       std::memset(x + in.size(), 0, (out.size() - in.size()) * sizeof(std::uint32_t));
       dif(x, out.rows, out.width, *cpu::twiddles(log_big, false));
     }

@@ -371,28 +371,33 @@ void scale_rows_by_factors_impl(std::uint32_t* x, std::size_t n, std::size_t wid
   });
 }
 
-void expand_rows_impl(const std::uint32_t* src, std::size_t n, std::size_t width, const std::uint32_t* factors,
-                      unsigned log_copies, std::uint32_t* dst) {
+void expand_rows_impl(std::uint32_t* x, std::size_t n, std::size_t width, const std::uint32_t* factors,
+                      unsigned log_copies) {
   const tag d;
   const auto c = constants(d);
   const std::size_t lanes = hn::Lanes(d);
   const std::size_t copies = std::size_t{1} << log_copies;
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 256), [&](const tbb::blocked_range<std::size_t>& range) {
-    for (std::size_t r = range.begin(); r < range.end(); ++r) {
-      const std::uint32_t* in = src + r * width;
-      std::uint32_t* out = dst + (r << log_copies) * width;
-      const auto fv = hn::Set(d, factors[r]);
-      std::size_t col = 0;
-      for (; col + lanes <= width; col += lanes) {
-        const auto v = mul_mod(d, hn::LoadU(d, in + col), fv, c);
-        for (std::size_t t = 0; t < copies; ++t) hn::StoreU(v, d, out + t * width + col);
-      }
-      for (; col < width; ++col) {
-        const std::uint32_t v = (babybear::from_monty(in[col]) * babybear::from_monty(factors[r])).monty();
-        for (std::size_t t = 0; t < copies; ++t) out[t * width + col] = v;
-      }
+  // Row r is read before any of its copies is written (for r = 0 the first copy is row 0 itself).
+  const auto expand_row = [&](std::size_t r) {
+    const std::uint32_t* in = x + r * width;
+    std::uint32_t* out = x + (r << log_copies) * width;
+    const auto fv = hn::Set(d, factors[r]);
+    std::size_t col = 0;
+    for (; col + lanes <= width; col += lanes) {
+      const auto v = mul_mod(d, hn::LoadU(d, in + col), fv, c);
+      for (std::size_t t = 0; t < copies; ++t) hn::StoreU(v, d, out + t * width + col);
     }
-  });
+    for (; col < width; ++col) {
+      const std::uint32_t v = (babybear::from_monty(in[col]) * babybear::from_monty(factors[r])).monty();
+      for (std::size_t t = 0; t < copies; ++t) out[t * width + col] = v;
+    }
+  };
+  for (std::size_t hi = n; hi > 1; hi /= 2) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(hi / 2, hi, 256), [&](const tbb::blocked_range<std::size_t>& range) {
+      for (std::size_t r = range.begin(); r < range.end(); ++r) expand_row(r);
+    });
+  }
+  expand_row(0);
 }
 
 std::size_t simd_lanes_impl() { return hn::Lanes(tag()); }
@@ -426,9 +431,9 @@ std::size_t simd_lanes() { return HWY_DYNAMIC_DISPATCH(simd_lanes_impl)(); }
 void scale_rows_by_factors(std::uint32_t* x, std::size_t n, std::size_t width, const std::uint32_t* factors) {
   HWY_DYNAMIC_DISPATCH(scale_rows_by_factors_impl)(x, n, width, factors);
 }
-void expand_rows(const std::uint32_t* src, std::size_t n, std::size_t width, const std::uint32_t* factors,
-                 unsigned log_copies, std::uint32_t* dst) {
-  HWY_DYNAMIC_DISPATCH(expand_rows_impl)(src, n, width, factors, log_copies, dst);
+void expand_rows_in_place(std::uint32_t* x, std::size_t n, std::size_t width, const std::uint32_t* factors,
+                          unsigned log_copies) {
+  HWY_DYNAMIC_DISPATCH(expand_rows_impl)(x, n, width, factors, log_copies);
 }
 
 std::size_t reverse_bits(std::size_t v, unsigned bits) {

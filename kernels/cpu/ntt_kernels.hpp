@@ -31,10 +31,12 @@ void scale_rows_by_powers(std::uint32_t* x, std::size_t n, std::size_t width, st
 /// Multiplies row r of the n x width matrix x by factors[r] (Montgomery words).
 void scale_rows_by_factors(std::uint32_t* x, std::size_t n, std::size_t width, const std::uint32_t* factors);
 
-/// For every row r < n of src: dst rows r * 2^log_copies ... (r + 1) * 2^log_copies - 1 all
-/// receive src row r times factors[r]. dst has n * 2^log_copies rows and does not overlap src.
-void expand_rows(const std::uint32_t* src, std::size_t n, std::size_t width, const std::uint32_t* factors,
-                 unsigned log_copies, std::uint32_t* dst);
+/// In place on the n * 2^log_copies x width matrix x: for every r < n, rows r * 2^log_copies ...
+/// (r + 1) * 2^log_copies - 1 all receive (the old) row r times factors[r]. Rows are expanded
+/// from the top down in rounds r in [n/2, n), [n/4, n/2), ..., [0, 1): round [L, 2L) writes rows
+/// [L 2^k, 2L 2^k), which hold only rows already read, so the rows of a round run in parallel.
+void expand_rows_in_place(std::uint32_t* x, std::size_t n, std::size_t width, const std::uint32_t* factors,
+                          unsigned log_copies);
 
 /// The low `bits` bits of v in reverse order.
 std::size_t reverse_bits(std::size_t v, unsigned bits);
