@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -90,6 +93,26 @@ TEST(BlockCache, BuffersOfEverySizeStartZeroAndCopy) {
     const buffer<std::uint32_t> copy = b;
     EXPECT_TRUE(copy == b) << n;
   }
+  cache::trim();
+}
+
+
+// Threads allocating and releasing blocks of a few sizes at once: every block handed out is all
+// zero, and no two live blocks share memory (each thread's pattern survives until it checks it).
+TEST(BlockCache, ConcurrentUseHandsOutZeroedDisjointBlocks) {
+  cache::trim();
+  std::atomic<int> failures{0};
+  tbb::parallel_for(0, 256, [&](int task) {
+    const std::size_t n = (1 + task % 3) * cache::block_bytes / sizeof(std::uint32_t);
+    buffer<std::uint32_t> b(n);
+    if (!std::all_of(b.begin(), b.end(), [](std::uint32_t x) { return x == 0; })) ++failures;
+    std::fill(b.begin(), b.end(), static_cast<std::uint32_t>(task + 1));
+    if (!std::all_of(b.begin(), b.end(), [&](std::uint32_t x) { return x == static_cast<std::uint32_t>(task + 1); })) {
+      ++failures;
+    }
+  });
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_LE(cache::cached_bytes(), cache::capacity());
   cache::trim();
 }
 
