@@ -218,8 +218,8 @@ ciro::result<proof<E>, prove_error_code> prove(const A& air, const air::witness&
   phase("DEEP composition");
   const E beta = ch.template sample_ext_as<E>();
   const ciro::buffer<E> deep = deep_composition<E>({trace_lde.view(), quotient_lde.view(), g, zeta, zeta_next,
-                                                       out.trace_local, out.trace_next, out.quotient_at_zeta},
-                                                      beta);
+                                                    out.trace_local, out.trace_next, out.quotient_at_zeta},
+                                                   beta);
 
   // 5. FRI on F, then the trace and quotient rows its queries need.
   phase("FRI");

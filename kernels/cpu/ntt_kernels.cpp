@@ -393,9 +393,10 @@ void expand_rows_impl(std::uint32_t* x, std::size_t n, std::size_t width, const 
     }
   };
   for (std::size_t hi = n; hi > 1; hi /= 2) {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(hi / 2, hi, 256), [&](const tbb::blocked_range<std::size_t>& range) {
-      for (std::size_t r = range.begin(); r < range.end(); ++r) expand_row(r);
-    });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(hi / 2, hi, 256),
+                      [&](const tbb::blocked_range<std::size_t>& range) {
+                        for (std::size_t r = range.begin(); r < range.end(); ++r) expand_row(r);
+                      });
   }
   expand_row(0);
 }

@@ -88,7 +88,6 @@ TEST(DebugChecker, ViolationsAreCappedButCounted) {
   EXPECT_EQ(small.total, report.total);
 }
 
-
 // check_trace splits the rows into blocks checked in parallel; its report must be the one a
 // single row-by-row pass gives, across block boundaries and whatever the cap.
 TEST(DebugChecker, BlockedPassMatchesRowByRowPass) {

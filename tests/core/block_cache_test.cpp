@@ -96,7 +96,6 @@ TEST(BlockCache, BuffersOfEverySizeStartZeroAndCopy) {
   cache::trim();
 }
 
-
 // Threads allocating and releasing blocks of a few sizes at once: every block handed out is all
 // zero, and no two live blocks share memory (each thread's pattern survives until it checks it).
 TEST(BlockCache, ConcurrentUseHandsOutZeroedDisjointBlocks) {

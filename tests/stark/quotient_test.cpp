@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-#include <hwy/targets.h>
 
 #include <vector>
 
@@ -12,6 +11,7 @@
 #include "tests/stark/quotient_reference.hpp"
 #include "tests/support/random_field.hpp"
 #include "tests/support/seed.hpp"
+#include "tests/support/simd_targets.hpp"
 
 namespace {
 
@@ -22,17 +22,6 @@ using ciro::kernels::row_major_matrix;
 using ciro::test::random_element;
 using ciro::test::random_ext;
 using namespace ciro::stark;
-
-/// Runs `body` once for every SIMD target compiled in and supported by this CPU.
-template <class Body>
-void for_each_target(Body body) {
-  for (const std::int64_t target : hwy::SupportedAndGeneratedTargets()) {
-    hwy::SetSupportedTargetsForTest(target);
-    SCOPED_TRACE(hwy::TargetName(target));
-    body();
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
 
 /// The backend's quotient (the AIR compiled to a constraint program, run by the SIMD interpreter)
 /// and the reference (eval() run point by point) of `air` on a random LDE of 2^log_n rows, blowup 2^log_blowup,
@@ -71,7 +60,7 @@ void expect_backend_matches_reference(const A& air, unsigned log_n, unsigned log
   }
   alpha.resize(program.num_constraints() * E::degree);
   auto backend = ciro::kernels::make_cpu_backend();
-  for_each_target([&] {
+  ciro::test::for_each_simd_target([&] {
     row_major_matrix<babybear> got(q_rows, E::degree);
     backend->evaluate_quotient(program, in, alpha, got.view());
     EXPECT_TRUE(got == expected) << "log_n=" << log_n << " log_blowup=" << log_blowup << " log_qd=" << log_qd;
@@ -97,7 +86,7 @@ TEST(Quotient, BackendMatchesReferenceForFibonacciOnRandomTraces) {
 
 TEST(Quotient, LinearFormsMatchScalarSums) {
   ciro::test::seeded_rng rng;
-  for_each_target([&] {
+  ciro::test::for_each_simd_target([&] {
     for (std::size_t width : {1u, 2u, 8u, 15u, 16u, 17u, 33u, 298u}) {
       for (unsigned D : {4u, 5u}) {
         const std::size_t rows = 37;
