@@ -1,14 +1,8 @@
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
-#include <cstdint>
-#include <new>
 #include <span>
-#include <type_traits>
-#include <utility>
 
-#include "core/check.hpp"
 #include "core/buffer.hpp"
 
 namespace ciro::kernels {
