@@ -2,6 +2,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <initializer_list>
 #include <string_view>
 #include <vector>
 
@@ -74,6 +75,18 @@ struct archetype_builder {
   void assert_zero_first(const expr&);
   void assert_zero_last(const expr&);
   void assert_zero_transition(const expr&);
+  // Lookup AIRs (air/lookup.hpp) also read fixed columns and use buses; declaring these here
+  // lets the `air` concept accept them. Plain builders need not provide them.
+  expr fixed(std::size_t) const;
+  expr fixed_next(std::size_t) const;
+  template <class Bus, class Tuple>
+  void send(const Bus&, const Tuple&, const expr&);
+  template <class Bus>
+  void send(const Bus&, std::initializer_list<expr>, const expr&);
+  template <class Bus, class Tuple>
+  void receive(const Bus&, const Tuple&, const expr&);
+  template <class Bus>
+  void receive(const Bus&, std::initializer_list<expr>, const expr&);
 };
 static_assert(builder<archetype_builder>);
 

@@ -2,12 +2,11 @@
 #include <memory>
 #include <vector>
 
-#include "air/fibonacci.hpp"
-#include "air/poseidon2_air.hpp"
 #include "bench/workload.hpp"
 #include "field/extension.hpp"
 #include "hash/merkle_tree.hpp"
 #include "kernels/backend.hpp"
+#include "stark/examples.hpp"
 #include "stark/prover.hpp"
 #include "stark/verifier.hpp"
 
@@ -17,12 +16,6 @@ namespace {
 using field::babybear;
 using field::babybear4;
 
-std::array<babybear, 16> chain_input() {
-  std::array<babybear, 16> input;
-  for (std::size_t i = 0; i < input.size(); ++i) input[i] = babybear::from_u64(i);
-  return input;
-}
-
 /// "trace LDE" -> "trace_lde_ms": a phase's key in the table and the JSON.
 std::string phase_key(const std::string& phase) {
   std::string key;
@@ -30,21 +23,41 @@ std::string phase_key(const std::string& phase) {
   return key + "_ms";
 }
 
-/// Proves `witness` with the fast profile; the constraint check is left out (the trace is
-/// known to be valid), so the figure is the prover's own time. Reports the proof size and the
-/// milliseconds of each prover phase (of the last repetition).
-template <class A>
-workload prove_workload(std::string name, std::string unit, std::string description, A air,
-                        std::function<air::witness()> make_witness, double items) {
-  return {std::move(name), std::move(unit), std::move(description), [air, make_witness, items] {
-            auto witness = std::make_shared<air::witness>(make_witness());
-            auto backend = std::shared_ptr<kernels::backend>(kernels::make_cpu_backend());
-            const unsigned log_rows = static_cast<unsigned>(std::countr_zero(witness->trace.rows()));
-            const auto params = stark::fitted(stark::fast_profile(), log_rows);
-            return [air, witness, backend, params, items] {
+/// Prover options for valid witnesses: the debug checks are left out.
+stark::prove_options unchecked() {
+  stark::prove_options options;
+  options.check_constraints = false;
+  return options;
+}
+
+/// An example statement (stark/examples.hpp) set up for the fast profile, with its witnesses.
+struct prepared {
+  std::shared_ptr<kernels::backend> backend;
+  std::shared_ptr<const stark::proving_key<babybear4>> pk;
+  std::vector<air::witness> witnesses;
+};
+
+prepared prepare_example(const std::string& statement, unsigned log_rows, unsigned instances) {
+  prepared p;
+  p.backend = std::shared_ptr<kernels::backend>(kernels::make_cpu_backend());
+  auto example = stark::make_example<babybear4>(statement, log_rows, instances, true);
+  CIRO_CHECK(example.has_value());
+  p.pk = stark::setup<babybear4>(example.value().tables, stark::fast_profile(), *p.backend, p.backend->merkle()).value();
+  p.witnesses = std::move(example.value().witnesses);
+  return p;
+}
+
+/// Proves an example statement with the fast profile; the constraint check is left out (the
+/// witnesses are known to be valid), so the figure is the prover's own time. Reports the proof
+/// size and the milliseconds of each prover phase (of the last repetition).
+workload prove_workload(std::string name, std::string unit, std::string description, std::string statement,
+                        unsigned log_rows, unsigned instances, double items) {
+  return {std::move(name), std::move(unit), std::move(description), [statement, log_rows, instances, items] {
+            auto state = std::make_shared<prepared>(prepare_example(statement, log_rows, instances));
+            return [state, items] {
               stark::prover_timings timings;
-              auto p = stark::prove<babybear4>(air, *witness, params, *backend, backend->merkle(), &timings,
-                                               {.check_constraints = false, .on_phase = {}});
+              auto p = stark::prove<babybear4>(*state->pk, state->witnesses, *state->backend, state->backend->merkle(),
+                                               &timings, unchecked());
               CIRO_CHECK(p.has_value());
               run_output out{items, {{"proof_bytes", static_cast<double>(stark::encode(p.value()).size())}}};
               for (const auto& [phase, seconds] : timings.phases)
@@ -54,20 +67,18 @@ workload prove_workload(std::string name, std::string unit, std::string descript
           }};
 }
 
-workload verify_poseidon2_workload(unsigned log_rows) {
-  return {"verify.poseidon2.2^" + std::to_string(log_rows), "verify/s",
-          "verify a fast-profile proof of 2^" + std::to_string(log_rows) + " Poseidon2 permutations (one thread)",
-          [log_rows] {
-            const air::poseidon2_air air;
-            const auto witness = air::generate_poseidon2_trace(log_rows, chain_input());
-            auto backend = kernels::make_cpu_backend();
-            auto p = stark::prove<babybear4>(air, witness, stark::fitted(stark::fast_profile(), log_rows), *backend,
-                                             backend->merkle(), nullptr, {.check_constraints = false, .on_phase = {}});
+/// Verifies a proof of an example statement (the verifying key made once, as a verifier keeps it).
+workload verify_workload(std::string name, std::string description, std::string statement, unsigned log_rows,
+                         unsigned instances) {
+  return {std::move(name), "verify/s", std::move(description), [statement, log_rows, instances] {
+            const prepared state = prepare_example(statement, log_rows, instances);
+            auto p = stark::prove<babybear4>(*state.pk, state.witnesses, *state.backend, state.backend->merkle(),
+                                             nullptr, unchecked());
             CIRO_CHECK(p.has_value());
             auto proof = std::make_shared<stark::proof<babybear4>>(std::move(p).value());
             const double bytes = static_cast<double>(stark::encode(*proof).size());
-            return [air, proof, bytes] {
-              CIRO_CHECK(stark::verify(air, *proof).has_value());
+            return [pk = state.pk, proof, bytes] {
+              CIRO_CHECK(stark::verify(pk->vk, *proof).has_value());
               return run_output{1, {{"proof_bytes", bytes}}};
             };
           }};
@@ -95,13 +106,23 @@ std::vector<workload> merkle_workloads() { return {merkle_workload()}; }
 
 std::vector<workload> stark_workloads() {
   return {
-      prove_workload(
-          "prove.fibonacci.2^20", "rows/s", "prove a Fibonacci trace of 2^20 rows (fast profile)", air::fibonacci_air{},
-          [] { return air::generate_fibonacci_trace(20, babybear::zero(), babybear::one()); }, double{1 << 20}),
-      prove_workload(
-          "prove.poseidon2.2^17", "perm/s", "prove a chain of 2^17 Poseidon2 permutations (fast profile)",
-          air::poseidon2_air{}, [] { return air::generate_poseidon2_trace(17, chain_input()); }, double{1 << 17}),
-      verify_poseidon2_workload(17),
+      prove_workload("prove.fibonacci.2^20", "rows/s", "prove a Fibonacci trace of 2^20 rows (fast profile)",
+                     "fibonacci", 20, 1, double{1 << 20}),
+      prove_workload("prove.poseidon2.2^17", "perm/s", "prove a chain of 2^17 Poseidon2 permutations (fast profile)",
+                     "poseidon2", 17, 1, double{1 << 17}),
+      verify_workload("verify.poseidon2.2^17",
+                      "verify a fast-profile proof of 2^17 Poseidon2 permutations (one thread)", "poseidon2", 17, 1),
+      prove_workload("prove.batch.poseidon2.32x2^12", "perm/s",
+                     "prove 32 independent chains of 2^12 Poseidon2 permutations in one proof (fast profile)",
+                     "poseidon2", 12, 32, double{1 << 17}),
+      verify_workload("verify.batch.poseidon2.32x2^12",
+                      "verify a fast-profile proof of 32 chains of 2^12 Poseidon2 permutations (one thread)",
+                      "poseidon2", 12, 32),
+      prove_workload("prove.range16.2^20", "values/s",
+                     "prove 2^20 values below 2^16 by lookups into the fixed range table (fast profile)",
+                     "range-check", 20, 1, double{1 << 20}),
+      verify_workload("verify.range16.2^20", "verify a fast-profile proof of 2^20 16-bit range checks (one thread)",
+                      "range-check", 20, 1),
   };
 }
 

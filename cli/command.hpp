@@ -19,11 +19,12 @@ int bench_command(const std::vector<std::string>& args);
 /// prints the permuted state (canonical decimals) or the felt252 hash (0x-hex).
 int hash_command(const std::vector<std::string>& args);
 
-/// `ciro prove --air NAME --log-rows K [--profile fast|secure] [--threads N] -o FILE`.
+/// `ciro prove --air NAME --log-rows K [--instances N] [--profile fast|secure] [--threads N] -o FILE`.
 int prove_command(const std::vector<std::string>& args);
 
-/// `ciro verify [--min-security BITS] FILE`: exit 0 and one line when valid, 1 when the proof is
-/// invalid, malformed or truncated, 2 for usage errors and unreadable files.
+/// `ciro verify [--min-security BITS] [--public V1,V2,...] FILE`: exit 0 and one line when valid
+/// (naming the tables and showing the public values), 1 when the proof is invalid, malformed or
+/// truncated or its public values differ from --public, 2 for usage errors and unreadable files.
 int verify_command(const std::vector<std::string>& args);
 
 }  // namespace ciro::cli

@@ -16,10 +16,12 @@ constexpr const char* usage_text =
     "  hash poseidon2-babybear V1 ... V16|V24\n"
     "  hash starknet-poseidon X Y | starknet-poseidon-single X | starknet-poseidon-many [X ...]\n"
     "        hash values (decimal or 0x-hex) with Poseidon2-BabyBear or Starknet's Poseidon\n"
-    "  prove --air fibonacci|poseidon2 --log-rows K [--profile fast|secure] [--threads N] -o FILE\n"
-    "        prove a trace of 2^K rows; prints timings by phase, proof size and security\n"
-    "  verify [--min-security BITS] FILE\n"
-    "        check a proof: exit 0 if valid, 1 if not\n"
+    "  prove --air fibonacci|poseidon2|range-check|permutation --log-rows K [--instances N]\n"
+    "        [--profile fast|secure] [--threads N] -o FILE\n"
+    "        prove a statement of 2^K rows (N instances in one proof); prints timings by phase,\n"
+    "        proof size and security\n"
+    "  verify [--min-security BITS] [--public V1,V2,...] FILE\n"
+    "        check a proof: exit 0 if valid, 1 if not (or if its public values differ)\n"
     "  help  print this message\n";
 
 }  // namespace

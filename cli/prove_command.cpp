@@ -1,6 +1,8 @@
 #include <tbb/global_control.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -9,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "air/fibonacci.hpp"
-#include "air/poseidon2_air.hpp"
 #include "cli/command.hpp"
 #include "field/extension.hpp"
 #include "hash/merkle_hasher.hpp"
 #include "kernels/backend.hpp"
+#include "hash/sponge.hpp"
+#include "stark/examples.hpp"
 #include "stark/prover.hpp"
 #include "stark/verifier.hpp"
 
@@ -22,29 +24,6 @@ namespace ciro::cli {
 namespace {
 
 using field::babybear;
-
-/// Calls f(air) with the AIR named `name` (the CLI name or the AIR's own name); false if unknown.
-template <class F>
-bool with_air(const std::string& name, F&& f) {
-  if (name == "fibonacci" || name == air::fibonacci_air{}.name()) {
-    f(air::fibonacci_air{});
-    return true;
-  }
-  if (name == "poseidon2" || name == air::poseidon2_air{}.name()) {
-    f(air::poseidon2_air{});
-    return true;
-  }
-  return false;
-}
-
-air::witness make_witness(const air::fibonacci_air&, unsigned log_rows) {
-  return air::generate_fibonacci_trace(log_rows, babybear::zero(), babybear::one());
-}
-air::witness make_witness(const air::poseidon2_air&, unsigned log_rows) {
-  std::array<babybear, 16> input;
-  for (std::size_t i = 0; i < input.size(); ++i) input[i] = babybear::from_u64(i);
-  return air::generate_poseidon2_trace(log_rows, input);
-}
 
 std::optional<unsigned> parse_uint(const std::string& s, unsigned max) {
   if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
@@ -65,39 +44,118 @@ class progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
-template <class E, class A>
-int prove_and_write(const A& air, unsigned log_rows, const stark::stark_params& params, const std::string& out_path) {
+/// The statement's public values, all tables in order.
+std::vector<babybear> public_values_of(const stark::statement& stmt) {
+  std::vector<babybear> out;
+  for (const auto& t : stmt.tables) out.insert(out.end(), t.public_values.begin(), t.public_values.end());
+  return out;
+}
+
+/// "[1, 2, 3]" for at most 16 values, else "N values, digest 0x...": the hash of the values.
+std::string describe_public_values(std::span<const babybear> values) {
+  if (values.size() <= 16) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + std::to_string(values[i].to_canonical());
+    return s + "]";
+  }
+  const hash::digest d = hash::hash_elements(values);
+  std::string hex;
+  char buf[16];
+  for (const auto& x : d) std::snprintf(buf, sizeof buf, "%08x", x.to_canonical()), hex += buf;
+  return std::to_string(values.size()) + " values, digest 0x" + hex;
+}
+
+/// "poseidon2 x 32" or "range-check, range16-table": the statement's tables, runs of instances
+/// of the same AIR counted (stacked or not).
+std::string describe_tables(const stark::statement& stmt) {
+  std::string s;
+  for (std::size_t i = 0; i < stmt.tables.size();) {
+    std::size_t j = i, count = 0;
+    while (j < stmt.tables.size() && stmt.tables[j].air_name == stmt.tables[i].air_name) count += stmt.tables[j++].instances;
+    s += (s.empty() ? "" : ", ") + stmt.tables[i].air_name + (count > 1 ? " x " + std::to_string(count) : "");
+    i = j;
+  }
+  return s;
+}
+
+/// The number of instances of a statement (stacked ones counted one by one).
+std::size_t count_instances(const stark::statement& stmt) {
+  std::size_t n = 0;
+  for (const auto& t : stmt.tables) n += t.instances;
+  return n;
+}
+
+/// "2^12 rows" when every table has the same height, else "2^16 to 2^20 rows".
+std::string describe_heights(const stark::statement& stmt) {
+  unsigned lo = 64, hi = 0;
+  for (const auto& t : stmt.tables) lo = std::min(lo, t.log_rows), hi = std::max(hi, t.log_rows);
+  return lo == hi ? "2^" + std::to_string(lo) + " rows" : "2^" + std::to_string(lo) + " to 2^" + std::to_string(hi) + " rows";
+}
+
+template <class E>
+int prove_and_write(const std::string& name, unsigned log_rows, unsigned instances, const stark::stark_params& profile,
+                    const std::string& out_path) {
   auto backend = kernels::make_cpu_backend();
   hash::merkle_hasher& hasher = backend->merkle();
   progress report;
+  auto shape = stark::make_example<E>(name, log_rows, instances, false);
+  if (!shape) return usage_error("prove: " + shape.error().message);
+  auto pk = stark::setup<E>(shape.value().tables, profile, *backend, hasher);
+  if (!pk) return usage_error("prove: " + pk.error().message);
+  // Refuse up front a size whose security `ciro verify` would refuse.
+  const std::uint32_t bits = stark::conjectured_security_bits(pk.value()->vk.params, pk.value()->vk.size());
+  if (bits < 100) {
+    return usage_error("prove: this profile gives " + std::to_string(bits) +
+                       "-bit security at this size, below the 100 bits ciro verify requires (try --profile secure)");
+  }
+  // Refuse up front what cannot fit in memory, rather than failing halfway.
+  const double needed = static_cast<double>(stark::estimated_prover_bytes(pk.value()->vk));
+  const double available = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (available > 0 && needed > 0.9 * available) {
+    return usage_error("prove: this statement needs about " + std::to_string(static_cast<int>(needed / (1 << 30)) + 1) +
+                       " GiB of memory; this machine has " + std::to_string(static_cast<int>(available / (1 << 30))) +
+                       " GiB");
+  }
   const auto t0 = std::chrono::steady_clock::now();
-  const air::witness witness = make_witness(air, log_rows);
+  auto example = stark::make_example<E>(name, log_rows, instances, true);
   const double trace_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   stark::prover_timings timings;
-  auto p = stark::prove<E>(air, witness, params, *backend, hasher, &timings,
-                           {.check_constraints = true, .on_phase = report});
+  auto p = stark::prove<E>(*pk.value(), example.value().witnesses, *backend, hasher, &timings,
+                           {.check_constraints = true, .min_security_bits = 100, .on_phase = report});
   if (!p) return usage_error("prove: " + p.error().message);
   const auto bytes = stark::encode(p.value());
   std::ofstream out(out_path, std::ios::binary);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out) return usage_error("prove: cannot write " + out_path);
-  std::printf("air          %s\n", std::string(air.name()).c_str());
-  std::printf("rows         2^%u = %zu\n", log_rows, witness.trace.rows());
-  std::printf("columns      %zu\n", witness.trace.width());
+  const auto& stmt = p.value().stmt;
+  std::size_t columns = 0;
+  for (const auto& t : pk.value()->vk.tables) columns += t.kind->main_width();
+  std::printf("statement    %s\n", name.c_str());
+  std::printf("tables       %zu, %zu instances (%s)\n", stmt.tables.size(), count_instances(stmt),
+              describe_tables(stmt).c_str());
+  std::printf("rows         %s\n", describe_heights(stmt).c_str());
+  std::printf("columns      %zu (main, all tables)\n", columns);
   std::printf("%-12s %8.3f s\n", "trace gen", trace_s);
   for (const auto& [phase, seconds] : timings.phases) std::printf("  %-18s %8.3f s\n", phase.c_str(), seconds);
   std::printf("%-12s %8.3f s\n", "prove", timings.total());
   std::printf("proof size   %zu bytes\n", bytes.size());
-  std::printf("security     %u bits (conjectured; %s)\n", stark::conjectured_security_bits(params, log_rows),
+  std::printf("security     %u bits (conjectured; %s)\n",
+              stark::conjectured_security_bits(pk.value()->vk.params, pk.value()->vk.size()),
               E::degree == 5 ? "BabyBear^5" : "BabyBear^4");
+  std::printf("public       %s\n", describe_public_values(public_values_of(stmt)).c_str());
   std::printf("written      %s\n", out_path.c_str());
   return exit_ok;
 }
 
-/// Decodes `bytes` as a proof over E, finds its AIR by name and verifies it.
+/// The most fixed-column rows `ciro verify` commits to when it rebuilds a verifying key.
+constexpr std::uint64_t max_fixed_rows = std::uint64_t{1} << 22;
+
+/// Decodes `bytes` as a proof over E, rebuilds its circuit from the known tables, verifies it,
+/// and checks its public values against `expected` when given.
 template <class E>
-int verify_bytes(std::span<const std::uint8_t> bytes, std::uint32_t min_bits) {
+int verify_bytes(std::span<const std::uint8_t> bytes, std::uint32_t min_bits,
+                 const std::optional<std::vector<babybear>>& expected) {
   auto p = stark::decode<E>(bytes);
   if (!p) {
     std::printf("invalid: malformed proof (%s): %s\n", stark::to_string(p.error().code), p.error().message.c_str());
@@ -105,19 +163,49 @@ int verify_bytes(std::span<const std::uint8_t> bytes, std::uint32_t min_bits) {
   }
   const auto& stmt = p.value().stmt;
   const auto t0 = std::chrono::steady_clock::now();
-  std::optional<ciro::result<std::uint32_t, stark::verify_error_code>> r;
-  if (!with_air(stmt.air_name,
-                [&](const auto& air) { r = stark::verify(air, p.value(), {.min_security_bits = min_bits}); })) {
-    std::printf("invalid: the proof is for an unknown AIR '%s'\n", stmt.air_name.c_str());
+  std::vector<stark::table_instance<E>> tables;
+  std::uint64_t fixed_rows = 0;
+  for (const auto& t : stmt.tables) {
+    auto kind = stark::table_by_name<E>(t.air_name);
+    if (!kind) {
+      std::printf("invalid: the proof has a table of an unknown AIR '%s'\n", t.air_name.c_str());
+      return exit_failed;
+    }
+    if (kind->num_fixed() > 0) fixed_rows += std::uint64_t{1} << t.log_height();
+    tables.push_back({std::move(kind), t.log_rows, t.instances});
+  }
+  // The verifying key commits to the fixed columns: bound that work for a hostile file.
+  if (fixed_rows > max_fixed_rows) {
+    std::printf("invalid: the proof's circuit has more than 2^22 rows of fixed columns\n");
     return exit_failed;
   }
+  auto backend = kernels::make_cpu_backend();
+  stark::stark_params params = p.value().params;
+  auto pk = stark::setup<E>(tables, params, *backend, backend->merkle());
+  if (!pk) {
+    std::printf("invalid: %s\n", pk.error().message.c_str());
+    return exit_failed;
+  }
+  const auto r = stark::verify(pk.value()->vk, p.value(), {.min_security_bits = min_bits});
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (!*r) {
-    std::printf("invalid: %s: %s\n", stark::to_string(r->error().code), r->error().message.c_str());
+  if (!r) {
+    std::printf("invalid: %s: %s\n", stark::to_string(r.error().code), r.error().message.c_str());
     return exit_failed;
   }
-  std::printf("valid: %s, 2^%u rows, %zu public values, %u-bit security (verified in %.2f ms)\n", stmt.air_name.c_str(),
-              stmt.log_rows, stmt.public_values.size(), r->value(), ms);
+  const std::vector<babybear> publics = public_values_of(stmt);
+  if (expected && *expected != publics) {
+    std::printf("invalid: the public values are %s, not the %zu values of --public\n",
+                describe_public_values(publics).c_str(), expected->size());
+    return exit_failed;
+  }
+  const std::size_t instances = count_instances(stmt);
+  bool one_air = true;
+  for (const auto& t : stmt.tables) one_air = one_air && t.air_name == stmt.tables[0].air_name;
+  const std::string what = instances == 1 ? stmt.tables[0].air_name
+                                          : std::to_string(instances) + (one_air ? " instances (" : " tables (") +
+                                                describe_tables(stmt) + ")";
+  std::printf("valid: %s, %s, public values %s, %u-bit security (verified in %.2f ms)\n", what.c_str(),
+              describe_heights(stmt).c_str(), describe_public_values(publics).c_str(), r.value(), ms);
   return exit_ok;
 }
 
@@ -125,12 +213,13 @@ int verify_bytes(std::span<const std::uint8_t> bytes, std::uint32_t min_bits) {
 
 int prove_command(const std::vector<std::string>& args) {
   std::string air_name, out_path, profile_name = "fast";
-  std::optional<unsigned> log_rows, threads;
+  std::optional<unsigned> log_rows, threads, instances = 1;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
       std::puts(
-          "usage: ciro prove --air fibonacci|poseidon2 --log-rows K [--profile fast|secure] [--threads N] -o FILE");
+          "usage: ciro prove --air fibonacci|poseidon2|range-check|permutation --log-rows K [--instances N]\n"
+          "                  [--profile fast|secure] [--threads N] -o FILE");
       return exit_ok;
     }
     if (i + 1 >= args.size()) return usage_error("prove: " + a + " needs a value (see ciro prove --help)");
@@ -140,6 +229,9 @@ int prove_command(const std::vector<std::string>& args) {
     } else if (a == "--log-rows") {
       if (!(log_rows = parse_uint(v, 24)) || *log_rows < 1)
         return usage_error("prove: --log-rows takes 1 to 24, not '" + v + "'");
+    } else if (a == "--instances") {
+      if (!(instances = parse_uint(v, stark::max_tables)) || *instances < 1)
+        return usage_error("prove: --instances takes 1 to " + std::to_string(stark::max_tables) + ", not '" + v + "'");
     } else if (a == "--profile") {
       profile_name = v;
     } else if (a == "--threads") {
@@ -158,33 +250,51 @@ int prove_command(const std::vector<std::string>& args) {
   if (!profile) return usage_error("prove: unknown profile '" + profile_name + "' (fast or secure)");
   std::optional<tbb::global_control> limit;
   if (threads) limit.emplace(tbb::global_control::max_allowed_parallelism, *threads);
-  const stark::stark_params params = stark::fitted(*profile, *log_rows);
-  int rc = exit_usage;
-  const bool known = with_air(air_name, [&](const auto& air) {
-    // Refuse up front what cannot fit in memory, rather than failing halfway.
-    const double needed = static_cast<double>(stark::estimated_prover_bytes(air, *log_rows, params));
-    const double available = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
-    if (available > 0 && needed > 0.9 * available) {
-      rc =
-          usage_error("prove: 2^" + std::to_string(*log_rows) + " rows of " + std::string(air.name()) + " need about " +
-                      std::to_string(static_cast<int>(needed / (1 << 30)) + 1) + " GiB of memory; this machine has " +
-                      std::to_string(static_cast<int>(available / (1 << 30))) + " GiB");
-      return;
-    }
-    rc = params.extension_degree == 5 ? prove_and_write<field::babybear5>(air, *log_rows, params, out_path)
-                                      : prove_and_write<field::babybear4>(air, *log_rows, params, out_path);
-  });
-  if (!known) return usage_error("prove: unknown AIR '" + air_name + "' (fibonacci or poseidon2)");
-  return rc;
+  return profile->extension_degree == 5
+             ? prove_and_write<field::babybear5>(air_name, *log_rows, *instances, *profile, out_path)
+             : prove_and_write<field::babybear4>(air_name, *log_rows, *instances, *profile, out_path);
+}
+
+/// A BabyBear element written in decimal or 0x-hex, below p; nothing otherwise.
+std::optional<babybear> parse_element(const std::string& s) {
+  const bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+  const char* first = s.data() + (hex ? 2 : 0);
+  const char* last = s.data() + s.size();
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(first, last, v, hex ? 16 : 10);
+  if (first == last || end != last || ec != std::errc()) return std::nullopt;
+  return babybear::try_from_canonical(v);
+}
+
+/// "1,2,3" as field elements (decimal or 0x-hex each), or nothing if malformed.
+std::optional<std::vector<babybear>> parse_public_values(const std::string& list) {
+  std::vector<babybear> out;
+  if (list.empty()) return out;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = list.find(',', start);
+    const auto value = parse_element(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (!value) return std::nullopt;
+    out.push_back(*value);
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
+  }
 }
 
 int verify_command(const std::vector<std::string>& args) {
   std::string path;
   std::uint32_t min_bits = 100;
+  std::optional<std::vector<babybear>> expected;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
-      std::puts("usage: ciro verify [--min-security BITS] FILE");
+      std::puts("usage: ciro verify [--min-security BITS] [--public V1,V2,...] FILE");
       return exit_ok;
+    }
+    if (args[i] == "--public") {
+      if (i + 1 >= args.size() || !(expected = parse_public_values(args[++i]))) {
+        return usage_error("verify: --public takes a comma-separated list of field elements (decimal or 0x-hex)");
+      }
+      continue;
     }
     if (args[i] == "--min-security") {
       const auto v = i + 1 < args.size() ? parse_uint(args[++i], 256) : std::nullopt;
@@ -216,8 +326,8 @@ int verify_command(const std::vector<std::string>& args) {
                 degree.error().message.c_str());
     return exit_failed;
   }
-  return degree.value() == 5 ? verify_bytes<field::babybear5>(bytes, min_bits)
-                             : verify_bytes<field::babybear4>(bytes, min_bits);
+  return degree.value() == 5 ? verify_bytes<field::babybear5>(bytes, min_bits, expected)
+                             : verify_bytes<field::babybear4>(bytes, min_bits, expected);
 }
 
 }  // namespace ciro::cli

@@ -83,6 +83,20 @@ class reader {
   std::size_t pos_ = 0;
 };
 
+/// For each round i, the input rolled into layer i+1 (its index j >= 1), or 0 when none is (input
+/// 0 is layer 0). Precondition: `arities` is round_log_arities(params, input_log_sizes).
+std::vector<std::size_t> roll_in_inputs(std::span<const unsigned> input_log_sizes, std::span<const unsigned> arities) {
+  std::vector<std::size_t> rolled(arities.size(), 0);
+  std::size_t next = 1;
+  unsigned log_size = input_log_sizes[0];
+  for (std::size_t i = 0; i < arities.size(); ++i) {
+    log_size -= arities[i];
+    if (next < input_log_sizes.size() && input_log_sizes[next] == log_size) rolled[i] = next++;
+  }
+  CIRO_CHECK(next == input_log_sizes.size());
+  return rolled;
+}
+
 void put_word(std::vector<std::uint8_t>& out, std::uint32_t v) {
   for (unsigned i = 0; i < 4; ++i, v >>= 8) out.push_back(static_cast<std::uint8_t>(v));
 }
@@ -109,7 +123,8 @@ const char* to_string(fri_error_code code) {
   return "unknown";
 }
 
-ciro::result<std::monostate, fri_error_code> validate(const fri_params& params, unsigned log_n) {
+ciro::result<std::monostate, fri_error_code> validate(const fri_params& params,
+                                                      std::span<const unsigned> input_log_sizes) {
   const auto fail = [&](const std::string& why) { return make_error(fri_error_code::invalid_params, why); };
   if (params.log_arity < 1 || params.log_arity > 3) return fail("log_arity must be 1, 2 or 3");
   if (params.log_blowup < 1) return fail("log_blowup must be at least 1");
@@ -117,24 +132,50 @@ ciro::result<std::monostate, fri_error_code> validate(const fri_params& params, 
     return fail("num_queries must be in [1, " + std::to_string(fri_max_queries) + "]");
   }
   if (params.pow_bits > hash::challenger::max_bits) return fail("pow_bits must be at most 27");
+  if (input_log_sizes.empty() || input_log_sizes.size() > fri_max_inputs) {
+    return fail("need 1 to " + std::to_string(fri_max_inputs) + " inputs, got " +
+                std::to_string(input_log_sizes.size()));
+  }
+  const unsigned log_n = input_log_sizes[0];
   if (log_n > max_log_n) return fail("log_n must be at most 27");
   if (params.log_blowup >= max_log_n || params.log_final_poly_len >= max_log_n ||
       log_n <= params.log_final_poly_len + params.log_blowup) {
     return fail("need log_n > log_final_poly_len + log_blowup (log_n " + std::to_string(log_n) + ")");
   }
+  const unsigned final_log = params.log_final_poly_len + params.log_blowup;
+  for (std::size_t j = 1; j < input_log_sizes.size(); ++j) {
+    if (input_log_sizes[j] >= input_log_sizes[j - 1]) {
+      return fail("input log sizes must be strictly decreasing (input " + std::to_string(j) + ")");
+    }
+    if (input_log_sizes[j] < final_log) {
+      return fail("input " + std::to_string(j) + " has log size " + std::to_string(input_log_sizes[j]) +
+                  " < log_final_poly_len + log_blowup");
+    }
+  }
   return std::monostate{};
 }
 
-std::vector<unsigned> round_log_arities(const fri_params& params, unsigned log_n) {
-  CIRO_CHECK(validate(params, log_n).has_value());
+ciro::result<std::monostate, fri_error_code> validate(const fri_params& params, unsigned log_n) {
+  return validate(params, std::span<const unsigned>(&log_n, 1));
+}
+
+std::vector<unsigned> round_log_arities(const fri_params& params, std::span<const unsigned> input_log_sizes) {
+  CIRO_CHECK(validate(params, input_log_sizes).has_value());
   const unsigned final_log = params.log_final_poly_len + params.log_blowup;
   std::vector<unsigned> arities;
-  for (unsigned l = log_n; l > final_log;) {
-    const unsigned a = std::min(params.log_arity, l - final_log);
+  std::size_t next = 1;  // the next input to reach; its log size is the largest one below l
+  for (unsigned l = input_log_sizes[0]; l > final_log;) {
+    const unsigned stop = next < input_log_sizes.size() ? input_log_sizes[next] : final_log;
+    const unsigned a = std::min(params.log_arity, l - stop);
     arities.push_back(a);
     l -= a;
+    if (l == stop) ++next;
   }
   return arities;
+}
+
+std::vector<unsigned> round_log_arities(const fri_params& params, unsigned log_n) {
+  return round_log_arities(params, std::span<const unsigned>(&log_n, 1));
 }
 
 babybear fri_domain_point(unsigned log_n, unsigned log_size, std::size_t pos) {
@@ -146,14 +187,22 @@ babybear fri_domain_point(unsigned log_n, unsigned log_size, std::size_t pos) {
 // Prover
 
 template <class E>
-fri_prover_output<E> prove(const fri_params& params, std::span<const E> evals, hash::challenger& challenger,
-                           kernels::backend& backend, hash::merkle_hasher& hasher, const fri_prover_options& options) {
+fri_prover_output<E> prove(const fri_params& params, std::span<const std::span<const E>> inputs,
+                           hash::challenger& challenger, kernels::backend& backend, hash::merkle_hasher& hasher,
+                           const fri_prover_options& options) {
   constexpr unsigned d = E::degree;
+  CIRO_CHECK(!inputs.empty() && inputs.size() <= fri_max_inputs);
+  std::vector<unsigned> sizes;
+  for (const std::span<const E> input : inputs) {
+    CIRO_CHECK(input.size() >= 1 && (input.size() & (input.size() - 1)) == 0);
+    sizes.push_back(static_cast<unsigned>(std::countr_zero(input.size())));
+  }
+  CIRO_CHECK(validate(params, sizes).has_value());
+  const std::vector<unsigned> arities = round_log_arities(params, sizes);
+  const std::vector<std::size_t> rolled = roll_in_inputs(sizes, arities);
+  const std::span<const E> evals = inputs[0];
   const std::size_t n = evals.size();
-  CIRO_CHECK(n >= 1 && (n & (n - 1)) == 0);
-  const auto log_n = static_cast<unsigned>(std::countr_zero(n));
-  CIRO_CHECK(validate(params, log_n).has_value());
-  const std::vector<unsigned> arities = round_log_arities(params, log_n);
+  const unsigned log_n = sizes[0];
 
   // layers[i]: layer i flattened (D base elements per value); the trees reference them.
   std::vector<buffer<babybear>> layers;
@@ -170,7 +219,8 @@ fri_prover_output<E> prove(const fri_params& params, std::span<const E> evals, h
   std::vector<hash::merkle_tree> trees;
   trees.reserve(arities.size());
   unsigned log_size = log_n;
-  for (const unsigned a : arities) {
+  for (std::size_t i = 0; i < arities.size(); ++i) {
+    const unsigned a = arities[i];
     const std::size_t group = std::size_t{1} << a;
     const std::size_t groups = (std::size_t{1} << log_size) >> a;
     auto tree = hash::merkle_tree::commit(hasher, {{layers.back().data(), groups, group * d}});
@@ -199,8 +249,21 @@ fri_prover_output<E> prove(const fri_params& params, std::span<const E> evals, h
       source = next.data();
       beta_t = beta_t.square();
     }
-    layers.push_back(std::move(next));
     log_size -= a;
+    // Roll-in: beta_t is now gamma_i = beta^(2^a), the first power the folds left unused.
+    if (rolled[i] != 0) {
+      const std::span<const E> input = inputs[rolled[i]];
+      CIRO_CHECK(input.size() == (std::size_t{1} << log_size));
+      babybear* const layer = next.data();
+      const E gamma = beta_t;
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, input.size(), 4096),
+                        [&](const tbb::blocked_range<std::size_t>& r) {
+                          for (std::size_t j = r.begin(); j < r.end(); ++j) {
+                            store(E::from_coeffs(layer + j * d) + gamma * input[j], layer + j * d);
+                          }
+                        });
+    }
+    layers.push_back(std::move(next));
   }
 
   // Final polynomial: interpolate each coordinate on the last coset (bit-reversed input).
@@ -231,14 +294,23 @@ fri_prover_output<E> prove(const fri_params& params, std::span<const E> evals, h
   return out;
 }
 
+template <class E>
+fri_prover_output<E> prove(const fri_params& params, std::span<const E> evals, hash::challenger& challenger,
+                           kernels::backend& backend, hash::merkle_hasher& hasher, const fri_prover_options& options) {
+  const std::span<const E> inputs[1] = {evals};
+  return prove<E>(params, std::span<const std::span<const E>>(inputs), challenger, backend, hasher, options);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Verifier
 
 template <class E>
 ciro::result<fri_challenges<E>, fri_error_code> replay(const fri_params& params, const fri_proof<E>& proof,
-                                                       hash::challenger& challenger, unsigned log_n) {
-  if (auto ok = validate(params, log_n); !ok) return ok.error();
-  const std::vector<unsigned> arities = round_log_arities(params, log_n);
+                                                       hash::challenger& challenger,
+                                                       std::span<const unsigned> input_log_sizes) {
+  if (auto ok = validate(params, input_log_sizes); !ok) return ok.error();
+  const std::vector<unsigned> arities = round_log_arities(params, input_log_sizes);
+  const unsigned log_n = input_log_sizes[0];
   const std::size_t rounds = arities.size();
   if (proof.layer_roots.size() != rounds || proof.layer_openings.size() != rounds) {
     return make_error(fri_error_code::wrong_shape, "expected " + std::to_string(rounds) + " layers, got " +
@@ -279,23 +351,43 @@ ciro::result<fri_challenges<E>, fri_error_code> replay(const fri_params& params,
 }
 
 template <class E>
+ciro::result<fri_challenges<E>, fri_error_code> replay(const fri_params& params, const fri_proof<E>& proof,
+                                                       hash::challenger& challenger, unsigned log_n) {
+  return replay(params, proof, challenger, std::span<const unsigned>(&log_n, 1));
+}
+
+template <class E>
 ciro::result<std::monostate, fri_error_code> check_queries(const fri_params& params, const fri_proof<E>& proof,
                                                            const fri_challenges<E>& challenges,
-                                                           std::span<const E> f0_values, unsigned log_n) {
+                                                           std::span<const std::span<const E>> input_values,
+                                                           std::span<const unsigned> input_log_sizes) {
   constexpr unsigned d = E::degree;
-  if (auto ok = validate(params, log_n); !ok) return ok.error();
-  const std::vector<unsigned> arities = round_log_arities(params, log_n);
+  if (auto ok = validate(params, input_log_sizes); !ok) return ok.error();
+  const std::vector<unsigned> arities = round_log_arities(params, input_log_sizes);
+  const std::vector<std::size_t> rolled = roll_in_inputs(input_log_sizes, arities);
+  const unsigned log_n = input_log_sizes[0];
   const std::size_t rounds = arities.size();
   const std::size_t nq = params.num_queries;
   if (proof.layer_roots.size() != rounds || proof.layer_openings.size() != rounds ||
       challenges.betas.size() != rounds || proof.final_poly.size() != (std::size_t{1} << params.log_final_poly_len)) {
     return make_error(fri_error_code::wrong_shape, "layer count or final polynomial length disagrees with the params");
   }
-  if (challenges.query_indices.size() != nq || f0_values.size() != nq) {
-    return make_error(fri_error_code::wrong_shape,
-                      "expected " + std::to_string(nq) + " query indices and f0 values, got " +
-                          std::to_string(challenges.query_indices.size()) + " and " + std::to_string(f0_values.size()));
+  if (input_values.size() != input_log_sizes.size()) {
+    return make_error(fri_error_code::wrong_shape, "expected values of " + std::to_string(input_log_sizes.size()) +
+                                                       " inputs, got " + std::to_string(input_values.size()));
   }
+  for (std::size_t j = 0; j < input_values.size(); ++j) {
+    if (input_values[j].size() != nq) {
+      return make_error(fri_error_code::wrong_shape, "expected " + std::to_string(nq) + " values of input " +
+                                                         std::to_string(j) + ", got " +
+                                                         std::to_string(input_values[j].size()));
+    }
+  }
+  if (challenges.query_indices.size() != nq) {
+    return make_error(fri_error_code::wrong_shape, "expected " + std::to_string(nq) + " query indices, got " +
+                                                       std::to_string(challenges.query_indices.size()));
+  }
+  const std::span<const E> f0_values = input_values[0];
   for (const std::size_t q : challenges.query_indices) {
     if (q >= (std::size_t{1} << log_n)) return make_error(fri_error_code::wrong_shape, "query index out of range");
   }
@@ -349,7 +441,10 @@ ciro::result<std::monostate, fri_error_code> check_queries(const fri_params& par
       if (!(v[positions[k] & (group - 1)] == values[k])) {
         return make_error(fri_error_code::folding_mismatch,
                           "layer " + std::to_string(i) + ", query " + std::to_string(k) +
-                              (i == 0 ? ": opened value differs from f0" : ": opened value differs from the fold"));
+                              (i == 0 ? ": opened value differs from input 0"
+                               : rolled[i - 1] != 0
+                                   ? ": opened value differs from the fold plus input " + std::to_string(rolled[i - 1])
+                                   : ": opened value differs from the fold"));
       }
       const std::size_t rev_g = reverse_bits(g, rest);
       for (unsigned t = 0; t < a; ++t) {
@@ -365,6 +460,11 @@ ciro::result<std::monostate, fri_error_code> check_queries(const fri_params& par
       positions[k] = g;
     }
     log_size -= a;
+    if (rolled[i] != 0) {
+      const E gamma = betas[a - 1].square();  // beta_i^(2^a)
+      const std::span<const E> rolled_values = input_values[rolled[i]];
+      for (std::size_t k = 0; k < nq; ++k) values[k] += gamma * rolled_values[k];
+    }
   }
 
   for (std::size_t k = 0; k < nq; ++k) {
@@ -377,6 +477,15 @@ ciro::result<std::monostate, fri_error_code> check_queries(const fri_params& par
     }
   }
   return std::monostate{};
+}
+
+template <class E>
+ciro::result<std::monostate, fri_error_code> check_queries(const fri_params& params, const fri_proof<E>& proof,
+                                                           const fri_challenges<E>& challenges,
+                                                           std::span<const E> f0_values, unsigned log_n) {
+  const std::span<const E> input_values[1] = {f0_values};
+  return check_queries(params, proof, challenges, std::span<const std::span<const E>>(input_values),
+                       std::span<const unsigned>(&log_n, 1));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,9 +511,11 @@ void fri_proof<E>::encode(std::vector<std::uint8_t>& out) const {
 
 template <class E>
 ciro::result<fri_proof<E>, fri_error_code> fri_proof<E>::decode(std::span<const std::uint8_t> in,
-                                                                const fri_params& params, unsigned log_n) {
-  if (auto ok = validate(params, log_n); !ok) return ok.error();
-  const std::vector<unsigned> arities = round_log_arities(params, log_n);
+                                                                const fri_params& params,
+                                                                std::span<const unsigned> input_log_sizes) {
+  if (auto ok = validate(params, input_log_sizes); !ok) return ok.error();
+  const std::vector<unsigned> arities = round_log_arities(params, input_log_sizes);
+  const unsigned log_n = input_log_sizes[0];
   reader rd(in);
   const auto bad = [&](const std::string& what) {
     return make_error(fri_error_code::malformed_encoding, what + " at byte " + std::to_string(rd.pos()));
@@ -464,15 +575,28 @@ ciro::result<fri_proof<E>, fri_error_code> fri_proof<E>::decode(std::span<const 
   return proof;
 }
 
+template <class E>
+ciro::result<fri_proof<E>, fri_error_code> fri_proof<E>::decode(std::span<const std::uint8_t> in,
+                                                                const fri_params& params, unsigned log_n) {
+  return decode(in, params, std::span<const unsigned>(&log_n, 1));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Instantiations
 
 #define CIRO_FRI_INSTANTIATE(E)                                                                                       \
   template struct fri_proof<E>;                                                                                       \
+  template fri_prover_output<E> prove<E>(const fri_params&, std::span<const std::span<const E>>, hash::challenger&,   \
+                                         kernels::backend&, hash::merkle_hasher&, const fri_prover_options&);         \
   template fri_prover_output<E> prove<E>(const fri_params&, std::span<const E>, hash::challenger&, kernels::backend&, \
                                          hash::merkle_hasher&, const fri_prover_options&);                            \
   template ciro::result<fri_challenges<E>, fri_error_code> replay<E>(const fri_params&, const fri_proof<E>&,          \
+                                                                     hash::challenger&, std::span<const unsigned>);   \
+  template ciro::result<fri_challenges<E>, fri_error_code> replay<E>(const fri_params&, const fri_proof<E>&,          \
                                                                      hash::challenger&, unsigned);                    \
+  template ciro::result<std::monostate, fri_error_code> check_queries<E>(                                             \
+      const fri_params&, const fri_proof<E>&, const fri_challenges<E>&, std::span<const std::span<const E>>,          \
+      std::span<const unsigned>);                                                                                     \
   template ciro::result<std::monostate, fri_error_code> check_queries<E>(                                             \
       const fri_params&, const fri_proof<E>&, const fri_challenges<E>&, std::span<const E>, unsigned);
 

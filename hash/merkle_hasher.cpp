@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <vector>
 
 #include "core/check.hpp"
@@ -35,11 +36,17 @@ std::size_t total_width(std::span<const matrix_ref> matrices) {
   return w;
 }
 
-/// Views of rows [begin, ...) of every matrix, in `views` (same length as matrices).
+/// Views of logical rows [begin, ...) of every matrix, in `views` (same length as matrices). A
+/// bit-reversed matrix is viewed whole, from stored row 0, with its logical rows counted from
+/// `begin`: the packed sponge gathers each lane's row from its stored position.
 void views_from(std::span<const matrix_ref> matrices, std::size_t begin, std::span<row_major_view> views) {
   for (std::size_t k = 0; k < matrices.size(); ++k) {
     const matrix_ref& m = matrices[k];
-    views[k] = {m.width == 0 ? m.data : m.data + begin * m.width, m.width, m.width};
+    if (m.bit_reversed_rows && m.width != 0) {
+      views[k] = {m.data, m.width, m.width, true, static_cast<unsigned>(std::countr_zero(m.height)), begin};
+    } else {
+      views[k] = {m.width == 0 ? m.data : m.data + begin * m.width, m.width, m.width};
+    }
   }
 }
 

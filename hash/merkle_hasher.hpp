@@ -8,10 +8,12 @@
 //   H(x_0, ..., x_{n-1}) = hash_elements(x)      (padding-free sponge, Poseidon2-16, rate 8)
 //   C(a, b)              = compress(a, b)         (truncated Poseidon2-16)
 
+#include <bit>
 #include <cstddef>
 #include <span>
 
 #include "field/babybear.hpp"
+#include "hash/poseidon2_packed.hpp"
 #include "hash/sponge.hpp"
 
 namespace ciro::hash {
@@ -23,15 +25,25 @@ struct matrix_dims {
   friend bool operator==(const matrix_dims&, const matrix_dims&) = default;
 };
 
-/// A read-only, densely packed row-major matrix: row r is data[r * width .. (r + 1) * width).
+/// A read-only, densely packed row-major matrix: stored row s is data[s * width .. (s + 1) * width),
+/// and logical row r (the row that row(), hashing and openings see) is stored row stored_row(r).
 /// `data` may be null when height * width == 0.
 struct matrix_ref {
   const babybear* data = nullptr;
   std::size_t height = 0;
   std::size_t width = 0;
+  /// When true, logical row r of the matrix is stored row bitrev_k(r), k = log2(height) (the k low
+  /// bits of r reversed; height must be a power of two; bitrev_0(0) = 0): a matrix stored in
+  /// natural order is read, hashed and opened as its row-bit-reversed copy, without copying it.
+  /// When false (the default), logical row r is stored row r.
+  bool bit_reversed_rows = false;
 
-  /// Row r. Precondition: r < height.
-  std::span<const babybear> row(std::size_t r) const { return {data + r * width, width}; }
+  /// The stored row holding logical row r. Precondition: r < height.
+  std::size_t stored_row(std::size_t r) const {
+    return bit_reversed_rows ? static_cast<std::size_t>(bitrev(r, static_cast<unsigned>(std::countr_zero(height)))) : r;
+  }
+  /// Logical row r. Precondition: r < height.
+  std::span<const babybear> row(std::size_t r) const { return {data + stored_row(r) * width, width}; }
   matrix_dims dims() const { return {height, width}; }
 };
 
@@ -39,7 +51,8 @@ struct matrix_ref {
 /// internally but must be deterministic and equal to the scalar reference.
 ///
 /// Notation: for matrices m_0, ..., m_{k-1} of equal height, rows(i) = m_0[i] || ... || m_{k-1}[i]
-/// (row i of each, concatenated in the order given; a matrix of width 0 contributes nothing).
+/// (logical row i of each, m.row(i), so honouring bit_reversed_rows, concatenated in the order
+/// given; a matrix of width 0 contributes nothing).
 class merkle_hasher {
  public:
   virtual ~merkle_hasher() = default;

@@ -133,7 +133,7 @@ batch_opening merkle_tree::open(std::span<const std::size_t> indices) const {
     opening.rows[a].reserve(matrices_.size());
     for (const matrix_ref& m : matrices_) {
       const unsigned shift = log_height_ - static_cast<unsigned>(std::countr_zero(m.height));
-      const auto row = m.row(indices[a] >> shift);
+      const auto row = m.row(indices[a] >> shift);  // the logical row (bit_reversed_rows honoured)
       opening.rows[a].emplace_back(row.begin(), row.end());
     }
   }

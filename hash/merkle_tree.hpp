@@ -8,7 +8,12 @@
 // ## The tree (what another implementation must reproduce bit for bit)
 //
 // Input: matrices M_0, ..., M_{t-1} (t >= 1), matrix j of height h_j and width w_j. Every h_j
-// must be a power of two (1 is allowed); width 0 is allowed. Let H = max_j h_j = 2^L.
+// must be a power of two (1 is allowed); width 0 is allowed. Let H = max_j h_j = 2^L. Row i of
+// M_j always means its logical row (matrix_ref::row(i)): a matrix committed with bit_reversed_rows
+// is committed exactly as its row-bit-reversed copy (logical row i is stored row
+// bitrev_{log2 h_j}(i)), so the layers, the root and every opening (open() returns logical rows)
+// equal those of committing that copy without the flag, and nothing is copied. The flag is the
+// prover's storage detail: verify_batch sees only the logical matrices and does not depend on it.
 //
 // 1. Order the matrices by height, tallest first, keeping the caller's order among equal heights
 //    (a stable sort, as Plonky3's `sorted_by_key(Reverse(height))`). For a height h, the group
@@ -123,8 +128,9 @@ class merkle_tree {
   /// Layer k (0 = leaves, log_height() = the root): 2^(log_height() - k) digests.
   std::span<const digest> layer(unsigned k) const { return layers_.at(k); }
 
-  /// The batch opening of `indices`. Precondition (checked): indices strictly increasing, each
-  /// < 2^log_height(). Cost: copies the opened rows and at most n log_height() digests.
+  /// The batch opening of `indices` (the opened rows are logical rows, matrix_ref::row).
+  /// Precondition (checked): indices strictly increasing, each < 2^log_height(). Cost: copies the
+  /// opened rows and at most n log_height() digests.
   batch_opening open(std::span<const std::size_t> indices) const;
 
  private:

@@ -306,39 +306,56 @@ const std::uint32_t* words(const babybear* p) { return reinterpret_cast<const st
 /// of a partial last group (n < lanes) read the valid row n - 1 again (their results are dropped).
 HWY_INLINE std::size_t lane_row(std::size_t l, std::size_t n) { return std::min(l, n - 1); }
 
-/// The n <= lanes rows of a group, row i at p + i * stride (words). column(c) is the vector whose
-/// lane l is p[lane_row(l, n) * stride + c]: one gather with the word offsets idx[l] =
-/// lane_row(l, n) * stride, which fit in int32 when (lanes - 1) * stride <= INT32_MAX (`gather`);
-/// otherwise (rows over 2^31 / 15 words apart on AVX-512) the words are read one by one.
+/// Rows base .. base + n (n <= lanes) of a view, in row_major_view's row order: row i of the group
+/// starts at p + off[i] (words; p is the lowest of these rows, one pointer computation per row).
+/// column(c) is the vector whose lane l is p[off[lane_row(l, n)] + c]: one gather with the word
+/// offsets idx[l] = off[lane_row(l, n)], which fit in int32 when every off[i] <= INT32_MAX
+/// (`gather`); otherwise the words are read one by one (natural order: rows over 2^31 / 15 words
+/// apart on AVX-512; bit-reversed order, whose rows spread over the whole matrix: a matrix of over
+/// about 2^31 words).
 struct row_group {
   using DI = hn::Repartition<std::int32_t, D>;
   const std::uint32_t* p;
-  std::size_t stride;
   std::size_t n;
   bool gather;
+  std::size_t off[max_lanes];
   hn::Vec<DI> idx;
 
-  HWY_INLINE row_group(const D d, const std::uint32_t* p_, std::size_t stride_, std::size_t n_)
-      : p(p_),
-        stride(stride_),
-        n(n_),
-        gather((hn::Lanes(d) - 1) * stride_ <= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
+  HWY_INLINE row_group(const D d, const row_major_view& view, std::size_t base, std::size_t n_) : n(n_) {
+    std::size_t max_off;
+    if (!view.bit_reversed_rows) {
+      p = words(view.data) + base * view.row_stride;
+      for (std::size_t i = 0; i < n; ++i) off[i] = i * view.row_stride;
+      max_off = (n - 1) * view.row_stride;
+    } else {
+      // Logical rows first_row + base + i are stored at bitrev of it: one pointer per row.
+      std::size_t lowest = ~std::size_t{0}, highest = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        off[i] = static_cast<std::size_t>(bitrev(view.first_row + base + i, view.log_height));
+        lowest = std::min(lowest, off[i]);
+        highest = std::max(highest, off[i]);
+      }
+      for (std::size_t i = 0; i < n; ++i) off[i] = (off[i] - lowest) * view.row_stride;
+      p = words(view.data) + lowest * view.row_stride;
+      max_off = (highest - lowest) * view.row_stride;
+    }
+    gather = max_off <= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
     HWY_ALIGN std::int32_t offsets[max_lanes];
     for (std::size_t l = 0; l < hn::Lanes(d); ++l) {
-      offsets[l] = gather ? static_cast<std::int32_t>(lane_row(l, n) * stride) : 0;
+      offsets[l] = gather ? static_cast<std::int32_t>(off[lane_row(l, n)]) : 0;
     }
     idx = hn::Load(DI(), offsets);
   }
 
   /// Prefetches word c of each row; the caller keeps c below the row's width.
   HWY_INLINE void prefetch(std::size_t c) const {
-    for (std::size_t l = 0; l < n; ++l) hwy::Prefetch(p + l * stride + c);
+    for (std::size_t i = 0; i < n; ++i) hwy::Prefetch(p + off[i] + c);
   }
 
   HWY_INLINE V column(const D d, std::size_t c) const {
     if (gather) return hn::GatherIndex(d, p + c, idx);
     HWY_ALIGN std::uint32_t buf[max_lanes];
-    for (std::size_t l = 0; l < hn::Lanes(d); ++l) buf[l] = p[lane_row(l, n) * stride + c];
+    for (std::size_t l = 0; l < hn::Lanes(d); ++l) buf[l] = p[off[lane_row(l, n)] + c];
     return hn::Load(d, buf);
   }
 };
@@ -382,8 +399,7 @@ void hash_rows_words(const row_major_view* matrices, std::size_t num_matrices, s
     for (std::size_t m = 0; m < num_matrices; ++m) {
       const row_major_view& mat = matrices[m];
       if (mat.width == 0) continue;
-      // Rows base .. base + n of this matrix start at words(mat.data) + base * row_stride.
-      const row_group g(f.d, words(mat.data) + base * mat.row_stride, mat.row_stride, n);
+      const row_group g(f.d, mat, base, n);
       for (std::size_t k = 0; k < mat.width;) {
         // Columns k .. k + run of the matrix fill rate positions pos .. pos + run.
         const std::size_t run = std::min(sponge_rate - pos, mat.width - k);

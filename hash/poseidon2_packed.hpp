@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 
 #include "field/babybear.hpp"
@@ -20,12 +21,31 @@ void poseidon2_permute_many(std::span<std::array<babybear, 16>> states);
 /// Applies Plonky3's width-24 Poseidon2 to every state, in place.
 void poseidon2_permute_many(std::span<std::array<babybear, 24>> states);
 
-/// A read-only row-major matrix: row r is data[r * row_stride .. r * row_stride + width).
+/// bitrev_k(r) for k = bits: the k low bits of r in reverse order (bitrev_0(0) = 0).
+/// Precondition: r < 2^bits, bits <= 64.
+constexpr std::uint64_t bitrev(std::uint64_t r, unsigned bits) {
+  r = ((r >> 1) & 0x5555555555555555ULL) | ((r & 0x5555555555555555ULL) << 1);
+  r = ((r >> 2) & 0x3333333333333333ULL) | ((r & 0x3333333333333333ULL) << 2);
+  r = ((r >> 4) & 0x0f0f0f0f0f0f0f0fULL) | ((r & 0x0f0f0f0f0f0f0f0fULL) << 4);
+  r = ((r >> 8) & 0x00ff00ff00ff00ffULL) | ((r & 0x00ff00ff00ff00ffULL) << 8);
+  r = ((r >> 16) & 0x0000ffff0000ffffULL) | ((r & 0x0000ffff0000ffffULL) << 16);
+  r = (r >> 32) | (r << 32);
+  return bits == 0 ? 0 : r >> (64 - bits);
+}
+
+/// A read-only row-major matrix: row r is data[s * row_stride .. s * row_stride + width) with
+/// s = r, or, when bit_reversed_rows, s = bitrev_{log_height}(first_row + r): then the view reads
+/// rows first_row, first_row + 1, ... of a matrix of height 2^log_height whose row i is stored at
+/// row bitrev(i) (data pointing at stored row 0).
 /// Precondition: row_stride >= width (any stride when width == 0).
 struct row_major_view {
   const babybear* data = nullptr;
   std::size_t width = 0;
   std::size_t row_stride = 0;
+  /// Read the rows in bit-reversed order (see above); first_row and log_height only matter then.
+  bool bit_reversed_rows = false;
+  unsigned log_height = 0;
+  std::size_t first_row = 0;
 };
 
 /// digests_out[8 r .. 8 r + 8) = hash_elements(row r) for r < rows: the padding-free sponge

@@ -22,12 +22,17 @@ struct quotient_inputs {
   std::size_t next_offset = 1;
   /// The statement's public values.
   std::span<const field::babybear> public_values;
-  /// 2 q_rows values: 1/(x_k - 1) and 1/(x_k - w^-1), interleaved.
+  /// 2 q_rows values: the inverses of the first- and last-row selectors' denominators,
+  /// 1/(x_k^S - 1) and 1/(x_k^S - w^-S) (S = segments), interleaved.
   std::span<const field::babybear> inverses;
   /// Z_H(x_k) = x_k^n - 1 and its inverse depend on k mod 2^log_qd only: 2^log_qd values each.
   std::span<const field::babybear> z_h, z_h_inv;
   /// g (x_0), w_q (the quotient domain's generator) and w^-1.
   field::babybear x0, w_q, w_inv;
+  /// The trace stacks this many instances (a power of two) of n / segments rows each: the
+  /// selectors are L_first = Z_H / (x^S - 1), L_last = Z_H / (x^S - w^-S) and the transition
+  /// selector T(x) = x^S - w^-S (S = segments; S = 1 is a single instance).
+  std::size_t segments = 1;
 };
 
 }  // namespace ciro::kernels

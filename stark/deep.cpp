@@ -38,56 +38,69 @@ std::size_t reverse_bits(std::size_t v, unsigned bits) {
 }  // namespace
 
 template <class E>
-ciro::buffer<E> deep_composition(const deep_inputs<E>& in, E beta) {
+ciro::buffer<E> deep_composition(std::span<const deep_matrix<E>> matrices, babybear shift, E zeta, E zeta_next, E mu) {
   constexpr unsigned D = E::degree;
-  const std::size_t rows = in.trace_lde.rows, width = in.trace_lde.width, q_cols = in.quotient_lde.width;
-  CIRO_CHECK(in.quotient_lde.rows == rows && in.trace_local.size() == width && in.trace_next.size() == width &&
-             in.quotient_at_zeta.size() == q_cols);
+  CIRO_CHECK(!matrices.empty());
+  const std::size_t rows = matrices[0].lde.rows;
+  bool any_two_point = false;
+  E k_sum = E::zero(), b_sum = E::zero();
+  // Per matrix: D base-field coefficient vectors for the SIMD row forms.
+  std::vector<std::vector<babybear>> coeffs(matrices.size());
+  for (std::size_t m = 0; m < matrices.size(); ++m) {
+    const deep_matrix<E>& mat = matrices[m];
+    const std::size_t width = mat.lde.width;
+    CIRO_CHECK(mat.lde.rows == rows && mat.coefficients.size() == width && mat.at_zeta.size() == width &&
+               (mat.at_next.empty() || mat.at_next.size() == width));
+    for (std::size_t i = 0; i < width; ++i) k_sum += mat.coefficients[i] * mat.at_zeta[i];
+    if (!mat.at_next.empty()) {
+      any_two_point = any_two_point || width > 0;
+      for (std::size_t i = 0; i < width; ++i) b_sum += mat.coefficients[i] * mat.at_next[i];
+    }
+    coeffs[m].resize(D * width);
+    for (unsigned j = 0; j < D; ++j) {
+      for (std::size_t i = 0; i < width; ++i) coeffs[m][j * width + i] = mat.coefficients[i].coeff(j);
+    }
+  }
   const auto log_rows = static_cast<unsigned>(std::countr_zero(rows));
-  std::vector<E> beta_powers(std::max(width, q_cols));
-  {
-    E power = E::one();
-    for (auto& bp : beta_powers) bp = power, power *= beta;
-  }
-  const E beta_w = beta.pow(width), beta_2w = beta_w * beta_w;
-  E a_sum = E::zero(), b_sum = E::zero(), c_sum = E::zero();
-  for (std::size_t i = 0; i < width; ++i) {
-    a_sum += beta_powers[i] * in.trace_local[i], b_sum += beta_powers[i] * in.trace_next[i];
-  }
-  for (std::size_t j = 0; j < q_cols; ++j) c_sum += beta_powers[j] * in.quotient_at_zeta[j];
-  const E k_sum = a_sum + beta_2w * c_sum;
-  // R_T and R_Q' as D base-field row forms each: coefficient j of beta^i and of beta^(2w+i).
-  std::vector<babybear> trace_coeffs(D * width), quotient_coeffs(D * q_cols);
-  for (unsigned j = 0; j < D; ++j) {
-    for (std::size_t i = 0; i < width; ++i) trace_coeffs[j * width + i] = beta_powers[i].coeff(j);
-    for (std::size_t i = 0; i < q_cols; ++i) quotient_coeffs[j * q_cols + i] = (beta_2w * beta_powers[i]).coeff(j);
-  }
-  const linear_inverse<E> at_zeta(in.zeta), at_next(in.zeta_next, beta_w);
+  const linear_inverse<E> at_zeta(zeta), at_next(zeta_next, mu);
   const babybear w = babybear::two_adic_generator(log_rows);
   ciro::buffer<E> deep(rows);
   constexpr std::size_t chunk = 1024;
   tbb::parallel_for(std::size_t{0}, (rows + chunk - 1) / chunk, [&](std::size_t c) {
     const std::size_t lo = c * chunk, count = std::min(rows, lo + chunk) - lo;
-    std::vector<babybear> xs(count), norms(2 * count), inverses(2 * count), rt(D * count), rq(D * count);
-    babybear x = in.shift * w.pow(lo);
+    std::vector<babybear> xs(count), norms(2 * count), inverses(2 * count), forms(D * count);
+    std::vector<E> r_all(count, E::zero()), r_two(count, E::zero());
+    babybear x = shift * w.pow(lo);
     for (std::size_t t = 0; t < count; ++t, x *= w) {
       xs[t] = x;
       norms[2 * t] = at_zeta.denominator(x);
-      norms[2 * t + 1] = at_next.denominator(x);
+      norms[2 * t + 1] = any_two_point ? at_next.denominator(x) : babybear::one();
     }
     field::batch_inverse<babybear>(norms, inverses);
-    row_linear_forms(in.trace_lde.data + lo * width, count, width, trace_coeffs.data(), D, rt.data());
-    row_linear_forms(in.quotient_lde.data + lo * q_cols, count, q_cols, quotient_coeffs.data(), D, rq.data());
+    for (std::size_t m = 0; m < matrices.size(); ++m) {
+      const deep_matrix<E>& mat = matrices[m];
+      const std::size_t width = mat.lde.width;
+      if (width == 0) continue;
+      row_linear_forms(mat.lde.data + lo * width, count, width, coeffs[m].data(), D, forms.data());
+      for (std::size_t t = 0; t < count; ++t) {
+        const E form = E::from_coeffs(forms.data() + t * D);
+        r_all[t] += form;
+        if (!mat.at_next.empty()) r_two[t] += form;
+      }
+    }
     for (std::size_t t = 0; t < count; ++t) {
-      const E r_t = E::from_coeffs(rt.data() + t * D), r_q = E::from_coeffs(rq.data() + t * D);
-      deep[reverse_bits(lo + t, log_rows)] = (r_t + r_q - k_sum) * at_zeta.numerator_times(xs[t], inverses[2 * t]) +
-                                             (r_t - b_sum) * at_next.numerator_times(xs[t], inverses[2 * t + 1]);
+      E value = (r_all[t] - k_sum) * at_zeta.numerator_times(xs[t], inverses[2 * t]);
+      if (any_two_point) value += (r_two[t] - b_sum) * at_next.numerator_times(xs[t], inverses[2 * t + 1]);
+      deep[reverse_bits(lo + t, log_rows)] = value;
     }
   });
   return deep;
 }
 
-template ciro::buffer<field::babybear4> deep_composition(const deep_inputs<field::babybear4>&, field::babybear4);
-template ciro::buffer<field::babybear5> deep_composition(const deep_inputs<field::babybear5>&, field::babybear5);
+#define CIRO_INSTANTIATE_DEEP(E)                                                                              \
+  template ciro::buffer<E> deep_composition(std::span<const deep_matrix<E>>, babybear, E, E, E);
+CIRO_INSTANTIATE_DEEP(field::babybear4)
+CIRO_INSTANTIATE_DEEP(field::babybear5)
+#undef CIRO_INSTANTIATE_DEEP
 
 }  // namespace ciro::stark

@@ -9,32 +9,31 @@
 /// (explicit instantiations).
 namespace ciro::stark {
 
-/// What the DEEP composition combines: the trace and quotient LDEs on the coset
-/// shift * <w_lde> (the same number of rows, a power of two; row r is the point shift w_lde^r)
-/// and the out-of-domain openings (trace at zeta and zeta_next, quotient chunks at zeta).
+/// One committed matrix entering a DEEP function: its LDE on the coset shift * <w_N> (natural
+/// order), one batching coefficient per column, and its columns' values at zeta and (for
+/// matrices opened at two points) at zeta_next; at_next is empty for a matrix opened at zeta only
+/// (the quotient chunks).
 template <class E>
-struct deep_inputs {
-  kernels::matrix_view<const field::babybear> trace_lde;
-  kernels::matrix_view<const field::babybear> quotient_lde;
-  field::babybear shift;
-  E zeta;
-  E zeta_next;
-  std::span<const E> trace_local;
-  std::span<const E> trace_next;
-  std::span<const E> quotient_at_zeta;
+struct deep_matrix {
+  kernels::matrix_view<const field::babybear> lde;
+  std::span<const E> coefficients;
+  std::span<const E> at_zeta;
+  std::span<const E> at_next;
 };
 
-/// F(x_r) at position bitrev(r) (bit-reversed order, as FRI takes it) for every LDE row r, with
-///   F(x) = (R_T(x) - A + beta^(2w) (R_Q(x) - C)) / (x - zeta) + beta^w (R_T(x) - B) / (x - zeta_next),
-/// w the trace width, R_T = sum_i beta^i t_i, R_Q = sum_j beta^j q_j, and A, B, C the same sums
-/// of trace_local, trace_next and quotient_at_zeta. Computed as
-///   F(x) = (R_T(x) + R_Q'(x) - K) P_1(x)/N_1(x) + (R_T(x) - B) P_2(x)/N_2(x)
-/// with R_Q' = sum_j beta^(2w+j) q_j, K = A + beta^(2w) C, and linear_inverse's forms of
-/// 1/(x - zeta) and beta^w/(x - zeta_next): per row two SIMD row forms, one batched base-field
-/// inversion of N_1(x) and N_2(x) each, and two E x E products. A zero denominator gives a zero
-/// inverse, as field::batch_inverse does. Preconditions: the spans have trace_lde.width,
-/// trace_lde.width and quotient_lde.width elements.
+/// F(x_r) at position bitrev(r) (bit-reversed order, as FRI takes it) for every LDE row r, where
+/// x_r = shift w_N^r and
+///   F(x) = sum_i a_i (f_i(x) - f_i(zeta)) / (x - zeta)
+///        + mu sum_{i two-point} a_i (f_i(x) - f_i(zeta_next)) / (x - zeta_next)
+/// over the columns f_i of all matrices (a_i their coefficients). Computed as
+///   F(x) = (R(x) - K) / (x - zeta) + (R_2(x) - B) mu / (x - zeta_next),
+/// R = sum_i a_i f_i, R_2 the same over two-point columns, K and B the same sums of the opened
+/// values: per row one SIMD row form per matrix, one batched base-field inversion of the norms
+/// (linear_inverse) per point, and two E x E products. A zero denominator gives a zero inverse.
+/// Preconditions: every matrix has the same number of rows (a power of two) and spans of its
+/// width.
 template <class E>
-ciro::buffer<E> deep_composition(const deep_inputs<E>& in, E beta);
+ciro::buffer<E> deep_composition(std::span<const deep_matrix<E>> matrices, field::babybear shift, E zeta,
+                                 E zeta_next, E mu);
 
 }  // namespace ciro::stark

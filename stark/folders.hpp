@@ -15,7 +15,8 @@
 ///     C = sum_i alpha^(m-1-i) * s_i * c_i,
 /// where s_i is 1 (assert_zero), L_first, L_last or T (assert_zero_first/last/transition):
 ///     Z_H(x) = x^n - 1,  L_first(x) = Z_H(x) / (x - 1),  L_last(x) = Z_H(x) / (x - w^-1),
-///     T(x) = x - w^-1     (w the generator of the trace domain H, |H| = n).
+///     T(x) = x - w^-1     (w the generator of the trace domain H, |H| = n),
+/// or, for a trace that stacks S instances, the same with x^S and w^-S (selectors_at).
 /// (L_first and L_last are n times the Lagrange selectors; the factor changes nothing.) The
 /// constraints hold on the trace iff C vanishes on H, i.e. iff Z_H divides C.
 namespace ciro::stark {
@@ -109,15 +110,19 @@ class verifier_folder {
   std::size_t count_ = 0;
 };
 
-/// The selectors at x for a trace domain of 2^log_n rows (x outside H). Needs two inversions;
-/// the prover batches them instead (see prover.hpp).
+/// The selectors at x for a trace domain of 2^log_n rows (x outside H) that stacks 2^log_segments
+/// instances (kernels::quotient_inputs): with S = 2^log_segments,
+///     L_first = Z_H / (x^S - 1),  L_last = Z_H / (x^S - w^-S),  T = x^S - w^-S,
+/// which for S = 1 are the selectors above. Needs two inversions; the prover batches them.
 template <class F>
-selectors<F> selectors_at(F x, unsigned log_n) {
-  const F w_inv = F::from_base(field::babybear::two_adic_generator(log_n).inverse());
-  F z_h = x;
+selectors<F> selectors_at(F x, unsigned log_n, unsigned log_segments = 0) {
+  field::babybear w_inv_s = field::babybear::two_adic_generator(log_n).inverse();
+  F z_h = x, x_s = x;
   for (unsigned i = 0; i < log_n; ++i) z_h = z_h.square();
+  for (unsigned i = 0; i < log_segments; ++i) x_s = x_s.square(), w_inv_s = w_inv_s.square();
   z_h = z_h - F::one();
-  return {z_h * (x - F::one()).inverse(), z_h * (x - w_inv).inverse(), x - w_inv};
+  const F w = F::from_base(w_inv_s);
+  return {z_h * (x_s - F::one()).inverse(), z_h * (x_s - w).inverse(), x_s - w};
 }
 
 }  // namespace ciro::stark

@@ -1,16 +1,15 @@
 #include "stark/proof.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cstring>
+#include <functional>
 
 #include "field/extension.hpp"
 
 namespace ciro::stark {
 namespace {
 
-constexpr std::size_t max_name_length = 64;
-constexpr std::size_t max_public_values = 4096;
-constexpr std::size_t max_width = 4096;
-constexpr std::size_t max_quotient_columns = 64;
 constexpr std::size_t max_path_length = 28;  // log2 of the largest LDE (2^27 rows) + 1
 
 class writer {
@@ -100,29 +99,38 @@ bool valid_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <
 void write_opening(writer& w, const hash::batch_opening& o) {
   w.u32(static_cast<std::uint32_t>(o.rows.size()));
   for (const auto& query : o.rows) {
-    CIRO_CHECK(query.size() == 1);  // every commitment of the protocol holds one matrix
-    w.u32(static_cast<std::uint32_t>(query[0].size()));
-    for (const auto& x : query[0]) w.element(x);
+    w.u32(static_cast<std::uint32_t>(query.size()));
+    for (const auto& row : query) {
+      w.u32(static_cast<std::uint32_t>(row.size()));
+      for (const auto& x : row) w.element(x);
+    }
   }
   w.u32(static_cast<std::uint32_t>(o.siblings.size()));
   for (const auto& d : o.siblings) w.digest(d);
 }
 
-hash::batch_opening read_opening(reader& r, std::uint32_t max_rows, std::uint32_t max_row_width) {
+hash::batch_opening read_opening(reader& r, std::uint32_t max_rows, std::uint32_t max_matrices) {
   hash::batch_opening o;
   const std::uint32_t rows = r.count(0, max_rows);
-  o.rows.resize(rows);
-  for (auto& query : o.rows) {
-    const std::uint32_t width = r.count(0, max_row_width);
-    query.emplace_back();
-    query[0].reserve(width);
-    for (std::uint32_t i = 0; i < width && r.ok(); ++i) query[0].push_back(r.element());
-    if (!r.ok()) break;
+  for (std::uint32_t a = 0; a < rows && r.ok(); ++a) {
+    auto& query = o.rows.emplace_back();
+    const std::uint32_t matrices = r.count(0, max_matrices);
+    for (std::uint32_t j = 0; j < matrices && r.ok(); ++j) {
+      auto& row = query.emplace_back();
+      const std::uint32_t width = r.count(0, std::min<std::size_t>(max_table_width * 16, r.remaining() / 4));
+      row.reserve(width);
+      for (std::uint32_t i = 0; i < width && r.ok(); ++i) row.push_back(r.element());
+    }
   }
-  const std::uint32_t siblings = r.count(0, max_rows * max_path_length);
+  const std::uint32_t siblings = r.count(0, std::min<std::size_t>(rows * max_path_length, r.remaining() / 32));
   o.siblings.reserve(siblings);
   for (std::uint32_t i = 0; i < siblings && r.ok(); ++i) o.siblings.push_back(r.digest());
   return o;
+}
+
+void write_string(writer& w, const std::string& s) {
+  w.u32(static_cast<std::uint32_t>(s.size()));
+  w.raw(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
 }
 
 }  // namespace
@@ -156,27 +164,43 @@ std::vector<std::uint8_t> encode(const proof<E>& p) {
   const stark_params& pa = p.params;
   for (const std::uint32_t v : {pa.log_blowup, pa.num_queries, pa.pow_bits, pa.log_arity, pa.log_final_poly_len})
     w.u32(v);
-  w.u32(static_cast<std::uint32_t>(p.stmt.air_name.size()));
-  w.raw(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(p.stmt.air_name.data()),
-                                      p.stmt.air_name.size()));
-  w.u32(p.stmt.log_rows);
-  w.u32(static_cast<std::uint32_t>(p.stmt.public_values.size()));
-  for (const auto& x : p.stmt.public_values) w.element(x);
-  w.digest(p.trace_root);
+  w.digest(p.vk_digest);
+  w.u32(static_cast<std::uint32_t>(p.stmt.tables.size()));
+  for (const auto& t : p.stmt.tables) {
+    write_string(w, t.air_name);
+    w.u32(t.log_rows);
+    w.u32(t.instances);
+    w.u32(static_cast<std::uint32_t>(t.public_values.size()));
+    for (const auto& x : t.public_values) w.element(x);
+  }
+  w.digest(p.main_root);
+  w.digest(p.aux_root);
   w.digest(p.quotient_root);
-  CIRO_CHECK(p.trace_local.size() == p.trace_next.size());
-  w.u32(static_cast<std::uint32_t>(p.trace_local.size()));
-  for (const auto& x : p.trace_local) w.ext(x);
-  for (const auto& x : p.trace_next) w.ext(x);
-  w.u32(static_cast<std::uint32_t>(p.quotient_at_zeta.size()));
-  for (const auto& x : p.quotient_at_zeta) w.ext(x);
-  write_opening(w, p.trace_opening);
-  write_opening(w, p.quotient_opening);
+  w.u32(static_cast<std::uint32_t>(p.lookup_totals.size()));
+  for (const auto& x : p.lookup_totals) w.ext(x);
+  CIRO_CHECK(p.openings.size() == p.stmt.tables.size());
+  for (const auto& o : p.openings) {
+    CIRO_CHECK(o.local.size() == o.next.size());
+    w.u32(static_cast<std::uint32_t>(o.local.size()));
+    for (const auto& x : o.local) w.ext(x);
+    for (const auto& x : o.next) w.ext(x);
+    w.u32(static_cast<std::uint32_t>(o.quotient.size()));
+    for (const auto& x : o.quotient) w.ext(x);
+  }
+  for (const auto* o : {&p.main_opening, &p.aux_opening, &p.quotient_opening, &p.fixed_opening}) write_opening(w, *o);
   std::vector<std::uint8_t> fri_bytes;
   p.fri.encode(fri_bytes);
   w.u32(static_cast<std::uint32_t>(fri_bytes.size()));
   w.raw(fri_bytes);
   return w.take();
+}
+
+std::vector<unsigned> lde_log_heights(const statement& stmt, unsigned log_blowup) {
+  std::vector<unsigned> heights;
+  for (const auto& t : stmt.tables) heights.push_back(t.log_height() + log_blowup);
+  std::sort(heights.begin(), heights.end(), std::greater<>());
+  heights.erase(std::unique(heights.begin(), heights.end()), heights.end());
+  return heights;
 }
 
 ciro::result<std::uint32_t, decode_error_code> peek_extension_degree(std::span<const std::uint8_t> bytes) {
@@ -191,7 +215,8 @@ ciro::result<std::uint32_t, decode_error_code> peek_extension_degree(std::span<c
   if (!r.ok()) return ciro::error<decode_error_code>{r.error(), "the file is shorter than a proof header"};
   if (version != proof_format_version) {
     return ciro::error<decode_error_code>{decode_error_code::unknown_version,
-                                          "proof format version " + std::to_string(version) + " (this build reads 1)"};
+                                          "unsupported format version " + std::to_string(version) + " (this build reads version " +
+                                              std::to_string(proof_format_version) + ")"};
   }
   if (degree != 4 && degree != 5) {
     return ciro::error<decode_error_code>{decode_error_code::out_of_bounds,
@@ -216,24 +241,41 @@ ciro::result<proof<E>, decode_error_code> decode(std::span<const std::uint8_t> b
   pa.pow_bits = r.count(0, hash::challenger::max_bits);
   pa.log_arity = r.count(1, 3);
   pa.log_final_poly_len = r.count(0, 16);
-  const std::uint32_t name_length = r.count(1, max_name_length);
-  const auto name = r.raw(name_length);
-  p.stmt.air_name.assign(name.begin(), name.end());
-  for (const char c : p.stmt.air_name) {
-    if (!valid_name_char(c)) r.fail(decode_error_code::non_canonical);
+  p.vk_digest = r.digest();
+  const std::uint32_t num_tables = r.count(1, static_cast<std::uint32_t>(max_tables));
+  for (std::uint32_t t = 0; t < num_tables && r.ok(); ++t) {
+    auto& ts = p.stmt.tables.emplace_back();
+    const std::uint32_t name_length = r.count(1, max_name_length);
+    const auto name = r.raw(name_length);
+    ts.air_name.assign(name.begin(), name.end());
+    for (const char c : ts.air_name) {
+      if (!valid_name_char(c)) r.fail(decode_error_code::non_canonical);
+    }
+    ts.log_rows = r.count(0, field::babybear::two_adicity);
+    ts.instances = r.count(1, static_cast<std::uint32_t>(max_tables));
+    if (r.ok() && !std::has_single_bit(ts.instances)) r.fail(decode_error_code::out_of_bounds);
+    const std::uint32_t num_public =
+        r.count(0, static_cast<std::uint32_t>(std::min<std::size_t>(max_public_values * ts.instances, r.remaining() / 4)));
+    ts.public_values.reserve(num_public);
+    for (std::uint32_t i = 0; i < num_public && r.ok(); ++i) ts.public_values.push_back(r.element());
   }
-  p.stmt.log_rows = r.count(0, field::babybear::two_adicity);
-  const std::uint32_t num_public = r.count(0, max_public_values);
-  for (std::uint32_t i = 0; i < num_public && r.ok(); ++i) p.stmt.public_values.push_back(r.element());
-  p.trace_root = r.digest();
+  p.main_root = r.digest();
+  p.aux_root = r.digest();
   p.quotient_root = r.digest();
-  const std::uint32_t width = r.count(1, max_width);
-  for (std::uint32_t i = 0; i < width && r.ok(); ++i) p.trace_local.push_back(r.template ext<E>());
-  for (std::uint32_t i = 0; i < width && r.ok(); ++i) p.trace_next.push_back(r.template ext<E>());
-  const std::uint32_t quotient_columns = r.count(1, max_quotient_columns);
-  for (std::uint32_t i = 0; i < quotient_columns && r.ok(); ++i) p.quotient_at_zeta.push_back(r.template ext<E>());
-  p.trace_opening = read_opening(r, pa.num_queries, width);
-  p.quotient_opening = read_opening(r, pa.num_queries, quotient_columns);
+  const std::uint32_t num_totals =
+      r.count(0, static_cast<std::uint32_t>(std::min<std::size_t>(std::size_t{1} << 20, r.remaining() / (4 * E::degree))));
+  for (std::uint32_t i = 0; i < num_totals && r.ok(); ++i) p.lookup_totals.push_back(r.template ext<E>());
+  for (std::uint32_t t = 0; t < num_tables && r.ok(); ++t) {
+    auto& o = p.openings.emplace_back();
+    const std::uint32_t width = r.count(0, std::min<std::size_t>(max_table_width, r.remaining() / (8 * E::degree)));
+    for (std::uint32_t i = 0; i < width && r.ok(); ++i) o.local.push_back(r.template ext<E>());
+    for (std::uint32_t i = 0; i < width && r.ok(); ++i) o.next.push_back(r.template ext<E>());
+    const std::uint32_t quotient_columns = r.count(1, max_quotient_columns);
+    for (std::uint32_t i = 0; i < quotient_columns && r.ok(); ++i) o.quotient.push_back(r.template ext<E>());
+  }
+  for (auto* o : {&p.main_opening, &p.aux_opening, &p.quotient_opening, &p.fixed_opening}) {
+    *o = read_opening(r, pa.num_queries, num_tables);
+  }
   const std::uint32_t fri_length =
       r.count(0, static_cast<std::uint32_t>(std::min<std::size_t>(r.remaining(), UINT32_MAX)));
   const auto fri_bytes = r.raw(fri_length);
@@ -243,12 +285,12 @@ ciro::result<proof<E>, decode_error_code> decode(std::span<const std::uint8_t> b
                                           std::to_string(r.remaining()) + " bytes after the end of the proof"};
   }
   const fri::fri_params fp{pa.log_blowup, pa.log_arity, pa.log_final_poly_len, pa.num_queries, pa.pow_bits};
-  const unsigned log_lde = p.stmt.log_rows + pa.log_blowup;
-  if (!fri::validate(fp, log_lde)) {
+  const std::vector<unsigned> heights = lde_log_heights(p.stmt, pa.log_blowup);
+  if (!fri::validate(fp, heights)) {
     return ciro::error<decode_error_code>{decode_error_code::out_of_bounds,
-                                          "FRI parameters invalid for this trace length"};
+                                          "FRI parameters invalid for these table heights"};
   }
-  auto fri_proof = fri::fri_proof<E>::decode(fri_bytes, fp, log_lde);
+  auto fri_proof = fri::fri_proof<E>::decode(fri_bytes, fp, heights);
   if (!fri_proof) {
     return ciro::error<decode_error_code>{decode_error_code::bad_fri, "FRI proof: " + fri_proof.error().message};
   }

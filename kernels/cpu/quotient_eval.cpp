@@ -269,12 +269,13 @@ void evaluate_quotient_impl(const constraint_program& program, const quotient_in
       }
       // Q(x) = (all + first L_first(x) + last L_last(x) + transition T(x)) / Z_H(x).
       const std::size_t count = std::min(B, in.q_rows - k0);
-      babybear x = in.x0 * in.w_q.pow(k0);
-      for (std::size_t t = 0; t < B; ++t, x *= in.w_q) {
+      const babybear w_q_s = in.w_q.pow(in.segments), w_inv_s = in.w_inv.pow(in.segments);
+      babybear x_s = (in.x0 * in.w_q.pow(k0)).pow(in.segments);  // x^S, for T(x) = x^S - w^-S
+      for (std::size_t t = 0; t < B; ++t, x_s *= w_q_s) {
         const std::size_t k = (k0 + t) & q_mask, coset = k & (in.z_h.size() - 1);
         selector[t] = (in.z_h[coset] * in.inverses[2 * k]).monty();
         selector[B + t] = (in.z_h[coset] * in.inverses[2 * k + 1]).monty();
-        selector[2 * B + t] = (x - in.w_inv).monty();
+        selector[2 * B + t] = (x_s - w_inv_s).monty();
         selector[3 * B + t] = in.z_h_inv[coset].monty();
       }
       for (std::size_t j = 0; j < B; j += lanes) {
@@ -321,7 +322,7 @@ void backend::evaluate_quotient(const constraint_program& program, const quotien
   CIRO_CHECK(program.validate().empty() && in.trace_lde.width == program.width &&
              in.public_values.size() == program.num_public_values);
   CIRO_CHECK(alpha.size() == program.num_constraints() * out.width && out.rows == in.q_rows);
-  CIRO_CHECK(std::has_single_bit(in.q_rows) && std::has_single_bit(in.z_h.size()) &&
+  CIRO_CHECK(std::has_single_bit(in.q_rows) && std::has_single_bit(in.z_h.size()) && std::has_single_bit(in.segments) &&
              in.z_h_inv.size() == in.z_h.size());
   CIRO_CHECK(in.inverses.size() == 2 * in.q_rows && in.stride > 0 && in.next_offset % in.stride == 0);
   CIRO_CHECK(in.trace_lde.rows == in.q_rows * in.stride);

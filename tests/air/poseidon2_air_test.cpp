@@ -2,13 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <oneapi/tbb/task_arena.h>
+
 #include <algorithm>
 #include <vector>
 
 #include "air/debug_checker.hpp"
 #include "air/symbolic_builder.hpp"
 #include "hash/poseidon2.hpp"
+#include "hash/poseidon2_packed.hpp"
 #include "tests/support/seed.hpp"
+#include "tests/support/simd_targets.hpp"
 
 namespace ciro::air {
 namespace {
@@ -85,6 +89,80 @@ TEST(Poseidon2Air, LongerChainSatisfiesTheConstraints) {
     s = hash::poseidon2_16(s);
   }
   EXPECT_TRUE(std::equal(s.begin(), s.end(), w.public_values.begin() + 16));
+}
+
+/// The reference for generate_poseidon2_trace: the sequential fill it replaced (a zeroed matrix,
+/// each row filled from the previous row's output).
+witness sequential_trace(unsigned log_rows, const state& input) {
+  const std::size_t n = std::size_t{1} << log_rows;
+  witness w{kernels::row_major_matrix<babybear>(n, cols::count), {}};
+  state s = input;
+  for (std::size_t r = 0; r < n; ++r) s = fill_poseidon2_row(w.trace.row(r), s);
+  w.public_values.insert(w.public_values.end(), input.begin(), input.end());
+  w.public_values.insert(w.public_values.end(), s.begin(), s.end());
+  return w;
+}
+
+/// Whether two witnesses are equal byte for byte.
+bool same_bytes(const witness& a, const witness& b) {
+  return a.trace.rows() == b.trace.rows() && a.trace.width() == b.trace.width() && a.public_values == b.public_values &&
+         std::equal(a.trace.values().begin(), a.trace.values().end(), b.trace.values().begin(),
+                    [](babybear x, babybear y) { return x.monty() == y.monty(); });
+}
+
+TEST(Poseidon2Air, ParallelTraceEqualsTheSequentialFill) {
+  test::seeded_rng rng;
+  // Default threads, one thread (the sequential path) and two (the chain and the fills in
+  // separate tasks, even where the default is one).
+  for (const int threads : {0, 1, 2}) {
+    tbb::task_arena arena = threads == 0 ? tbb::task_arena() : tbb::task_arena(threads);
+    arena.execute([&] {
+      for (unsigned log_rows = 0; log_rows <= 10; ++log_rows) {
+        for (int t = 0; t < 3; ++t) {
+          const state in = random_state(rng);
+          EXPECT_TRUE(same_bytes(generate_poseidon2_trace(log_rows, in), sequential_trace(log_rows, in)))
+              << "threads " << threads << ", log_rows " << log_rows;
+        }
+      }
+    });
+  }
+}
+
+TEST(Poseidon2Air, IndependentChainsEqualTheirSequentialFills) {
+  test::seeded_rng rng;
+  // Fewer chains than SIMD lanes, more than one group of lanes, and none.
+  for (const std::size_t count :
+       {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{5}, 2 * hash::poseidon2_lanes() + 1}) {
+    for (const unsigned log_rows : {0u, 3u, 8u, 9u}) {
+      std::vector<state> inputs(count);
+      for (state& in : inputs) in = random_state(rng);
+      if (count > 1) inputs[1] = inputs[0];  // two equal chains
+      const std::vector<witness> ws = generate_poseidon2_traces(log_rows, inputs);
+      ASSERT_EQ(ws.size(), count);
+      for (std::size_t i = 0; i < count; ++i) {
+        EXPECT_TRUE(same_bytes(ws[i], sequential_trace(log_rows, inputs[i])))
+            << "chain " << i << " of " << count << ", log_rows " << log_rows;
+      }
+    }
+  }
+}
+
+TEST(Poseidon2Air, ParallelTracesAreTheSameOnEverySimdTarget) {
+  test::seeded_rng rng;
+  const state in = random_state(rng);
+  std::vector<state> inputs(3);
+  for (state& x : inputs) x = random_state(rng);
+  const witness single = sequential_trace(9, in);
+  std::vector<witness> expected;
+  for (const state& x : inputs) expected.push_back(sequential_trace(6, x));
+  // The chains advance with the packed permutation, or with the scalar one on a target with
+  // fewer than 4 lanes.
+  test::for_each_simd_target([&] {
+    EXPECT_TRUE(same_bytes(generate_poseidon2_trace(9, in), single));
+    const std::vector<witness> ws = generate_poseidon2_traces(6, inputs);
+    ASSERT_EQ(ws.size(), inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) EXPECT_TRUE(same_bytes(ws[i], expected[i])) << i;
+  });
 }
 
 /// Whether some violation is on row r or on the row before it (which reads row r through next()).

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdio>
@@ -169,49 +170,187 @@ void expect_rejected(const outcome& r, const std::string& what) {
   EXPECT_TRUE(r.err.empty()) << what << ": " << r.err;
 }
 
-TEST(CliProve, AFibonacciProofVerifiesWithOneLineNamingTheStatementAndSecurity) {
-  const std::string path = scratch("fib6.proof");
-  const auto proved = ciro("prove --air fibonacci --log-rows 6 -o " + path);
-  ASSERT_EQ(proved.exit_code, 0) << proved.err;
+/// A proof written by `ciro prove <args> -o <scratch(tag)>`; fails the test if prove does not
+/// exit 0. Returns the path.
+std::string proved(const std::string& args, const std::string& tag) {
+  const std::string path = scratch(tag);
+  const auto r = ciro("prove " + args + " -o " + path);
+  EXPECT_EQ(r.exit_code, 0) << args << ": " << r.out << r.err;
+  EXPECT_NE(r.out.find("written      " + path), std::string::npos) << args << ": " << r.out;
+  return path;
+}
+
+/// An accepted proof: exit 0, exactly one line on stdout, starting with `prefix`, giving at
+/// least `min_bits` of security; nothing on stderr.
+void expect_valid(const outcome& r, const std::string& prefix, unsigned min_bits, const std::string& what) {
+  EXPECT_EQ(r.exit_code, 0) << what << ": " << r.out << r.err;
+  EXPECT_EQ(lines(r.out), 1u) << what << ": " << r.out;
+  EXPECT_EQ(r.out.rfind(prefix, 0), 0u) << what << ": expected '" << prefix << "...', got: " << r.out;
+  EXPECT_GE(security_bits(r.out), min_bits) << what << ": " << r.out;
+  EXPECT_NE(r.out.find("-bit security (verified in "), std::string::npos) << what << ": " << r.out;
+  EXPECT_TRUE(r.err.empty()) << what << ": " << r.err;
+}
+
+/// The public values a `ciro verify` line shows ("public values [0, 1, 21]") as a --public
+/// argument ("0,1,21"); empty if the line shows none or a digest.
+std::string public_argument(const std::string& line) {
+  const std::string key = "public values [";
+  const auto begin = line.find(key);
+  if (begin == std::string::npos) return {};
+  const auto end = line.find(']', begin);
+  std::string list;
+  for (char c : line.substr(begin + key.size(), end - begin - key.size())) {
+    if (c != ' ') list.push_back(c);
+  }
+  return list;
+}
+
+TEST(CliProve, EachExampleStatementProvesAndVerifiesWithOneLineNamingItsTables) {
+  struct example {
+    std::string args, tag, prefix;
+  };
+  for (const auto& [args, tag, prefix] : std::vector<example>{
+           {"--air fibonacci --log-rows 6", "fib6", "valid: fibonacci, 2^6 rows, public values [0, 1, "},
+           {"--air poseidon2 --log-rows 3", "p2_3", "valid: poseidon2"},
+           {"--air range-check --log-rows 4", "range4", "valid: "},
+           {"--air permutation --log-rows 4", "perm4", "valid: "},
+       }) {
+    const std::string path = proved(args, tag + ".proof");
+    const auto r = ciro("verify " + path);
+    expect_valid(r, prefix, 100, args);
+    // The statements with lookups name their tables, the 2^16-row range table among them.
+    if (args.find("range-check") != std::string::npos) {
+      EXPECT_NE(r.out.find("(range-check, range16-table), 2^"), std::string::npos) << r.out;
+    }
+    if (args.find("permutation") != std::string::npos) {
+      EXPECT_NE(r.out.find("(permutation-left, permutation-right, range16-table), 2^4 to 2^16 rows"), std::string::npos)
+          << r.out;
+    }
+    std::remove(path.c_str());
+  }
+}
+
+TEST(CliProve, APoseidon2ProofShowsItsRowsAndTheDigestOfIts32PublicValues) {
+  const std::string path = proved("--air poseidon2 --log-rows 2", "p2_2.proof");
   const auto r = ciro("verify " + path);
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_EQ(lines(r.out), 1u) << r.out;
-  EXPECT_EQ(r.out.rfind("valid: fibonacci, 2^6 rows", 0), 0u) << r.out;
-  EXPECT_NE(r.out.find("100-bit"), std::string::npos) << r.out;
-  EXPECT_TRUE(r.err.empty()) << r.err;
+  expect_valid(r, "valid: poseidon2", 100, "poseidon2 2^2");
+  EXPECT_NE(r.out.find(", 2^2 rows, public values 32 values, digest 0x"), std::string::npos) << r.out;
   std::remove(path.c_str());
+}
+
+TEST(CliProve, InstancesAreProvedInOneProofAndNamedByVerify) {
+  const std::string fib = proved("--air fibonacci --log-rows 4 --instances 3", "fib4x3.proof");
+  const auto r = ciro("verify " + fib);
+  expect_valid(r, "valid: 3 instances (fibonacci x 3), 2^4 rows, public values [0, 1, ", 100, "fibonacci x 3");
+  // Instance i starts from (i, 1): nine public values, the starts among them.
+  EXPECT_NE(r.out.find("public values [0, 1, "), std::string::npos) << r.out;
+  const std::string publics = public_argument(r.out);
+  EXPECT_EQ(std::count(publics.begin(), publics.end(), ','), 8) << r.out;
+  std::remove(fib.c_str());
+  const std::string p2 = proved("--air poseidon2 --log-rows 2 --instances 3", "p2_2x3.proof");
+  const auto s = ciro("verify " + p2);
+  expect_valid(s, "valid: 3 instances (poseidon2", 100, "poseidon2 x 3");
+  EXPECT_NE(s.out.find(" x 3), 2^2 rows, public values 96 values, digest 0x"), std::string::npos) << s.out;
+  std::remove(p2.c_str());
+  const std::string range = proved("--air range-check --log-rows 4 --instances 2", "range4x2.proof");
+  const auto t = ciro("verify " + range);
+  expect_valid(t, "valid: ", 100, "range-check x 2");
+  EXPECT_NE(t.out.find("range-check"), std::string::npos) << t.out;
+  std::remove(range.c_str());
 }
 
 TEST(CliProve, TheSecureProfileGivesAtLeast128Bits) {
-  const std::string path = scratch("fib6_secure.proof");
-  const auto proved = ciro("prove --air fibonacci --log-rows 6 --profile secure -o " + path);
-  ASSERT_EQ(proved.exit_code, 0) << proved.err;
+  const std::string path = proved("--air fibonacci --log-rows 6 --profile secure", "fib6_secure.proof");
+  expect_valid(ciro("verify " + path), "valid: fibonacci, 2^6 rows", 128, "secure");
+  // The verifier's floor: the fast profile's 100 bits pass the default and fail --min-security 101.
+  std::remove(path.c_str());
+  const std::string fast = proved("--air fibonacci --log-rows 6", "fib6_fast.proof");
+  expect_valid(ciro("verify --min-security 100 " + fast), "valid: fibonacci", 100, "--min-security 100");
+  const auto r = ciro("verify --min-security 129 " + fast);
+  expect_rejected(r, "--min-security 129");
+  EXPECT_NE(r.out.find("weak_parameters"), std::string::npos) << r.out;
+  std::remove(fast.c_str());
+}
+
+TEST(CliVerify, PublicValuesAreCheckedAgainstThoseGiven) {
+  const std::string path = proved("--air fibonacci --log-rows 5 --instances 2", "fib5x2.proof");
   const auto r = ciro("verify " + path);
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_GE(security_bits(r.out), 128u) << r.out;
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string publics = public_argument(r.out);
+  ASSERT_FALSE(publics.empty()) << r.out;
+  expect_valid(ciro("verify --public " + publics + " " + path), "valid: 2 instances (fibonacci x 2)", 100,
+               "--public " + publics);
+  // The same values in hex.
+  std::string hex;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = publics.find(',', start);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%lx", std::stoul(publics.substr(start, comma - start)));
+    if (!hex.empty()) hex.push_back(',');
+    hex.append(buf);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  expect_valid(ciro("verify " + path + " --public " + hex), "valid: 2 instances", 100, "--public " + hex);
+  // A wrong value, a value missing, a value too many: exit 1, one line naming the real values.
+  const std::string wrong_last = publics.substr(0, publics.rfind(',') + 1) + "12345";
+  for (const std::string& given : {wrong_last, publics.substr(0, publics.rfind(',')), publics + ",0"}) {
+    const auto s = ciro("verify --public " + given + " " + path);
+    expect_rejected(s, "--public " + given);
+    EXPECT_NE(s.out.find("the public values are [" +
+                         r.out.substr(r.out.find('[') + 1, r.out.find(']') - r.out.find('[') - 1) + "]"),
+              std::string::npos)
+        << s.out;
+  }
   std::remove(path.c_str());
 }
 
-TEST(CliVerify, TheGoldenProofFilesVerify) {
+TEST(CliVerify, TheVersion2GoldenProofFilesVerify) {
+  struct golden {
+    std::string name, prefix;
+    unsigned bits;
+  };
+  for (const auto& [name, prefix, bits] : std::vector<golden>{
+           {"fibonacci_2_8_fast_v2.proof", "valid: fibonacci, 2^8 rows, public values [0, 1, ", 100},
+           {"poseidon2_2_3_fast_v2.proof", "valid: poseidon2", 100},
+           {"poseidon2_2_3_secure_v2.proof", "valid: poseidon2", 128},
+           {"range_check_2_6_fast_v2.proof", "valid: 2 tables (range-check, range16-table), 2^", 100},
+           {"batch_fibonacci_4x2_5_fast_v2.proof", "valid: 4 instances (fibonacci x 4), 2^5 rows", 100},
+       }) {
+    expect_valid(ciro(std::string("verify ") + CIRO_FIXTURES_DIR + "/" + name), prefix, bits, name);
+  }
+  // The toy lookup statement's tables are not among those `ciro verify` knows.
+  const auto r = ciro(std::string("verify ") + CIRO_FIXTURES_DIR + "/lookups_fast_v2.proof");
+  expect_rejected(r, "lookups_fast_v2.proof");
+  EXPECT_NE(r.out.find("unknown AIR 'toy-sender'"), std::string::npos) << r.out;
+}
+
+TEST(CliVerify, Version1FilesAreRefusedNamingTheirVersion) {
   for (const std::string name :
        {"fibonacci_2_8_fast_v1.proof", "poseidon2_2_3_fast_v1.proof", "poseidon2_2_3_secure_v1.proof"}) {
     const auto r = ciro(std::string("verify ") + CIRO_FIXTURES_DIR + "/" + name);
-    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.out << r.err;
-    EXPECT_NE(r.out.find("valid: "), std::string::npos) << name << ": " << r.out;
+    expect_rejected(r, name);
+    EXPECT_NE(r.out.find("unsupported format version 1"), std::string::npos) << name << ": " << r.out;
   }
 }
 
 TEST(CliVerify, TruncatedFlippedEmptyAndForeignFilesExitOneWithOneLine) {
-  const std::string path = scratch("fib5.proof");
-  ASSERT_EQ(ciro("prove --air fibonacci --log-rows 5 -o " + path).exit_code, 0);
+  const std::string path = proved("--air fibonacci --log-rows 5", "fib5.proof");
+  expect_valid(ciro("verify " + path), "valid: fibonacci, 2^5 rows", 100, "the untouched proof");
   const auto bytes = read_bytes(path);
-  ASSERT_GT(bytes.size(), 64u);
+  ASSERT_GT(bytes.size(), 200u);
   const std::string tampered = scratch("fib5_tampered.proof");
-  for (const std::size_t len : {std::size_t{0}, std::size_t{3}, std::size_t{40}, bytes.size() / 2, bytes.size() - 1}) {
+  for (const std::size_t len : {std::size_t{0}, std::size_t{3}, std::size_t{11}, std::size_t{40}, std::size_t{100},
+                                bytes.size() / 2, bytes.size() - 1}) {
     write_bytes(tampered, std::vector<char>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(len)));
     expect_rejected(ciro("verify " + tampered), "truncated to " + std::to_string(len));
   }
-  for (const std::size_t pos : {std::size_t{0}, std::size_t{20}, bytes.size() / 2, bytes.size() - 1}) {
+  // The magic, the version, the parameters, the vk digest, a table's name, its height, a public
+  // value, the roots, and bytes in the openings and the FRI part.
+  for (const std::size_t pos :
+       {std::size_t{0}, std::size_t{5}, std::size_t{8}, std::size_t{14}, std::size_t{20}, std::size_t{40},
+        std::size_t{72}, std::size_t{82}, std::size_t{90}, std::size_t{150}, bytes.size() / 2, bytes.size() - 1}) {
     auto flipped = bytes;
     flipped[pos] = static_cast<char>(flipped[pos] ^ 0x5a);
     write_bytes(tampered, flipped);
@@ -223,13 +362,25 @@ TEST(CliVerify, TruncatedFlippedEmptyAndForeignFilesExitOneWithOneLine) {
   expect_rejected(ciro("verify " + tampered), "one byte appended");
   write_bytes(tampered, std::vector<char>(1000, 'x'));
   expect_rejected(ciro("verify " + tampered), "not a proof");
+  // A table renamed to an AIR `ciro verify` does not know (same length: "fibonaccj").
+  auto renamed = bytes;
+  const auto at = std::search(renamed.begin(), renamed.end(), std::begin("fibonacci"), std::end("fibonacci") - 1);
+  ASSERT_NE(at, renamed.end());
+  at[8] = 'j';
+  write_bytes(tampered, renamed);
+  const auto r = ciro("verify " + tampered);
+  expect_rejected(r, "a table renamed");
+  EXPECT_NE(r.out.find("unknown AIR 'fibonaccj'"), std::string::npos) << r.out;
   std::remove(tampered.c_str());
   std::remove(path.c_str());
 }
 
 TEST(CliVerify, UsageErrorsAndUnreadableFilesExitTwoWithOneLine) {
-  for (const std::string args : {"verify", "verify /nonexistent/ciro.proof", "verify /", "verify --frobnicate x",
-                                 "verify a.proof b.proof", "verify --min-security", "verify --min-security x a"}) {
+  for (const std::string args :
+       {"verify", "verify /nonexistent/ciro.proof", "verify /", "verify --frobnicate x", "verify a.proof b.proof",
+        "verify --min-security", "verify --min-security x a", "verify --min-security 257 a", "verify --public",
+        "verify --public x a.proof", "verify --public 1,,2 a.proof", "verify --public 1, a.proof",
+        "verify --public 2013265921 a.proof", "verify --public -1 a.proof", "verify --public 0xzz a.proof"}) {
     const auto r = ciro(args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out << r.err;
     EXPECT_EQ(lines(r.err), 1u) << args << ": " << r.err;
@@ -245,8 +396,17 @@ TEST(CliProve, UsageErrorsExitTwoWithOneLine) {
            "prove --air frobnicate --log-rows 4 -o " + out,
            "prove --air fibonacci --log-rows 4",
            "prove --air fibonacci -o " + out,
+           "prove --log-rows 4 -o " + out,
            "prove --air fibonacci --log-rows 0 -o " + out,
+           "prove --air fibonacci --log-rows 25 -o " + out,
            "prove --air fibonacci --log-rows x -o " + out,
+           "prove --air range-check --log-rows 1 -o " + out,
+           "prove --air permutation --log-rows 1 -o " + out,
+           "prove --air poseidon2 --log-rows 0 -o " + out,
+           "prove --air fibonacci --log-rows 4 --instances 0 -o " + out,
+           "prove --air fibonacci --log-rows 4 --instances x -o " + out,
+           "prove --air fibonacci --log-rows 4 --instances 4097 -o " + out,
+           "prove --air fibonacci --log-rows 4 --instances",
            "prove --air fibonacci --log-rows 4 --profile paranoid -o " + out,
            "prove --air fibonacci --log-rows 4 --threads 0 -o " + out,
            "prove --air fibonacci --log-rows 4 --frobnicate 1 -o " + out,

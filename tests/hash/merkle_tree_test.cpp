@@ -4,13 +4,17 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstddef>
 #include <functional>
 #include <set>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "hash/merkle_hasher.hpp"
 #include "hash/sponge.hpp"
 #include "tests/support/seed.hpp"
+#include "tests/support/simd_targets.hpp"
 
 namespace {
 
@@ -355,6 +359,157 @@ TEST(MerkleTree, OpeningOfAnotherTreeIsRejected) {
   const merkle_tree tree2 = commit_ok(other);
   EXPECT_FALSE(verify_batch(tree2.root(), f.m.dims, f.indices, f.opening).has_value());
   EXPECT_TRUE(verify_batch(tree2.root(), f.m.dims, f.indices, tree2.open(f.indices)).has_value());
+}
+
+/// bitrev_k(r), written independently of the library (bit by bit).
+std::size_t reversed(std::size_t r, std::size_t height) {
+  const auto k = static_cast<unsigned>(std::countr_zero(height));
+  std::size_t out = 0;
+  for (unsigned b = 0; b < k; ++b) out |= ((r >> b) & 1) << (k - 1 - b);
+  return out;
+}
+
+/// A matrix shape and whether it is committed with bit_reversed_rows.
+struct flagged_shape {
+  matrix_dims dims;
+  bool bit_reversed = false;
+};
+
+/// Mixed heights (1, 2, 8, 64, 1024; injected and leaf matrices, equal heights with and without
+/// the flag) and widths (0, 1, 7, 16, 37). The 1024 x 38 leaf group of the fourth set is hashed in
+/// several TBB blocks, so the gather of a flagged matrix starts at rows other than 0.
+const std::vector<std::vector<flagged_shape>> flagged_shapes = {
+    {{{1024, 7}, true}},
+    {{{1, 37}, true}},
+    {{{1024, 16}, true}, {{64, 37}, true}, {{8, 1}, false}, {{2, 0}, true}, {{1, 7}, true}},
+    {{{64, 16}, false}, {{1024, 1}, false}, {{1024, 37}, true}, {{8, 7}, true}, {{2, 16}, true}, {{1, 0}, false}},
+    {{{8, 37}, true}, {{8, 0}, true}, {{8, 7}, false}, {{2, 1}, true}, {{1, 16}, true}},
+    {{{64, 7}, true}, {{1024, 0}, true}, {{2, 37}, false}, {{1024, 16}, true}, {{64, 1}, true}},
+};
+
+/// Random matrices of `shape` with their flags set, and their explicit row-bit-reversed copies
+/// (stored row r of the copy = stored row bitrev(r) of the original) without the flag; a matrix
+/// without the flag is its own copy.
+struct flagged_matrices {
+  matrices flagged;
+  matrices copies;
+};
+
+flagged_matrices random_flagged_matrices(ciro::test::seeded_rng& rng, const std::vector<flagged_shape>& shape) {
+  std::vector<matrix_dims> dims;
+  for (const flagged_shape& f : shape) dims.push_back(f.dims);
+  flagged_matrices out{random_matrices(rng, dims), {}};
+  out.copies.storage.reserve(shape.size());
+  for (std::size_t j = 0; j < shape.size(); ++j) {
+    const auto& [height, width] = shape[j].dims;
+    const std::vector<babybear>& stored = out.flagged.storage[j];
+    std::vector<babybear> copy(stored.size());
+    for (std::size_t r = 0; r < height; ++r) {
+      const std::size_t from = shape[j].bit_reversed ? reversed(r, height) : r;
+      std::copy_n(stored.begin() + static_cast<std::ptrdiff_t>(from * width), width,
+                  copy.begin() + static_cast<std::ptrdiff_t>(r * width));
+    }
+    out.copies.storage.push_back(std::move(copy));
+    out.copies.refs.push_back(
+        {out.copies.storage.back().empty() ? nullptr : out.copies.storage.back().data(), height, width});
+    out.copies.dims.push_back(shape[j].dims);
+    out.flagged.refs[j].bit_reversed_rows = shape[j].bit_reversed;
+  }
+  return out;
+}
+
+TEST(MerkleTree, MatrixRefRowReadsTheBitReversedStoredRow) {
+  std::vector<babybear> data(16);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = babybear::from_u64(i);
+  const matrix_ref m{data.data(), 8, 2, true};
+  for (std::size_t r = 0; r < 8; ++r) {
+    const std::size_t stored = reversed(r, 8);  // 0 4 2 6 1 5 3 7
+    ASSERT_EQ(m.stored_row(r), stored);
+    ASSERT_EQ(m.row(r).data(), data.data() + 2 * stored);
+    ASSERT_EQ(m.row(r).size(), 2u);
+  }
+  EXPECT_EQ(m.stored_row(1), 4u);
+  EXPECT_EQ(m.stored_row(6), 3u);
+  // Height 1: bitrev_0(0) = 0.
+  EXPECT_EQ((matrix_ref{data.data(), 1, 16, true}.row(0).data()), data.data());
+  // Without the flag, logical rows are stored rows.
+  EXPECT_EQ((matrix_ref{data.data(), 8, 2}.row(1).data()), data.data() + 2);
+}
+
+TEST(MerkleTree, BitReversedMatricesCommitAndOpenExactlyAsTheirBitReversedCopies) {
+  ciro::test::seeded_rng rng;
+  for (std::size_t set = 0; set < flagged_shapes.size(); ++set) {
+    SCOPED_TRACE("shape set " + std::to_string(set));
+    const flagged_matrices m = random_flagged_matrices(rng, flagged_shapes[set]);
+    for (std::size_t j = 0; j < m.flagged.refs.size(); ++j) {
+      for (std::size_t r = 0; r < m.flagged.refs[j].height; ++r) {
+        const auto row = m.flagged.refs[j].row(r), expected = m.copies.refs[j].row(r);
+        ASSERT_TRUE(std::equal(row.begin(), row.end(), expected.begin(), expected.end())) << j << " " << r;
+      }
+    }
+    const merkle_tree copy_tree = commit_ok(m.copies);
+    // The packed leaf gather and injection honour the flag on every SIMD target (partial last
+    // groups included: heights 2 and 8 are below the lane count).
+    ciro::test::for_each_simd_target([&] {
+      const merkle_tree tree = commit_ok(m.flagged);
+      ASSERT_EQ(tree.log_height(), copy_tree.log_height());
+      for (unsigned k = 0; k <= tree.log_height(); ++k) {
+        const auto layer = tree.layer(k), expected = copy_tree.layer(k);
+        ASSERT_TRUE(std::equal(layer.begin(), layer.end(), expected.begin(), expected.end())) << "layer " << k;
+      }
+      EXPECT_EQ(tree.root(), copy_tree.root());
+    });
+    const merkle_tree tree = commit_ok(m.flagged);
+    EXPECT_EQ(tree.dims(), m.copies.dims);
+    const std::size_t height = std::size_t{1} << tree.log_height();
+    for (const std::size_t count :
+         {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{5}, height / 2, height}) {
+      const auto indices = random_subset(rng, height, count);
+      const batch_opening opening = tree.open(indices);
+      ASSERT_EQ(opening, copy_tree.open(indices)) << "count " << count;
+      const auto verdict = verify_batch(tree.root(), m.flagged.dims, indices, opening);
+      ASSERT_TRUE(verdict.has_value()) << verdict.error().message;
+    }
+  }
+}
+
+TEST(MerkleTree, TamperedRowsOfABitReversedCommitmentAreRejected) {
+  ciro::test::seeded_rng rng;
+  for (std::size_t set = 0; set < flagged_shapes.size(); ++set) {
+    SCOPED_TRACE("shape set " + std::to_string(set));
+    const flagged_matrices m = random_flagged_matrices(rng, flagged_shapes[set]);
+    const merkle_tree tree = commit_ok(m.flagged);
+    const std::size_t height = std::size_t{1} << tree.log_height();
+    const auto indices = random_subset(rng, height, 6);
+    const batch_opening opening = tree.open(indices);
+    ASSERT_TRUE(verify_batch(tree.root(), m.flagged.dims, indices, opening).has_value());
+    for (std::size_t j = 0; j < m.flagged.refs.size(); ++j) {
+      if (m.flagged.refs[j].width == 0) continue;
+      batch_opening bad = opening;
+      const std::size_t a = rng.below(indices.size());
+      bad.rows[a][j][rng.below(m.flagged.refs[j].width)] += babybear::one();
+      const auto verdict = verify_batch(tree.root(), m.flagged.dims, indices, bad);
+      ASSERT_FALSE(verdict.has_value()) << "matrix " << j << ", query " << a;
+      // A row shared by several queries (a shorter matrix) altered in one copy is inconsistent.
+      EXPECT_TRUE(verdict.error().code == code::root_mismatch || verdict.error().code == code::inconsistent_rows)
+          << ciro::hash::to_string(verdict.error().code);
+    }
+    // The natural-order rows (what a prover ignoring the flag would send) are rejected too.
+    batch_opening natural = opening;
+    bool differs = false;
+    for (std::size_t a = 0; a < indices.size(); ++a) {
+      for (std::size_t j = 0; j < m.flagged.refs.size(); ++j) {
+        const matrix_ref& r = m.flagged.refs[j];
+        const std::size_t row = indices[a] / (height / r.height);
+        const auto stored = std::span<const babybear>(r.data + row * r.width, r.width);
+        natural.rows[a][j].assign(stored.begin(), stored.end());
+        differs = differs || natural.rows[a][j] != opening.rows[a][j];
+      }
+    }
+    if (differs) {
+      EXPECT_FALSE(verify_batch(tree.root(), m.flagged.dims, indices, natural).has_value());
+    }
+  }
 }
 
 TEST(MerkleTree, ErrorCodesHaveNames) {

@@ -57,7 +57,8 @@ row_major_matrix<babybear> reference_quotient(const constraint_program& program,
     const auto c = ciro::kernels::evaluate_constraints(
         program, in.trace_lde.row(row), in.trace_lde.row((row + in.next_offset) % lde_rows), in.public_values);
     const babybear selector[4] = {babybear::one(), in.z_h[coset] * in.inverses[2 * k],
-                                  in.z_h[coset] * in.inverses[2 * k + 1], x - in.w_inv};
+                                  in.z_h[coset] * in.inverses[2 * k + 1],
+                                  x.pow(in.segments) - in.w_inv.pow(in.segments)};
     E sum = E::zero();
     std::size_t i = 0;
     for (const auto& instruction : program.code) {
@@ -79,7 +80,8 @@ TYPED_TEST_SUITE(QuotientEval, extension_fields);
 
 /// The SIMD interpreter against the point-by-point reference, for random programs and domains:
 /// quotient domains smaller and larger than a block, strides (blowup over quotient degree) 1 to
-/// 4, next rows 1 to 4 points ahead, 1 to 4 cosets of Z_H values; on every SIMD target.
+/// 4, next rows 1 to 4 points ahead, 1 to 4 cosets of Z_H values, 1 to 32 stacked instances
+/// (the transition selector x^S - w^-S); on every SIMD target.
 TYPED_TEST(QuotientEval, MatchesPointByPointReferenceOnRandomPrograms) {
   using E = TypeParam;
   ciro::test::seeded_rng rng;
@@ -96,16 +98,25 @@ TYPED_TEST(QuotientEval, MatchesPointByPointReferenceOnRandomPrograms) {
     }
     std::vector<babybear> alpha(program.num_constraints() * E::degree);
     for (auto& a : alpha) a = random_element(rng);
-    const quotient_inputs in{
-        lde.view(),         q_rows, stride,  next_offset,           publics,
-        inverses,           z_h,    z_h_inv, babybear::generator(), babybear::two_adic_generator(20),
-        random_element(rng)};
+    const quotient_inputs in{lde.view(),
+                             q_rows,
+                             stride,
+                             next_offset,
+                             publics,
+                             inverses,
+                             z_h,
+                             z_h_inv,
+                             babybear::generator(),
+                             babybear::two_adic_generator(20),
+                             random_element(rng),
+                             std::size_t{1} << rng.below(6)};  // 1 to 32 stacked instances
     const auto expected = reference_quotient<E>(program, in, alpha);
     ciro::test::for_each_simd_target([&] {
       row_major_matrix<babybear> got(q_rows, E::degree);
       backend->evaluate_quotient(program, in, alpha, got.view());
       EXPECT_TRUE(got == expected) << "trial " << trial << ": q_rows=" << q_rows << " stride=" << stride
-                                   << " next_offset=" << next_offset << " cosets=" << cosets << ", "
+                                   << " next_offset=" << next_offset << " cosets=" << cosets
+                                   << " segments=" << in.segments << ", "
                                    << program.code.size() << " instructions";
     });
   }

@@ -23,7 +23,7 @@ using stark::selectors;
 /// The selectors at quotient point k (x = x_k), from the precomputed inverses.
 inline selectors<field::babybear> quotient_selectors(const quotient_inputs& in, std::size_t k, field::babybear x) {
   const field::babybear zh = in.z_h[k & (in.z_h.size() - 1)];
-  return {zh * in.inverses[2 * k], zh * in.inverses[2 * k + 1], x - in.w_inv};
+  return {zh * in.inverses[2 * k], zh * in.inverses[2 * k + 1], x.pow(in.segments) - in.w_inv.pow(in.segments)};
 }
 
 /// Writes Q(x_k) into row k of `out` (q_rows x E::degree, coefficients of E) for every quotient
