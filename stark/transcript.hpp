@@ -43,19 +43,24 @@ inline hash::challenger start_transcript(const stark_params& params, const hash:
   return ch;
 }
 
-/// Samples the out-of-domain point zeta: the first sample_ext that lies neither in the largest
-/// trace domain H (zeta^n_max != 1, so Z_H(zeta) != 0 for every table) nor in the largest LDE
-/// coset g H' ((zeta / g)^N_max != 1, so no DEEP denominator x - zeta vanishes). Both sides draw
-/// again on a hit; the probability of one is about N_max / |E|.
+/// The out-of-domain point zeta is the first sample_ext that lies neither in the largest trace
+/// domain H (zeta^n_max != 1, so Z_H(zeta) != 0 for every table) nor in the largest LDE coset
+/// g H' ((zeta / g)^N_max != 1, so no DEEP denominator x - zeta vanishes): usable_zeta tells.
+/// Both sides draw again on a hit; the probability of one is about N_max / |E|.
+template <class E>
+bool usable_zeta(const E& zeta, unsigned max_log_rows, unsigned max_log_lde) {
+  E a = zeta, b = zeta * E::from_base(field::babybear::generator().inverse());
+  for (unsigned i = 0; i < max_log_rows; ++i) a = a.square();
+  for (unsigned i = 0; i < max_log_lde; ++i) b = b.square();
+  return a != E::one() && b != E::one();
+}
+
+/// See usable_zeta.
 template <class E>
 E sample_zeta(hash::challenger& ch, unsigned max_log_rows, unsigned max_log_lde) {
-  const E g_inv = E::from_base(field::babybear::generator().inverse());
   for (;;) {
     const E zeta = ch.template sample_ext_as<E>();
-    E a = zeta, b = zeta * g_inv;
-    for (unsigned i = 0; i < max_log_rows; ++i) a = a.square();
-    for (unsigned i = 0; i < max_log_lde; ++i) b = b.square();
-    if (a != E::one() && b != E::one()) return zeta;
+    if (usable_zeta(zeta, max_log_rows, max_log_lde)) return zeta;
   }
 }
 

@@ -422,4 +422,16 @@ TEST(CliProve, UsageErrorsExitTwoWithOneLine) {
   EXPECT_FALSE(never.good()) << "a failed prove wrote " << out;
 }
 
+TEST(CliProve, RefusesASizeWhoseSecurityVerifyWouldRefuseBeforeBuildingItsTrace) {
+  // The fast profile gives 123 - 25 - 1 = 97 bits for 2^24 rows; the refusal comes before the
+  // trace is generated, so this is quick.
+  const std::string out = scratch("too_large.proof");
+  const auto r = ciro("prove --air fibonacci --log-rows 24 -o " + out);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("97-bit security"), std::string::npos) << r.err;
+  std::ifstream never(out);
+  EXPECT_FALSE(never.good());
+}
+
 }  // namespace

@@ -5,6 +5,7 @@
 #include "field/extension.hpp"
 #include "stark/logup_trace.hpp"
 #include "stark/prover.hpp"
+#include "stark/transcript.hpp"
 #include "stark/verifier.hpp"
 #include "tests/stark/honest_proofs.hpp"
 #include "tests/support/seed.hpp"
@@ -314,6 +315,26 @@ TEST(Stark, SecurityEstimateUsesTheFloorOfTheFieldSize) {
   EXPECT_EQ(conjectured_security_bits(p, {std::uint64_t{1} << 24, 10, 0}), 123u - 24 - 1);
   EXPECT_EQ(conjectured_security_bits(p, {2, std::uint64_t{1} << 30, 0}), 123u - 30);
   EXPECT_EQ(conjectured_security_bits(p, {2, 2, (std::uint64_t{1} << 40) + 1}), 123u - 41);
+}
+
+TEST(Stark, ZetaInTheTraceDomainOrTheLdeCosetIsDrawnAgain) {
+  const babybear w = babybear::two_adic_generator(5), w_lde = babybear::two_adic_generator(6);
+  EXPECT_FALSE(usable_zeta(babybear4::from_base(w.pow(3)), 5, 6));                         // in H
+  EXPECT_FALSE(usable_zeta(babybear4::from_base(babybear::one()), 5, 6));                  // 1 is in H
+  EXPECT_FALSE(usable_zeta(babybear4::from_base(babybear::generator() * w_lde.pow(7)), 5, 6));  // in g H'
+  EXPECT_FALSE(usable_zeta(babybear5::from_base(babybear::two_adic_generator(2)), 5, 6));  // in a smaller H
+  const babybear4 x = babybear4::from_coeffs({babybear::from_u64(3), babybear::from_u64(1), babybear::zero(),
+                                              babybear::zero()});
+  EXPECT_TRUE(usable_zeta(x, 5, 6));
+  EXPECT_TRUE(usable_zeta(babybear4::from_base(babybear::from_u64(5)), 5, 6));
+}
+
+TEST(Stark, ATableOfOneRowAndOneOf2To20RowsShareAProof) {
+  const auto fib = fibonacci<babybear4>();
+  const auto a = prove_tables<babybear4>({{fib, fibonacci_witness(20, 2)}, {fib, fibonacci_witness(0, 3)}}, fast_profile());
+  const auto r = verify(a.pk->vk, a.proof);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_GE(r.value(), 100u);
 }
 
 TEST(Stark, VerifierRejectsAProofForAnotherCircuit) {
