@@ -26,9 +26,11 @@ struct cache_state {
   std::size_t total = 0;
 };
 
+/// Never destroyed: buffers held by other static objects (a cache of proving keys, say) are
+/// released during static destruction, in any order, and must still find the cache.
 cache_state& state() {
-  static cache_state s;
-  return s;
+  static cache_state* s = new cache_state;
+  return *s;
 }
 
 /// A fresh 2 MiB-aligned mapping of `size` bytes (a multiple of block_bytes).
