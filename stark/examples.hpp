@@ -15,7 +15,7 @@
 /// The example statements Ciro ships, as `ciro prove --air NAME` and `ciro bench` prove them:
 ///   fibonacci     a Fibonacci table from (a0, 1), instance i starting at a0 = i;
 ///   poseidon2     a chain of Poseidon2 permutations, instance i from the state (16 i, ..., 16 i + 15);
-///   range-check   2^K values below 2^16 (4 per row) looked up in the fixed range table 0 .. 2^16 - 1;
+///   range-check   2^K values below 2^16 (16 per row) looked up in the fixed range table 0 .. 2^16 - 1;
 ///   permutation   2^K values and their sorted copy on one bus, sortedness by range lookups of the
 ///                 steps.
 /// Defined for E = BabyBear^4 and BabyBear^5.
@@ -32,7 +32,8 @@ struct example_statement {
 };
 
 /// The example `name` at size K = log_rows (rows of each instance; values for range-check and
-/// permutation) with `instances` copies of its tables (independent statements in one proof).
+/// permutation) with `instances` independent instances in one proof, stacked in tables of 2^j
+/// instances each (the binary expansion of `instances`).
 /// Witnesses are generated in parallel when with_witnesses. Fails with a one-line message for an
 /// unknown name or a size the example does not take.
 template <class E>
