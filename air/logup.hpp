@@ -190,7 +190,8 @@ logup_layout analyse_lookups(const A& a, unsigned max_degree) {
   logup_layout layout;
   for (const auto& r : c.interactions()) {
     interaction_shape s{r.bus_.id, std::string(r.bus_.name), r.is_send, r.tuple_length, 0, r.multiplicity.degree};
-    for (std::size_t j = 0; j < r.tuple_length; ++j) s.tuple_degree = std::max(s.tuple_degree, c.tuple_entry(r, j).degree);
+    for (std::size_t j = 0; j < r.tuple_length; ++j)
+      s.tuple_degree = std::max(s.tuple_degree, c.tuple_entry(r, j).degree);
     layout.max_tuple_length = std::max(layout.max_tuple_length, r.tuple_length);
     layout.interactions.push_back(std::move(s));
   }
@@ -284,19 +285,14 @@ class logup_air {
   /// With with_lookups = false the interactions are ignored: the AIR checks the table's own
   /// constraints over [main | fixed] only (the debug checker's view).
   logup_air(const A& inner, logup_layout layout, bool with_lookups = true, bool stacked = false)
-      : inner_(inner),
-        layout_(std::move(layout)),
-        with_lookups_(with_lookups && !layout_.empty()),
-        stacked_(stacked) {}
+      : inner_(inner), layout_(std::move(layout)), with_lookups_(with_lookups && !layout_.empty()), stacked_(stacked) {}
 
   std::string_view name() const { return inner_.name(); }
   std::size_t main_width() const { return inner_.width(); }
   std::size_t num_fixed() const { return num_fixed_columns(inner_); }
   std::size_t aux_width() const { return with_lookups_ ? D * layout_.num_ext_columns() : 0; }
   /// The public columns of a stacked table (0 otherwise).
-  std::size_t public_columns() const {
-    return stacked_ ? inner_.num_public_values() + (with_lookups_ ? D : 0) : 0;
-  }
+  std::size_t public_columns() const { return stacked_ ? inner_.num_public_values() + (with_lookups_ ? D : 0) : 0; }
   std::size_t width() const { return main_width() + num_fixed() + aux_width() + public_columns(); }
   std::size_t num_public_values() const {
     const std::size_t challenges = with_lookups_ ? D * (layout_.max_tuple_length + (stacked_ ? 1 : 2)) : 0;
@@ -326,10 +322,18 @@ class logup_air {
     const auto assert_ext = [&](const X& x, constraint_kind kind) {
       for (unsigned i = 0; i < D; ++i) {
         switch (kind) {
-          case constraint_kind::all: b.assert_zero(x.c[i]); break;
-          case constraint_kind::first: b.assert_zero_first(x.c[i]); break;
-          case constraint_kind::last: b.assert_zero_last(x.c[i]); break;
-          case constraint_kind::transition: b.assert_zero_transition(x.c[i]); break;
+          case constraint_kind::all:
+            b.assert_zero(x.c[i]);
+            break;
+          case constraint_kind::first:
+            b.assert_zero_first(x.c[i]);
+            break;
+          case constraint_kind::last:
+            b.assert_zero_last(x.c[i]);
+            break;
+          case constraint_kind::transition:
+            b.assert_zero_transition(x.c[i]);
+            break;
         }
       }
     };
@@ -348,7 +352,8 @@ class logup_air {
       std::array<field::babybear, D> bus_id{};
       bus_id[0] = field::babybear::from_u64(records[k].bus_.id);
       X phi = X::constant(b, bus_id);
-      for (std::size_t j = 0; j < records[k].tuple_length; ++j) phi = phi + gamma_powers[j].scaled(c.tuple_entry(records[k], j));
+      for (std::size_t j = 0; j < records[k].tuple_length; ++j)
+        phi = phi + gamma_powers[j].scaled(c.tuple_entry(records[k], j));
       d[k] = z - phi;
     }
     X sum_h, sum_h_next;

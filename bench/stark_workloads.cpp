@@ -42,7 +42,8 @@ prepared prepare_example(const std::string& statement, unsigned log_rows, unsign
   p.backend = std::shared_ptr<kernels::backend>(kernels::make_cpu_backend());
   auto example = stark::make_example<babybear4>(statement, log_rows, instances, true);
   CIRO_CHECK(example.has_value());
-  p.pk = stark::setup<babybear4>(example.value().tables, stark::fast_profile(), *p.backend, p.backend->merkle()).value();
+  p.pk =
+      stark::setup<babybear4>(example.value().tables, stark::fast_profile(), *p.backend, p.backend->merkle()).value();
   p.witnesses = std::move(example.value().witnesses);
   return p;
 }
@@ -119,8 +120,8 @@ std::vector<workload> stark_workloads() {
                       "verify a fast-profile proof of 32 chains of 2^12 Poseidon2 permutations (one thread)",
                       "poseidon2", 12, 32),
       prove_workload("prove.range16.2^20", "values/s",
-                     "prove 2^20 values below 2^16 by lookups into the fixed range table (fast profile)",
-                     "range-check", 20, 1, double{1 << 20}),
+                     "prove 2^20 values below 2^16 by lookups into the fixed range table (fast profile)", "range-check",
+                     20, 1, double{1 << 20}),
       verify_workload("verify.range16.2^20", "verify a fast-profile proof of 2^20 16-bit range checks (one thread)",
                       "range-check", 20, 1),
   };

@@ -71,7 +71,8 @@ std::string describe_tables(const stark::statement& stmt) {
   std::string s;
   for (std::size_t i = 0; i < stmt.tables.size();) {
     std::size_t j = i, count = 0;
-    while (j < stmt.tables.size() && stmt.tables[j].air_name == stmt.tables[i].air_name) count += stmt.tables[j++].instances;
+    while (j < stmt.tables.size() && stmt.tables[j].air_name == stmt.tables[i].air_name)
+      count += stmt.tables[j++].instances;
     s += (s.empty() ? "" : ", ") + stmt.tables[i].air_name + (count > 1 ? " x " + std::to_string(count) : "");
     i = j;
   }
@@ -89,7 +90,8 @@ std::size_t count_instances(const stark::statement& stmt) {
 std::string describe_heights(const stark::statement& stmt) {
   unsigned lo = 64, hi = 0;
   for (const auto& t : stmt.tables) lo = std::min(lo, t.log_rows), hi = std::max(hi, t.log_rows);
-  return lo == hi ? "2^" + std::to_string(lo) + " rows" : "2^" + std::to_string(lo) + " to 2^" + std::to_string(hi) + " rows";
+  return lo == hi ? "2^" + std::to_string(lo) + " rows"
+                  : "2^" + std::to_string(lo) + " to 2^" + std::to_string(hi) + " rows";
 }
 
 template <class E>
@@ -273,7 +275,8 @@ std::optional<std::vector<babybear>> parse_public_values(const std::string& list
   std::size_t start = 0;
   for (;;) {
     const std::size_t comma = list.find(',', start);
-    const auto value = parse_element(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    const auto value =
+        parse_element(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (!value) return std::nullopt;
     out.push_back(*value);
     if (comma == std::string::npos) return out;

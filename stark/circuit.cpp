@@ -96,14 +96,13 @@ hash::digest vk_digest(const verifying_key<E>& vk) {
 
 template <class E>
 ciro::result<std::shared_ptr<const proving_key<E>>, setup_error_code> setup(std::vector<table_instance<E>> tables,
-                                                                              const stark_params& params,
-                                                                              kernels::backend& backend,
-                                                                              hash::merkle_hasher& hasher) {
+                                                                            const stark_params& params,
+                                                                            kernels::backend& backend,
+                                                                            hash::merkle_hasher& hasher) {
   using field::babybear;
   if (tables.empty() || tables.size() > max_tables) {
-    return setup_error{setup_error_code::invalid_circuit,
-                       "a circuit has 1 to " + std::to_string(max_tables) + " tables, not " +
-                           std::to_string(tables.size())};
+    return setup_error{setup_error_code::invalid_circuit, "a circuit has 1 to " + std::to_string(max_tables) +
+                                                              " tables, not " + std::to_string(tables.size())};
   }
   if (params.extension_degree != E::degree) {
     return setup_error{setup_error_code::invalid_params, "the parameters' extension degree does not match the field"};
@@ -113,19 +112,19 @@ ciro::result<std::shared_ptr<const proving_key<E>>, setup_error_code> setup(std:
     CIRO_CHECK(t.kind != nullptr);
     const table<E>& k = *t.kind;
     if (!std::has_single_bit(t.instances) || t.instances > max_tables) {
-      return setup_error{setup_error_code::invalid_circuit, "table '" + std::string(k.name()) +
-                                                                "' stacks a power of two of instances (1 to " +
-                                                                std::to_string(max_tables) + "), not " +
-                                                                std::to_string(t.instances)};
+      return setup_error{setup_error_code::invalid_circuit,
+                         "table '" + std::string(k.name()) + "' stacks a power of two of instances (1 to " +
+                             std::to_string(max_tables) + "), not " + std::to_string(t.instances)};
     }
     if (t.stacked() && (!k.stackable() || t.log_rows < 1)) {
-      return setup_error{setup_error_code::invalid_circuit,
-                         "table '" + std::string(k.name()) + "' cannot stack instances" +
-                             (t.log_rows < 1 ? " of one row" : " (it reads public values between its first and last rows)")};
+      return setup_error{
+          setup_error_code::invalid_circuit,
+          "table '" + std::string(k.name()) + "' cannot stack instances" +
+              (t.log_rows < 1 ? " of one row" : " (it reads public values between its first and last rows)")};
     }
     if (!k.accepts_log_rows(t.log_rows)) {
-      return setup_error{setup_error_code::invalid_circuit, "table '" + std::string(k.name()) + "' cannot have 2^" +
-                                                                std::to_string(t.log_rows) + " rows"};
+      return setup_error{setup_error_code::invalid_circuit,
+                         "table '" + std::string(k.name()) + "' cannot have 2^" + std::to_string(t.log_rows) + " rows"};
     }
     if (t.log_height() + params.log_blowup > 27) {
       return setup_error{setup_error_code::invalid_circuit, "table '" + std::string(k.name()) + "' of 2^" +
@@ -153,7 +152,8 @@ ciro::result<std::shared_ptr<const proving_key<E>>, setup_error_code> setup(std:
   pk->vk.tables = std::move(tables);
   {
     statement stmt;
-    for (const auto& t : pk->vk.tables) stmt.tables.push_back({std::string(t.kind->name()), t.log_rows, {}, t.instances});
+    for (const auto& t : pk->vk.tables)
+      stmt.tables.push_back({std::string(t.kind->name()), t.log_rows, {}, t.instances});
     const stark_params& fp = pk->vk.params;
     if (!fri::validate({fp.log_blowup, fp.log_arity, fp.log_final_poly_len, fp.num_queries, fp.pow_bits},
                        lde_log_heights(stmt, fp.log_blowup))) {

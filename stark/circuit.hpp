@@ -92,8 +92,8 @@ using setup_error = ciro::error<setup_error_code>;
 /// columns' LDE and commitment (once per circuit).
 template <class E>
 ciro::result<std::shared_ptr<const proving_key<E>>, setup_error_code> setup(std::vector<table_instance<E>> tables,
-                                                                              const stark_params& params,
-                                                                              kernels::backend& backend,
-                                                                              hash::merkle_hasher& hasher);
+                                                                            const stark_params& params,
+                                                                            kernels::backend& backend,
+                                                                            hash::merkle_hasher& hasher);
 
 }  // namespace ciro::stark

@@ -97,7 +97,7 @@ ciro::buffer<E> deep_composition(std::span<const deep_matrix<E>> matrices, babyb
   return deep;
 }
 
-#define CIRO_INSTANTIATE_DEEP(E)                                                                              \
+#define CIRO_INSTANTIATE_DEEP(E) \
   template ciro::buffer<E> deep_composition(std::span<const deep_matrix<E>>, babybear, E, E, E);
 CIRO_INSTANTIATE_DEEP(field::babybear4)
 CIRO_INSTANTIATE_DEEP(field::babybear5)

@@ -33,7 +33,7 @@ struct deep_matrix {
 /// Preconditions: every matrix has the same number of rows (a power of two) and spans of its
 /// width.
 template <class E>
-ciro::buffer<E> deep_composition(std::span<const deep_matrix<E>> matrices, field::babybear shift, E zeta,
-                                 E zeta_next, E mu);
+ciro::buffer<E> deep_composition(std::span<const deep_matrix<E>> matrices, field::babybear shift, E zeta, E zeta_next,
+                                 E mu);
 
 }  // namespace ciro::stark

@@ -34,7 +34,8 @@ template <class E>
 std::shared_ptr<const table<E>> table_by_name(std::string_view air_name) {
   static const std::shared_ptr<const table<E>> fibonacci = make_table<E>(air::fibonacci_air{});
   static const std::shared_ptr<const table<E>> poseidon2 = make_table<E>(air::poseidon2_air{});
-  static const std::shared_ptr<const table<E>> range_check = make_table<E>(air::range_check_air{1u << log_values_per_row});
+  static const std::shared_ptr<const table<E>> range_check =
+      make_table<E>(air::range_check_air{1u << log_values_per_row});
   static const std::shared_ptr<const table<E>> range_table = make_table<E>(air::range_table_air{});
   static const std::shared_ptr<const table<E>> left = make_table<E>(air::permutation_left_air{});
   static const std::shared_ptr<const table<E>> right = make_table<E>(air::permutation_right_air{});
@@ -117,8 +118,8 @@ ciro::result<example_statement<E>, int> make_example(std::string_view name, unsi
   return failure{0, "unknown statement '" + std::string(name) + "' (fibonacci, poseidon2, range-check or permutation)"};
 }
 
-#define CIRO_INSTANTIATE_EXAMPLES(E)                                                                            \
-  template std::shared_ptr<const table<E>> table_by_name<E>(std::string_view);                                  \
+#define CIRO_INSTANTIATE_EXAMPLES(E)                                           \
+  template std::shared_ptr<const table<E>> table_by_name<E>(std::string_view); \
   template ciro::result<example_statement<E>, int> make_example<E>(std::string_view, unsigned, unsigned, bool);
 CIRO_INSTANTIATE_EXAMPLES(field::babybear4)
 CIRO_INSTANTIATE_EXAMPLES(field::babybear5)

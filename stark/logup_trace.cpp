@@ -169,12 +169,12 @@ std::optional<std::string> check_buses(std::span<const table<E>* const> kinds, s
          " times";
 }
 
-#define CIRO_INSTANTIATE_LOGUP(E)                                                                                   \
-  template aux_trace<E> build_aux_trace(const table<E>&, kernels::matrix_view<const babybear>,                       \
-                                        kernels::matrix_view<const babybear>, std::span<const babybear>, E,          \
-                                        std::span<const E>);                                                        \
-  template std::vector<babybear> augmented_public_values(const table<E>&, std::span<const babybear>, E,            \
-                                                         std::span<const E>, E, bool);                              \
+#define CIRO_INSTANTIATE_LOGUP(E)                                                                           \
+  template aux_trace<E> build_aux_trace(const table<E>&, kernels::matrix_view<const babybear>,              \
+                                        kernels::matrix_view<const babybear>, std::span<const babybear>, E, \
+                                        std::span<const E>);                                                \
+  template std::vector<babybear> augmented_public_values(const table<E>&, std::span<const babybear>, E,     \
+                                                         std::span<const E>, E, bool);                      \
   template std::optional<std::string> check_buses(std::span<const table<E>* const>, std::span<const table_rows>);
 CIRO_INSTANTIATE_LOGUP(field::babybear4)
 CIRO_INSTANTIATE_LOGUP(field::babybear5)

@@ -76,7 +76,8 @@ constexpr stark_params secure_profile() { return {2, 56, 16, 3, 3, 5}; }
 /// and fewer than 2^max_log_rows (at least one folding round). Security is unchanged (it does not
 /// depend on log_final_poly_len). Precondition: max_log_rows >= 1.
 constexpr stark_params fitted(stark_params params, std::uint32_t min_log_rows, std::uint32_t max_log_rows) {
-  params.log_final_poly_len = std::min({params.log_final_poly_len, min_log_rows, max_log_rows > 0 ? max_log_rows - 1 : 0u});
+  params.log_final_poly_len =
+      std::min({params.log_final_poly_len, min_log_rows, max_log_rows > 0 ? max_log_rows - 1 : 0u});
   return params;
 }
 

@@ -215,8 +215,9 @@ ciro::result<std::uint32_t, decode_error_code> peek_extension_degree(std::span<c
   if (!r.ok()) return ciro::error<decode_error_code>{r.error(), "the file is shorter than a proof header"};
   if (version != proof_format_version) {
     return ciro::error<decode_error_code>{decode_error_code::unknown_version,
-                                          "unsupported format version " + std::to_string(version) + " (this build reads version " +
-                                              std::to_string(proof_format_version) + ")"};
+                                          "unsupported format version " + std::to_string(version) +
+                                              " (this build reads version " + std::to_string(proof_format_version) +
+                                              ")"};
   }
   if (degree != 4 && degree != 5) {
     return ciro::error<decode_error_code>{decode_error_code::out_of_bounds,
@@ -254,16 +255,16 @@ ciro::result<proof<E>, decode_error_code> decode(std::span<const std::uint8_t> b
     ts.log_rows = r.count(0, field::babybear::two_adicity);
     ts.instances = r.count(1, static_cast<std::uint32_t>(max_tables));
     if (r.ok() && !std::has_single_bit(ts.instances)) r.fail(decode_error_code::out_of_bounds);
-    const std::uint32_t num_public =
-        r.count(0, static_cast<std::uint32_t>(std::min<std::size_t>(max_public_values * ts.instances, r.remaining() / 4)));
+    const std::uint32_t num_public = r.count(
+        0, static_cast<std::uint32_t>(std::min<std::size_t>(max_public_values * ts.instances, r.remaining() / 4)));
     ts.public_values.reserve(num_public);
     for (std::uint32_t i = 0; i < num_public && r.ok(); ++i) ts.public_values.push_back(r.element());
   }
   p.main_root = r.digest();
   p.aux_root = r.digest();
   p.quotient_root = r.digest();
-  const std::uint32_t num_totals =
-      r.count(0, static_cast<std::uint32_t>(std::min<std::size_t>(std::size_t{1} << 20, r.remaining() / (4 * E::degree))));
+  const std::uint32_t num_totals = r.count(
+      0, static_cast<std::uint32_t>(std::min<std::size_t>(std::size_t{1} << 20, r.remaining() / (4 * E::degree))));
   for (std::uint32_t i = 0; i < num_totals && r.ok(); ++i) p.lookup_totals.push_back(r.template ext<E>());
   for (std::uint32_t t = 0; t < num_tables && r.ok(); ++t) {
     auto& o = p.openings.emplace_back();

@@ -91,8 +91,8 @@ quotient_parts compute_quotient(const table<E>& kind, bool stacked, kernels::mat
     z_h_inv[j] = z_h[j].inverse();
   }
   matrix quotient(q_rows, E::degree);
-  const kernels::quotient_inputs in{trace_lde, q_rows, stride, next_offset, public_values, inverses, z_h, z_h_inv,
-                                    g,         w_q,    w_inv,  segments};
+  const kernels::quotient_inputs in{trace_lde, q_rows,  stride, next_offset, public_values, inverses,
+                                    z_h,       z_h_inv, g,      w_q,         w_inv,         segments};
   backend.evaluate_quotient(kind.program(stacked), in, alpha_powers, quotient.view());
   // Coefficients of Q, split into 2^log_qd chunks of n: Q(x) = sum_j x^(j n) Q_j(x). Chunk j's
   // coordinates are columns j D .. j D + D - 1, evaluated on g H_N.
@@ -325,8 +325,9 @@ ciro::result<proof<E>, prove_error_code> prove(const proving_key<E>& pk, std::sp
     }
     matrix combined, public_lde;
     kernels::matrix_view<const babybear> lde = main_ldes[t].view();
-    if (stacked) public_lde = public_columns_lde(stacked_public_values<E>(kind, out.stmt.tables[t], totals[t]).view(),
-                                                 inst.log_rows, b, backend);
+    if (stacked)
+      public_lde = public_columns_lde(stacked_public_values<E>(kind, out.stmt.tables[t], totals[t]).view(),
+                                      inst.log_rows, b, backend);
     if (kind.num_fixed() > 0 || lookup_index[t] >= 0 || stacked) {
       std::vector<kernels::matrix_view<const babybear>> parts{main_ldes[t].view()};
       if (fixed_index[t] >= 0) parts.push_back(pk.fixed_ldes[fixed_index[t]].view());
@@ -335,8 +336,8 @@ ciro::result<proof<E>, prove_error_code> prove(const proving_key<E>& pk, std::sp
       combined = concatenate_columns(parts);
       lde = combined.view();
     }
-    quotients[t] = compute_quotient<E>(kind, stacked, lde, inst.log_height(), inst.instances, b, publics, alpha_powers,
-                                       backend);
+    quotients[t] =
+        compute_quotient<E>(kind, stacked, lde, inst.log_height(), inst.instances, b, publics, alpha_powers, backend);
   }
   phase("quotient commit");
   refs.clear();
@@ -419,16 +420,17 @@ ciro::result<proof<E>, prove_error_code> prove(const proving_key<E>& pk, std::sp
   out.main_opening = main_tree.open(opened_leaves(queries, log_max, main_tree.log_height()));
   out.quotient_opening = quotient_tree.open(opened_leaves(queries, log_max, quotient_tree.log_height()));
   if (aux_tree) out.aux_opening = aux_tree->open(opened_leaves(queries, log_max, aux_tree->log_height()));
-  if (pk.fixed_tree) out.fixed_opening = pk.fixed_tree->open(opened_leaves(queries, log_max, pk.fixed_tree->log_height()));
+  if (pk.fixed_tree)
+    out.fixed_opening = pk.fixed_tree->open(opened_leaves(queries, log_max, pk.fixed_tree->log_height()));
   phase("");
   return out;
 }
 
-#define CIRO_INSTANTIATE_PROVER(E)                                                                               \
-  template std::uint64_t estimated_prover_bytes(const verifying_key<E>&);                                       \
-  template ciro::result<proof<E>, prove_error_code> prove(const proving_key<E>&, std::span<const air::witness>, \
-                                                          kernels::backend&, hash::merkle_hasher&,              \
-                                                          prover_timings*, const prove_options&);
+#define CIRO_INSTANTIATE_PROVER(E)                                                                                  \
+  template std::uint64_t estimated_prover_bytes(const verifying_key<E>&);                                           \
+  template ciro::result<proof<E>, prove_error_code> prove(const proving_key<E>&, std::span<const air::witness>,     \
+                                                          kernels::backend&, hash::merkle_hasher&, prover_timings*, \
+                                                          const prove_options&);
 CIRO_INSTANTIATE_PROVER(field::babybear4)
 CIRO_INSTANTIATE_PROVER(field::babybear5)
 #undef CIRO_INSTANTIATE_PROVER

@@ -55,8 +55,7 @@ class table {
   }
   /// Public values of the augmented AIR: own (unless stacked) + challenge slots.
   std::size_t augmented_public_values(bool stacked) const {
-    const std::size_t challenges =
-        lookups().empty() ? 0 : E::degree * (lookups().max_tuple_length + (stacked ? 1 : 2));
+    const std::size_t challenges = lookups().empty() ? 0 : E::degree * (lookups().max_tuple_length + (stacked ? 1 : 2));
     return (stacked ? 0 : num_public_values()) + challenges;
   }
   /// The augmented AIR's constraint count and largest degree (selectors included), single or

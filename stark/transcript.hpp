@@ -80,7 +80,8 @@ std::vector<E> batching_coefficients(const hash::digest& seed, std::size_t count
   }
   hash::poseidon2_permute_many(states);
   std::vector<E> out(count);
-  for (std::size_t k = 0; k < count; ++k) out[k] = E::from_coeffs(states[k / per_block].data() + E::degree * (k % per_block));
+  for (std::size_t k = 0; k < count; ++k)
+    out[k] = E::from_coeffs(states[k / per_block].data() + E::degree * (k % per_block));
   return out;
 }
 

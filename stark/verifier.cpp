@@ -104,10 +104,10 @@ ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk
     const table_openings<E>& o = p.openings[t];
     const std::size_t width = kind.main_width() + kind.num_fixed() + kind.aux_width();
     if (p.stmt.tables[t].public_values.size() != kind.num_public_values() * vk.tables[t].instances ||
-        o.local.size() != width ||
-        o.next.size() != width || o.quotient.size() != (std::size_t{D} << vk.log_quotient_degree(t))) {
-      return reject(verify_error_code::wrong_shape, "table " + std::to_string(t) +
-                                                        ": public values or opened values do not match its shape");
+        o.local.size() != width || o.next.size() != width ||
+        o.quotient.size() != (std::size_t{D} << vk.log_quotient_degree(t))) {
+      return reject(verify_error_code::wrong_shape,
+                    "table " + std::to_string(t) + ": public values or opened values do not match its shape");
     }
   }
   if (p.lookup_totals.size() != num_totals) {
@@ -211,7 +211,8 @@ ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk
     views[quotient_c].table_of.push_back(t);
     views[quotient_c].dims.push_back({rows, std::size_t{D} << vk.log_quotient_degree(t)});
     if (has_lookups[t]) views[aux_c].table_of.push_back(t), views[aux_c].dims.push_back({rows, kind.aux_width()});
-    if (kind.num_fixed() > 0) views[fixed_c].table_of.push_back(t), views[fixed_c].dims.push_back({rows, kind.num_fixed()});
+    if (kind.num_fixed() > 0)
+      views[fixed_c].table_of.push_back(t), views[fixed_c].dims.push_back({rows, kind.num_fixed()});
   }
   const std::array<const hash::batch_opening*, 4> openings{&p.main_opening, &p.aux_opening, &p.quotient_opening,
                                                            &p.fixed_opening};
@@ -227,7 +228,8 @@ ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk
       }
       continue;
     }
-    for (const auto& d : v.dims) v.log_height = std::max(v.log_height, static_cast<unsigned>(std::countr_zero(d.height)));
+    for (const auto& d : v.dims)
+      v.log_height = std::max(v.log_height, static_cast<unsigned>(std::countr_zero(d.height)));
     v.leaves = opened_leaves(queries, log_max, v.log_height);
     if (auto ok = hash::verify_batch(*roots[c], v.dims, v.leaves, *openings[c]); !ok) {
       return reject(codes[c], std::string(names[c]) + " opening: " + hash::to_string(ok.error().code));
@@ -245,10 +247,14 @@ ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk
   auto column_start = [&](unsigned c, std::size_t t) -> std::size_t {
     const table<E>& kind = *vk.tables[t].kind;
     switch (c) {
-      case main_c: return 0;
-      case fixed_c: return kind.main_width();
-      case aux_c: return kind.main_width() + kind.num_fixed();
-      default: return kind.main_width() + kind.num_fixed() + kind.aux_width();
+      case main_c:
+        return 0;
+      case fixed_c:
+        return kind.main_width();
+      case aux_c:
+        return kind.main_width() + kind.num_fixed();
+      default:
+        return kind.main_width() + kind.num_fixed() + kind.aux_width();
     }
   };
   // R (all columns) and R_2 (two-point columns) per table and opened leaf, and K, B per height.
@@ -293,8 +299,8 @@ ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk
       const std::size_t h = height_index(v.table_of[j]);
       for (std::size_t k = 0; k < queries.size(); ++k) {
         const std::size_t leaf = queries[k] >> (log_max - v.log_height);
-        const auto slot = static_cast<std::size_t>(std::lower_bound(v.leaves.begin(), v.leaves.end(), leaf) -
-                                                   v.leaves.begin());
+        const auto slot =
+            static_cast<std::size_t>(std::lower_bound(v.leaves.begin(), v.leaves.end(), leaf) - v.leaves.begin());
         r_all[h][k] += forms[c][j][slot];
         if (c != quotient_c) r_two[h][k] += forms[c][j][slot];
       }
@@ -320,7 +326,8 @@ ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk
     }
   }
   std::vector<std::span<const E>> inputs(input_values.begin(), input_values.end());
-  if (auto ok = fri::check_queries<E>(fp, p.fri, challenges.value(), std::span<const std::span<const E>>(inputs), heights);
+  if (auto ok =
+          fri::check_queries<E>(fp, p.fri, challenges.value(), std::span<const std::span<const E>>(inputs), heights);
       !ok) {
     return reject(verify_error_code::fri, std::string("FRI: ") + ok.error().message);
   }

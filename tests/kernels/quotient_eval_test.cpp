@@ -116,8 +116,7 @@ TYPED_TEST(QuotientEval, MatchesPointByPointReferenceOnRandomPrograms) {
       backend->evaluate_quotient(program, in, alpha, got.view());
       EXPECT_TRUE(got == expected) << "trial " << trial << ": q_rows=" << q_rows << " stride=" << stride
                                    << " next_offset=" << next_offset << " cosets=" << cosets
-                                   << " segments=" << in.segments << ", "
-                                   << program.code.size() << " instructions";
+                                   << " segments=" << in.segments << ", " << program.code.size() << " instructions";
     });
   }
 }

@@ -46,10 +46,12 @@ TEST(Stark, Poseidon2ChainProofVerifies) {
 TEST(Stark, TablesOfDifferentHeightsAndAirsShareOneProof) {
   const auto fib = fibonacci<babybear4>();
   const auto p2 = make_table<babybear4>(ciro::air::poseidon2_air{});
-  const auto a = prove_tables<babybear4>(
-      {{fib, fibonacci_witness(7, 3)}, {p2, poseidon2_witness(3)}, {fib, fibonacci_witness(0, 5)},
-       {fib, fibonacci_witness(2, 9)}, {fib, fibonacci_witness(7, 4)}},
-      fast_profile());
+  const auto a = prove_tables<babybear4>({{fib, fibonacci_witness(7, 3)},
+                                          {p2, poseidon2_witness(3)},
+                                          {fib, fibonacci_witness(0, 5)},
+                                          {fib, fibonacci_witness(2, 9)},
+                                          {fib, fibonacci_witness(7, 4)}},
+                                         fast_profile());
   ASSERT_EQ(a.proof.stmt.tables.size(), 5u);
   const auto r = verify(a.pk->vk, a.proof);
   ASSERT_TRUE(r.has_value()) << r.error().message;
@@ -169,9 +171,9 @@ TEST(Stark, LookupsBetweenTablesWithFixedColumnsVerify) {
   SCOPED_TRACE(::testing::Message() << "CIRO_TEST_SEED=" << seed);
   for (auto [log_rows, log_table] : {std::pair{5u, 3u}, std::pair{3u, 6u}, std::pair{0u, 2u}, std::pair{8u, 8u}}) {
     auto [sender, squares] = toy_squares_witness(log_rows, log_table, seed);
-    const auto a = prove_tables<babybear4>({{make_table<babybear4>(toy_sender_air{}), sender},
-                                            {make_table<babybear4>(toy_squares_air{}), squares}},
-                                           fast_profile());
+    const auto a = prove_tables<babybear4>(
+        {{make_table<babybear4>(toy_sender_air{}), sender}, {make_table<babybear4>(toy_squares_air{}), squares}},
+        fast_profile());
     const auto r = verify(a.pk->vk, a.proof);
     ASSERT_TRUE(r.has_value()) << log_rows << "/" << log_table << ": " << r.error().message;
     EXPECT_EQ(a.proof.lookup_totals.size(), 2u);
@@ -229,7 +231,7 @@ TEST(Stark, AValueSentButNeverReceivedIsRefused) {
   sender.trace.at(0, 0) = babybear::from_u64(9);  // 9 is outside the table of 0..7
   sender.trace.at(0, 1) = babybear::from_u64(81);
   const auto kinds = std::vector<table_instance<babybear4>>{{make_table<babybear4>(toy_sender_air{}), 3},
-                                                           {make_table<babybear4>(toy_squares_air{}), 3}};
+                                                            {make_table<babybear4>(toy_squares_air{}), 3}};
   auto backend = ciro::kernels::make_cpu_backend();
   ciro::hash::cpu_merkle_hasher hasher;
   auto pk = setup<babybear4>(kinds, fast_profile(), *backend, hasher).value();
@@ -262,16 +264,17 @@ TEST(Stark, AuxTraceAccumulatesTheFractionsOfEveryRow) {
   auto [sender, squares] = toy_squares_witness(11, 5, 3);
   const auto kind = make_table<babybear4>(toy_squares_air{});
   const auto fixed = kind->fixed_trace(5);
-  const babybear4 z = babybear4::from_coeffs({babybear::from_u64(3), babybear::from_u64(1), babybear::from_u64(4),
-                                               babybear::from_u64(1)});
-  const babybear4 gamma = babybear4::from_coeffs({babybear::from_u64(5), babybear::from_u64(9), babybear::from_u64(2),
-                                                   babybear::from_u64(6)});
+  const babybear4 z = babybear4::from_coeffs(
+      {babybear::from_u64(3), babybear::from_u64(1), babybear::from_u64(4), babybear::from_u64(1)});
+  const babybear4 gamma = babybear4::from_coeffs(
+      {babybear::from_u64(5), babybear::from_u64(9), babybear::from_u64(2), babybear::from_u64(6)});
   const std::vector<babybear4> gammas{gamma, gamma * gamma};
   const auto aux = build_aux_trace<babybear4>(*kind, squares.trace.view(), fixed.view(), {}, z, gammas);
   babybear4 expected = babybear4::zero();
   for (std::size_t r = 0; r < squares.trace.rows(); ++r) {
     const babybear m = squares.trace.at(r, 0), i = fixed.at(r, 0), sq = fixed.at(r, 1);
-    expected -= babybear4::from_base(m) * (z - (babybear4::from_base(babybear::from_u64(7)) + gamma * i + gammas[1] * sq)).inverse();
+    expected -= babybear4::from_base(m) *
+                (z - (babybear4::from_base(babybear::from_u64(7)) + gamma * i + gammas[1] * sq)).inverse();
     const babybear4 self = z - (babybear4::from_base(babybear::from_u64(8)) + gamma * m + gammas[1] * i);
     expected += babybear4::from_base(sq) * self.inverse();
     expected -= babybear4::from_base(sq) * self.inverse();
@@ -299,8 +302,8 @@ TEST(Stark, ProverRefusesParametersBelowTheVerifiersMinimum) {
   auto pk = setup<babybear4>({{fib, 22}}, fast_profile(), *backend, hasher);
   ASSERT_TRUE(pk.has_value());
   EXPECT_LT(conjectured_security_bits(pk.value()->vk.params, pk.value()->vk.size()), 100u);
-  const std::vector<ciro::air::witness> ws{ciro::air::witness{ciro::kernels::row_major_matrix<babybear>(1u << 22, 2), {
-                                                                  babybear::zero(), babybear::zero(), babybear::zero()}}};
+  const std::vector<ciro::air::witness> ws{ciro::air::witness{ciro::kernels::row_major_matrix<babybear>(1u << 22, 2),
+                                                              {babybear::zero(), babybear::zero(), babybear::zero()}}};
   auto p = prove<babybear4>(*pk.value(), ws, *backend, hasher);
   ASSERT_FALSE(p.has_value());
   EXPECT_EQ(p.error().code, prove_error_code::weak_parameters);
@@ -319,19 +322,20 @@ TEST(Stark, SecurityEstimateUsesTheFloorOfTheFieldSize) {
 
 TEST(Stark, ZetaInTheTraceDomainOrTheLdeCosetIsDrawnAgain) {
   const babybear w = babybear::two_adic_generator(5), w_lde = babybear::two_adic_generator(6);
-  EXPECT_FALSE(usable_zeta(babybear4::from_base(w.pow(3)), 5, 6));                         // in H
-  EXPECT_FALSE(usable_zeta(babybear4::from_base(babybear::one()), 5, 6));                  // 1 is in H
+  EXPECT_FALSE(usable_zeta(babybear4::from_base(w.pow(3)), 5, 6));                              // in H
+  EXPECT_FALSE(usable_zeta(babybear4::from_base(babybear::one()), 5, 6));                       // 1 is in H
   EXPECT_FALSE(usable_zeta(babybear4::from_base(babybear::generator() * w_lde.pow(7)), 5, 6));  // in g H'
-  EXPECT_FALSE(usable_zeta(babybear5::from_base(babybear::two_adic_generator(2)), 5, 6));  // in a smaller H
-  const babybear4 x = babybear4::from_coeffs({babybear::from_u64(3), babybear::from_u64(1), babybear::zero(),
-                                              babybear::zero()});
+  EXPECT_FALSE(usable_zeta(babybear5::from_base(babybear::two_adic_generator(2)), 5, 6));       // in a smaller H
+  const babybear4 x =
+      babybear4::from_coeffs({babybear::from_u64(3), babybear::from_u64(1), babybear::zero(), babybear::zero()});
   EXPECT_TRUE(usable_zeta(x, 5, 6));
   EXPECT_TRUE(usable_zeta(babybear4::from_base(babybear::from_u64(5)), 5, 6));
 }
 
 TEST(Stark, ATableOfOneRowAndOneOf2To20RowsShareAProof) {
   const auto fib = fibonacci<babybear4>();
-  const auto a = prove_tables<babybear4>({{fib, fibonacci_witness(20, 2)}, {fib, fibonacci_witness(0, 3)}}, fast_profile());
+  const auto a =
+      prove_tables<babybear4>({{fib, fibonacci_witness(20, 2)}, {fib, fibonacci_witness(0, 3)}}, fast_profile());
   const auto r = verify(a.pk->vk, a.proof);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_GE(r.value(), 100u);
