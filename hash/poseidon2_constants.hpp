@@ -7,7 +7,7 @@
 //   5dc50e51436a811c62443e336f766015fecc9217 (BABYBEAR_POSEIDON2_RC_16_* / _24_*), used by
 //   default_babybear_poseidon2_16/24; HorizenLabs' Grain-LFSR constants RC16/RC24
 //   (HorizenLabs/poseidon2 plain_implementations/src/poseidon2/poseidon2_instance_babybear.rs).
-//   Copied from /work/shared/vectors/poseidon2_babybear.json, which cites the same sources.
+//   The same values are in tests/vectors/poseidon2_babybear.json, which cites the same sources.
 // - Internal diagonals: the same Plonky3 file (BabyBearInternalLayerParameters).
 // - Round counts: R_F = 8, R_P = 13 (width 16) and 21 (width 24); S-box x^7.
 
