@@ -31,7 +31,8 @@ statement_size verifying_key<E>::size() const {
   statement_size s;
   std::uint64_t max_tuple = 0;
   for (const auto& t : tables) {
-    s.lde_rows += std::uint64_t{1} << (t.log_height() + params.log_blowup);
+    const unsigned log_qd = air::log_quotient_degree(t.kind->constraints(t.stacked()).max_degree);
+    s.ood_degree += ((std::uint64_t{1} << log_qd) + 1) << t.log_height();
     s.constraints += t.kind->constraints(t.stacked()).num_constraints();
     s.lookup_terms += (std::uint64_t{1} << t.log_height()) * t.kind->lookups().interactions.size();
     max_tuple = std::max<std::uint64_t>(max_tuple, t.kind->lookups().max_tuple_length);
@@ -120,7 +121,9 @@ ciro::result<std::shared_ptr<const proving_key<E>>, setup_error_code> setup(std:
       return setup_error{
           setup_error_code::invalid_circuit,
           "table '" + std::string(k.name()) + "' cannot stack instances" +
-              (t.log_rows < 1 ? " of one row" : " (it reads public values between its first and last rows)")};
+              (t.log_rows < 1 ? " of one row"
+                              : " (it reads public values outside first- and last-row constraints, or the next "
+                                "row outside transition constraints)")};
     }
     if (!k.accepts_log_rows(t.log_rows)) {
       return setup_error{setup_error_code::invalid_circuit,
@@ -143,6 +146,20 @@ ciro::result<std::shared_ptr<const proving_key<E>>, setup_error_code> setup(std:
     }
     min_log = std::min(min_log, t.log_height());
     max_log = std::max(max_log, t.log_height());
+  }
+  {
+    // LogUp adds multiplicities in the field: with p or more interaction rows in all, a count of p
+    // would look like zero. Keep the total below p (AIRs whose multiplicities come from the
+    // witness bound those themselves).
+    std::uint64_t interaction_rows = 0;
+    for (const auto& t : tables) {
+      interaction_rows += (std::uint64_t{1} << t.log_height()) * t.kind->lookups().interactions.size();
+    }
+    if (interaction_rows >= babybear::modulus) {
+      return setup_error{setup_error_code::invalid_circuit,
+                         "the circuit's tables make " + std::to_string(interaction_rows) +
+                             " lookups in all; LogUp counts them modulo p, so they must stay below p = 2013265921"};
+    }
   }
   if (max_log == 0) {
     return setup_error{setup_error_code::invalid_circuit, "a circuit needs at least one table of 2 rows or more"};

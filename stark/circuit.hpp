@@ -52,9 +52,9 @@ struct verifying_key {
   /// (in table order, committed with bit-reversed rows); zero when no table has any.
   hash::digest fixed_root{};
   /// hash_elements of: "ciro-vk", proof_format_version, the params, the number of tables, per
-  /// table its name (length, bytes), log_rows, main, fixed and aux widths, public values, the
-  /// constraint count and max degree, the interactions (bus id, send/receive, tuple length), and
-  /// fixed_root.
+  /// table its name (length, bytes), log_rows, instances, main, fixed and aux widths, public
+  /// values, the constraint count and max degree, the interactions (bus id, send/receive, tuple
+  /// length), and fixed_root.
   hash::digest digest{};
 
   /// The indices of the tables with fixed columns / with lookups, in table order.

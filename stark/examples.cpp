@@ -81,18 +81,21 @@ ciro::result<example_statement<E>, int> make_example(std::string_view name, unsi
   }
   if (name == "range-check" || name == "permutation") {
     if (log_rows < 4 || log_rows > 22) return failure{0, std::string(name) + " takes 4 to 22 as log_rows"};
+    // A table that cannot be stacked (one row, or an AIR that reads the next row outside its
+    // transitions) takes its instances as tables of their own.
+    const auto add = [&](std::string_view air_name, unsigned log_table, unsigned stack) {
+      auto kind = table_by_name<E>(air_name);
+      const bool stacks = log_table > 0 && kind->stackable();
+      for (unsigned i = 0; i < (stacks ? 1 : stack); ++i) out.tables.push_back({kind, log_table, stacks ? stack : 1});
+    };
     for (const unsigned stack : stacks) {
       if (name == "range-check") {
-        // A one-row table cannot be stacked: its instances become tables of their own.
-        const unsigned log_table = log_rows - log_values_per_row;
-        for (unsigned i = 0; i < (log_table == 0 ? stack : 1); ++i) {
-          out.tables.push_back({table_by_name<E>("range-check"), log_table, log_table == 0 ? 1 : stack});
-        }
+        add("range-check", log_rows - log_values_per_row, stack);
       } else {
-        out.tables.push_back({table_by_name<E>("permutation-left"), log_rows, stack});
-        out.tables.push_back({table_by_name<E>("permutation-right"), log_rows, stack});
+        add("permutation-left", log_rows, stack);
+        add("permutation-right", log_rows, stack);
       }
-      out.tables.push_back({table_by_name<E>("range16-table"), range_table_log_rows, stack});
+      add("range16-table", range_table_log_rows, stack);
       if (!with_witnesses) continue;
       // Witnesses table by table: every instance of the stack's first table, then of the next.
       std::vector<std::vector<air::witness>> per_table(name == "range-check" ? 2 : 3);

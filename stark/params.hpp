@@ -37,30 +37,32 @@ constexpr std::uint32_t ceil_log2(std::uint64_t x) {
 
 /// What the security estimate needs to know of a statement (all tables of one proof).
 struct statement_size {
-  /// sum over tables of 2^(log_rows + log_blowup): the LDE rows (degree bound of the
-  /// out-of-domain step, union-bounded over the tables).
-  std::uint64_t lde_rows = 0;
+  /// sum over tables of (2^log_qd + 1) n_t: a bound on the degree of the identity
+  /// C_t - Z_H_t Q_t that the out-of-domain point checks (degree below (d_t - 1) n_t + n_t for
+  /// constraints of degree d_t <= 2^log_qd + 1), union-bounded over the tables.
+  std::uint64_t ood_degree = 0;
   /// sum over tables of their constraint count (the alpha-folding step, union-bounded).
   std::uint64_t constraints = 0;
-  /// sum over tables of 2^log_rows * (number of interactions): the fractions the LogUp sum adds
-  /// up, plus the longest tuple (the gamma fingerprint); 0 without lookups.
+  /// sum over tables of n_t * (number of interactions): the fractions the LogUp sum adds up,
+  /// plus the longest tuple (the gamma fingerprint); 0 without lookups.
   std::uint64_t lookup_terms = 0;
 };
 
 /// The conjectured security of a proof, in bits (ethSTARK's "proximity gaps" conjecture for the
 /// FRI term; docs/protocol.md derives each term):
 ///   min( log_blowup * num_queries + pow_bits,                         FRI queries and grinding
-///        bits(E) - ceil(log2 lde_rows) - 1,                           DEEP: out-of-domain point,
+///        bits(E) - ceil(log2 ood_degree) - 1,                         DEEP: out-of-domain point,
 ///                                                                     two points batched by mu
 ///        bits(E) - ceil(log2 constraints),                            constraints folded by alpha
 ///        bits(E) - ceil(log2 lookup_terms) )                          LogUp (with lookups only)
 /// with bits(E) = extension_bits(D). The DEEP polynomials are batched with independent
-/// coefficients, so their number costs nothing.
+/// coefficients, so their number costs nothing. Like ethSTARK and Plonky3, the estimate is the
+/// weakest term, not the sum of the error probabilities (at most 2 bits more optimistic).
 constexpr std::uint32_t conjectured_security_bits(const stark_params& params, const statement_size& size) {
   const std::uint32_t field_bits = extension_bits(params.extension_degree);
   const auto field_term = [&](std::uint32_t cost) { return field_bits > cost ? field_bits - cost : 0u; };
   std::uint32_t bits = params.log_blowup * params.num_queries + params.pow_bits;
-  bits = std::min(bits, field_term(ceil_log2(size.lde_rows) + 1));
+  bits = std::min(bits, field_term(ceil_log2(size.ood_degree) + 1));
   bits = std::min(bits, field_term(ceil_log2(size.constraints)));
   if (size.lookup_terms > 0) bits = std::min(bits, field_term(ceil_log2(size.lookup_terms)));
   return bits;

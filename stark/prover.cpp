@@ -60,8 +60,8 @@ struct quotient_parts {
 };
 
 /// Q = C / Z_H on the table's quotient domain g H_{n 2^log_qd}, split into 2^log_qd chunks of
-/// degree < n (see docs/protocol.md). `trace_lde` is the table's [main | fixed | aux] LDE.
-/// `trace_lde` is the table's [main | fixed | aux | public columns] LDE; log_n the log of the
+/// degree < n (see docs/protocol.md). `trace_lde` is the table's [main | fixed | aux | public
+/// columns] LDE; log_n the log of the
 /// trace's height, `segments` its stacked instances (selectors of kernels::quotient_inputs).
 template <class E>
 quotient_parts compute_quotient(const table<E>& kind, bool stacked, kernels::matrix_view<const babybear> trace_lde,

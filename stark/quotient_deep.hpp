@@ -5,8 +5,8 @@
 #include "field/babybear.hpp"
 
 /// SIMD linear forms over the rows and the columns of a row-major BabyBear matrix, for the
-/// prover's out-of-domain openings (columns combined with barycentric weights) and its DEEP
-/// quotient (each row combined with powers of beta). Extension-field coefficients are passed
+/// prover's out-of-domain openings (columns combined with barycentric weights) and the DEEP
+/// composition (each row combined with the batching coefficients). Extension-field coefficients are passed
 /// as D separate base-field vectors: E x base products are coefficient-wise, so
 /// sum_c (sum_j a_j x^j) t_c = sum_j (sum_c a_{c,j} t_c) x^j. Results are exact (identical to
 /// the scalar sums in any order). Dispatched at run time to the CPU's best SIMD target.

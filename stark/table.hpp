@@ -44,9 +44,9 @@ class table {
   virtual const air::logup_layout& lookups() const = 0;
   /// Aux base columns: E::degree per helper and accumulator column.
   std::size_t aux_width() const { return E::degree * lookups().num_ext_columns(); }
-  /// Whether several instances can be stacked in one trace: the table's public values appear in
-  /// first- and last-row constraints only (a stacked table reads them from public columns that
-  /// match each instance's values on its first and last rows, not in between).
+  /// Whether several instances can be stacked in one trace with the same meaning as separate
+  /// traces (detail::stackable_air: public values only in first- and last-row constraints, the
+  /// next row of a main column only in transition constraints).
   virtual bool stackable() const = 0;
   /// The public columns of the stacked augmented AIR: the own public values, then the LogUp
   /// total's D coordinates (with lookups); 0 when not stacked.
@@ -93,47 +93,62 @@ class table {
 
 namespace detail {
 
-/// A value that only records whether it depends on a public value.
-struct public_use {
-  bool uses = false;
-  friend public_use operator+(public_use a, public_use b) { return {a.uses || b.uses}; }
-  friend public_use operator-(public_use a, public_use b) { return {a.uses || b.uses}; }
-  friend public_use operator*(public_use a, public_use b) { return {a.uses || b.uses}; }
+/// A value that records whether it depends on a public value and on the next row of a main
+/// column.
+struct row_use {
+  bool public_value = false;
+  bool next_main = false;
+  friend row_use combine(row_use a, row_use b) { return {a.public_value || b.public_value, a.next_main || b.next_main}; }
+  friend row_use operator+(row_use a, row_use b) { return combine(a, b); }
+  friend row_use operator-(row_use a, row_use b) { return combine(a, b); }
+  friend row_use operator*(row_use a, row_use b) { return combine(a, b); }
 };
 
-/// The builder that finds whether an AIR reads public values outside first- and last-row
-/// constraints (in every-row or transition constraints).
-class public_use_builder {
+/// The builder that finds what keeps an AIR from being stacked (see stackable_air): a public
+/// value read outside first- and last-row constraints, or the next row of a main column read
+/// outside transition constraints. Columns at or past `main_width` are fixed columns (the
+/// interaction_collector maps fixed(c) there): every stacked instance has the same fixed trace,
+/// so their next row is the same inside an instance and across the boundary.
+class row_use_builder {
  public:
-  using expr = public_use;
+  using expr = row_use;
+  explicit row_use_builder(std::size_t main_width) : main_width_(main_width) {}
   expr local(std::size_t) const { return {}; }
-  expr next(std::size_t) const { return {}; }
-  expr public_value(std::size_t) const { return {true}; }
+  expr next(std::size_t c) const { return {false, c < main_width_}; }
+  expr public_value(std::size_t) const { return {true, false}; }
   expr constant(field::babybear) const { return {}; }
-  void assert_zero(const expr& e) { between_ = between_ || e.uses; }
-  void assert_zero_first(const expr&) {}
-  void assert_zero_last(const expr&) {}
-  void assert_zero_transition(const expr& e) { between_ = between_ || e.uses; }
-  /// True when some every-row or transition constraint read a public value.
-  bool between() const { return between_; }
-  void note(bool uses) { between_ = between_ || uses; }
+  void assert_zero(const expr& e) { note(e.public_value || e.next_main); }
+  void assert_zero_first(const expr& e) { note(e.next_main); }
+  void assert_zero_last(const expr& e) { note(e.next_main); }
+  void assert_zero_transition(const expr& e) { note(e.public_value); }
+  /// Records a use that rules stacking out.
+  void note(bool blocks) { blocks_ = blocks_ || blocks; }
+  bool blocks() const { return blocks_; }
 
  private:
-  bool between_ = false;
+  std::size_t main_width_;
+  bool blocks_ = false;
 };
 
-/// Whether `a` reads public values only in first- and last-row constraints (not in every-row or
-/// transition constraints, nor in bus tuples or multiplicities).
+/// Whether instances of `a` can be stacked in one trace with the same meaning as separate
+/// traces: its public values are read in first- and last-row constraints only (a stacked table
+/// reads them from public columns that equal each instance's values on its first and last rows,
+/// not in between), and the next row of a main column is read in transition constraints only
+/// (which stop at every instance's last row; elsewhere next() of an instance's last row would
+/// read the following instance's first row, where a single trace wraps around to its own).
+/// Bus tuples and multiplicities, evaluated on every row, may read neither.
 template <air::air A>
-bool public_values_on_boundaries_only(const A& a) {
-  public_use_builder b;
-  air::interaction_collector<public_use_builder> c(b, a.width(), air::num_fixed_columns(a), true);
+bool stackable_air(const A& a) {
+  row_use_builder b(a.width());
+  air::interaction_collector<row_use_builder> c(b, a.width(), air::num_fixed_columns(a), true);
   a.eval(c);
   for (const auto& r : c.interactions()) {
-    b.note(r.multiplicity.uses);
-    for (std::size_t j = 0; j < r.tuple_length; ++j) b.note(c.tuple_entry(r, j).uses);
+    b.note(r.multiplicity.public_value || r.multiplicity.next_main);
+    for (std::size_t j = 0; j < r.tuple_length; ++j) {
+      b.note(c.tuple_entry(r, j).public_value || c.tuple_entry(r, j).next_main);
+    }
   }
-  return !b.between();
+  return !b.blocks();
 }
 
 template <air::air A, class E>
@@ -148,7 +163,7 @@ class air_table final : public table<E> {
         stacked_info_(air::analyse(stacked_)),
         program_(air::compile_constraints(augmented_)),
         stacked_program_(air::compile_constraints(stacked_)),
-        stackable_(public_values_on_boundaries_only(air_)) {}
+        stackable_(stackable_air(air_)) {}
 
   std::string_view name() const override { return air_.name(); }
   std::size_t main_width() const override { return air_.width(); }

@@ -95,7 +95,7 @@ ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk
                                                           "-bit security, below the minimum of " +
                                                           std::to_string(policy.min_security_bits));
   }
-  const std::vector<std::size_t> with_fixed = vk.tables_with_fixed(), with_lookups = vk.tables_with_lookups();
+  const std::vector<std::size_t> with_lookups = vk.tables_with_lookups();
   std::vector<bool> has_lookups(num_tables, false);
   std::size_t num_totals = 0;
   for (const std::size_t t : with_lookups) has_lookups[t] = true, num_totals += vk.tables[t].instances;
@@ -114,6 +114,9 @@ ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk
     return reject(verify_error_code::wrong_shape, "the proof has " + std::to_string(p.lookup_totals.size()) +
                                                       " lookup totals, the circuit " + std::to_string(num_totals) +
                                                       " instances with lookups");
+  }
+  if (with_lookups.empty() && p.aux_root != hash::digest{}) {
+    return reject(verify_error_code::wrong_shape, "the circuit has no lookups but the proof has an aux commitment");
   }
 
   // Replay the transcript.

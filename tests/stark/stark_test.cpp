@@ -159,11 +159,77 @@ TEST(Stark, StackedInstanceViolationsNameTheInstance) {
   EXPECT_FALSE(verify(pk->vk, forced.value()).has_value());
 }
 
+/// next(0) = local(1) on every row (not only on transitions): a single trace wraps around, a
+/// stacked one would read the next instance's first row, so it must not be stacked.
+struct rotation_air {
+  std::string_view name() const { return "rotation"; }
+  std::size_t width() const { return 2; }
+  std::size_t num_public_values() const { return 0; }
+  template <class B>
+  void eval(B& b) const {
+    b.assert_zero(b.next(0) - b.local(1));
+  }
+};
+
+/// Sends the next row's value on every row: as above, for a bus tuple.
+struct next_sender_air {
+  std::string_view name() const { return "next-sender"; }
+  std::size_t width() const { return 1; }
+  std::size_t num_public_values() const { return 0; }
+  template <class B>
+  void eval(B& b) const {
+    b.send(toy_bus, {b.next(0), b.local(0)}, b.constant(babybear::one()));
+  }
+};
+
+/// A public value read on every row.
+struct public_everywhere_air {
+  std::string_view name() const { return "public-everywhere"; }
+  std::size_t width() const { return 1; }
+  std::size_t num_public_values() const { return 1; }
+  template <class B>
+  void eval(B& b) const {
+    b.assert_zero(b.local(0) - b.public_value(0));
+  }
+};
+
 TEST(Stark, SetupRefusesToStackWhatCannotBeStacked) {
   auto backend = ciro::kernels::make_cpu_backend();
   ciro::hash::cpu_merkle_hasher hasher;
   EXPECT_FALSE(setup<babybear4>({{fibonacci<babybear4>(), 3, 3}}, fast_profile(), *backend, hasher).has_value());
   EXPECT_FALSE(setup<babybear4>({{fibonacci<babybear4>(), 0, 4}}, fast_profile(), *backend, hasher).has_value());
+  EXPECT_TRUE(fibonacci<babybear4>()->stackable());  // next() in transitions, publics on the boundaries
+  EXPECT_TRUE(make_table<babybear4>(toy_squares_air{})->stackable());  // fixed columns only
+  for (const auto& kind : {make_table<babybear4>(rotation_air{}), make_table<babybear4>(next_sender_air{}),
+                           make_table<babybear4>(public_everywhere_air{})}) {
+    EXPECT_FALSE(kind->stackable()) << kind->name();
+    const auto r = setup<babybear4>({{kind, 2, 2}}, fast_profile(), *backend, hasher);
+    ASSERT_FALSE(r.has_value()) << kind->name();
+    EXPECT_NE(r.error().message.find("cannot stack instances"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(setup<babybear4>({{kind, 2, 1}}, fast_profile(), *backend, hasher).has_value()) << kind->name();
+  }
+}
+
+TEST(Stark, SetupRefusesPOrMoreLookupsInAll) {
+  // 64 tables of 2^25 rows with one lookup each: 2^31 > p lookups, where a count of p would add
+  // up to zero. Refused before anything is allocated.
+  auto backend = ciro::kernels::make_cpu_backend();
+  ciro::hash::cpu_merkle_hasher hasher;
+  const auto kind = make_table<babybear5>(toy_sender_air{});
+  std::vector<table_instance<babybear5>> tables;
+  for (int i = 0; i < 64; ++i) tables.push_back({kind, 23, 4});  // 2^25 rows each (4 x 2^23)
+  const auto r = setup<babybear5>(tables, secure_profile(), *backend, hasher);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("must stay below p"), std::string::npos) << r.error().message;
+}
+
+TEST(Stark, AnAuxCommitmentWithoutLookupsIsRejected) {
+  auto a = prove_single<babybear4>(ciro::air::fibonacci_air{}, fibonacci_witness(4), fast_profile());
+  ASSERT_TRUE(verify(a.pk->vk, a.proof).has_value());
+  a.proof.aux_root[3] += babybear::one();
+  const auto r = verify(a.pk->vk, a.proof);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, verify_error_code::wrong_shape);
 }
 
 TEST(Stark, LookupsBetweenTablesWithFixedColumnsVerify) {
