@@ -22,9 +22,11 @@ int hash_command(const std::vector<std::string>& args);
 /// `ciro prove --air NAME --log-rows K [--instances N] [--profile fast|secure] [--threads N] -o FILE`.
 int prove_command(const std::vector<std::string>& args);
 
-/// `ciro verify [--min-security BITS] [--public V1,V2,...] FILE`: exit 0 and one line when valid
-/// (naming the tables and showing the public values), 1 when the proof is invalid, malformed or
-/// truncated or its public values differ from --public, 2 for usage errors and unreadable files.
+/// `ciro verify [--min-security BITS] [--public V1,V2,...] [--air NAME --log-rows K [--instances N]]
+/// FILE`: exit 0 and one line when valid (naming the tables and showing the public values), 1
+/// when the proof is invalid, malformed or truncated, its public values differ from --public, or
+/// its statement is not the one --air/--log-rows/--instances name; 2 for usage errors and
+/// unreadable files.
 int verify_command(const std::vector<std::string>& args);
 
 }  // namespace ciro::cli

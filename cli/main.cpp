@@ -20,8 +20,8 @@ constexpr const char* usage_text =
     "        [--profile fast|secure] [--threads N] -o FILE\n"
     "        prove a statement of 2^K rows (N instances in one proof); prints timings by phase,\n"
     "        proof size and security\n"
-    "  verify [--min-security BITS] [--public V1,V2,...] FILE\n"
-    "        check a proof: exit 0 if valid, 1 if not (or if its public values differ)\n"
+    "  verify [--min-security BITS] [--public V1,V2,...] [--air NAME --log-rows K [--instances N]] FILE\n"
+    "        check a proof: exit 0 if valid, 1 if not (or if its public values or statement differ)\n"
     "  help  print this message\n";
 
 }  // namespace

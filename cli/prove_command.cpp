@@ -153,17 +153,43 @@ int prove_and_write(const std::string& name, unsigned log_rows, unsigned instanc
 /// The most fixed-column rows `ciro verify` commits to when it rebuilds a verifying key.
 constexpr std::uint64_t max_fixed_rows = std::uint64_t{1} << 22;
 
+/// The statement `ciro verify --air NAME --log-rows K [--instances N]` requires a proof to be of.
+struct expected_statement {
+  std::string air;
+  unsigned log_rows = 0;
+  unsigned instances = 1;
+};
+
 /// Decodes `bytes` as a proof over E, rebuilds its circuit from the known tables, verifies it,
-/// and checks its public values against `expected` when given.
+/// and checks its statement against `statement` and its public values against `expected` when
+/// given.
 template <class E>
 int verify_bytes(std::span<const std::uint8_t> bytes, std::uint32_t min_bits,
-                 const std::optional<std::vector<babybear>>& expected) {
+                 const std::optional<std::vector<babybear>>& expected,
+                 const std::optional<expected_statement>& statement) {
   auto p = stark::decode<E>(bytes);
   if (!p) {
     std::printf("invalid: malformed proof (%s): %s\n", stark::to_string(p.error().code), p.error().message.c_str());
     return exit_failed;
   }
   const auto& stmt = p.value().stmt;
+  if (statement) {
+    // The circuit `ciro prove` would build for these options, table by table.
+    auto shape = stark::make_example<E>(statement->air, statement->log_rows, statement->instances, false);
+    if (!shape) return usage_error("verify: " + shape.error().message);
+    bool same = shape.value().tables.size() == stmt.tables.size();
+    for (std::size_t t = 0; same && t < stmt.tables.size(); ++t) {
+      const auto& want = shape.value().tables[t];
+      same = want.kind->name() == stmt.tables[t].air_name && want.log_rows == stmt.tables[t].log_rows &&
+             want.instances == stmt.tables[t].instances;
+    }
+    if (!same) {
+      std::printf("invalid: the proof is of %s (%s), not of --air %s --log-rows %u --instances %u\n",
+                  describe_tables(stmt).c_str(), describe_heights(stmt).c_str(), statement->air.c_str(),
+                  statement->log_rows, statement->instances);
+      return exit_failed;
+    }
+  }
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<stark::table_instance<E>> tables;
   std::uint64_t fixed_rows = 0;
@@ -285,13 +311,29 @@ std::optional<std::vector<babybear>> parse_public_values(const std::string& list
 }
 
 int verify_command(const std::vector<std::string>& args) {
-  std::string path;
+  std::string path, air;
   std::uint32_t min_bits = 100;
   std::optional<std::vector<babybear>> expected;
+  std::optional<unsigned> log_rows, instances;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
-      std::puts("usage: ciro verify [--min-security BITS] [--public V1,V2,...] FILE");
+      std::puts(
+          "usage: ciro verify [--min-security BITS] [--public V1,V2,...]\n"
+          "                   [--air NAME --log-rows K [--instances N]] FILE");
       return exit_ok;
+    }
+    if (args[i] == "--air" || args[i] == "--log-rows" || args[i] == "--instances") {
+      if (i + 1 >= args.size()) return usage_error("verify: " + args[i] + " needs a value");
+      const std::string& a = args[i];
+      const std::string& v = args[++i];
+      if (a == "--air") {
+        air = v;
+      } else if (a == "--log-rows" && !(log_rows = parse_uint(v, 24))) {
+        return usage_error("verify: --log-rows takes 1 to 24, not '" + v + "'");
+      } else if (a == "--instances" && (!(instances = parse_uint(v, stark::max_tables)) || *instances < 1)) {
+        return usage_error("verify: --instances takes 1 to " + std::to_string(stark::max_tables) + ", not '" + v + "'");
+      }
+      continue;
     }
     if (args[i] == "--public") {
       if (i + 1 >= args.size() || !(expected = parse_public_values(args[++i]))) {
@@ -312,6 +354,11 @@ int verify_command(const std::vector<std::string>& args) {
     }
   }
   if (path.empty()) return usage_error("verify: missing proof file (usage: ciro verify FILE)");
+  if (air.empty() != !log_rows || (instances && air.empty())) {
+    return usage_error("verify: --air and --log-rows go together (and --instances with them)");
+  }
+  std::optional<expected_statement> statement;
+  if (!air.empty()) statement = expected_statement{air, *log_rows, instances.value_or(1)};
   std::ifstream in(path, std::ios::binary);
   if (!in) return usage_error("verify: cannot read " + path);
   constexpr std::size_t max_file = 256u << 20;
@@ -329,8 +376,8 @@ int verify_command(const std::vector<std::string>& args) {
                 degree.error().message.c_str());
     return exit_failed;
   }
-  return degree.value() == 5 ? verify_bytes<field::babybear5>(bytes, min_bits, expected)
-                             : verify_bytes<field::babybear4>(bytes, min_bits, expected);
+  return degree.value() == 5 ? verify_bytes<field::babybear5>(bytes, min_bits, expected, statement)
+                             : verify_bytes<field::babybear4>(bytes, min_bits, expected, statement);
 }
 
 }  // namespace ciro::cli
