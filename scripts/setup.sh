@@ -9,6 +9,7 @@ packages=(
   libtbb-dev libhwy-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
+  libprotobuf-dev libonnx-dev libonnx-testdata
 )
 
 missing=()
