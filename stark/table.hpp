@@ -98,7 +98,9 @@ namespace detail {
 struct row_use {
   bool public_value = false;
   bool next_main = false;
-  friend row_use combine(row_use a, row_use b) { return {a.public_value || b.public_value, a.next_main || b.next_main}; }
+  friend row_use combine(row_use a, row_use b) {
+    return {a.public_value || b.public_value, a.next_main || b.next_main};
+  }
   friend row_use operator+(row_use a, row_use b) { return combine(a, b); }
   friend row_use operator-(row_use a, row_use b) { return combine(a, b); }
   friend row_use operator*(row_use a, row_use b) { return combine(a, b); }

@@ -263,16 +263,16 @@ TEST(CliVerify, TheExpectedStatementIsRequiredWhenNamed) {
   const std::string fib = proved("--air fibonacci --log-rows 4 --instances 3", "fib4x3_expected.proof");
   // 3 instances = a stack of 2 and a table of 1, as ciro prove builds them.
   EXPECT_EQ(ciro("verify --air fibonacci --log-rows 4 --instances 3 " + fib).exit_code, 0);
-  for (const std::string other : {"--air fibonacci --log-rows 4", "--air fibonacci --log-rows 5 --instances 3",
-                                   "--air poseidon2 --log-rows 4 --instances 3",
-                                   "--air fibonacci --log-rows 4 --instances 4"}) {
+  for (const std::string other :
+       {"--air fibonacci --log-rows 4", "--air fibonacci --log-rows 5 --instances 3",
+        "--air poseidon2 --log-rows 4 --instances 3", "--air fibonacci --log-rows 4 --instances 4"}) {
     const auto r = ciro("verify " + other + " " + fib);
     EXPECT_EQ(r.exit_code, 1) << other << ": " << r.out << r.err;
     EXPECT_EQ(lines(r.out), 1u) << other;
     EXPECT_EQ(r.out.rfind("invalid: the proof is of fibonacci x 3 (2^4 rows), not of --air ", 0), 0u) << r.out;
   }
   for (const std::string bad : {"--log-rows 4", "--air fibonacci", "--instances 3", "--air fibonacci --log-rows x",
-                                 "--air fibonacci --log-rows 4 --instances 0", "--air frobnicate --log-rows 4"}) {
+                                "--air fibonacci --log-rows 4 --instances 0", "--air frobnicate --log-rows 4"}) {
     const auto r = ciro("verify " + bad + " " + fib);
     EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.out << r.err;
     EXPECT_EQ(lines(r.err), 1u) << bad << ": " << r.err;
