@@ -8,93 +8,16 @@
 #include <unordered_map>
 
 #include "zkml/detail.hpp"
+#include "zkml/ops.hpp"
 
 namespace ciro::zkml {
 
 namespace {
 
-/// Internal: thrown inside this file only, turned into a result by run_reference.
-struct run_failure {
-  run_error_code code;
-  std::string message;
-};
-
-/// One node being run: its inputs (nullptr where omitted) and helpers that refuse with its label.
-struct op_context {
-  const node& n;
-  std::vector<const tensor*> in;
-
-  [[noreturn]] void fail(run_error_code code, const std::string& why) const {
-    throw run_failure{code, n.label() + ": " + why};
-  }
-  [[noreturn]] void invalid(const std::string& why) const { fail(run_error_code::invalid_node, why); }
-
-  [[nodiscard]] const tensor* optional(std::size_t i) const { return i < in.size() ? in[i] : nullptr; }
-  [[nodiscard]] const tensor& input(std::size_t i) const {
-    const tensor* t = optional(i);
-    if (!t) invalid("input " + std::to_string(i) + " is required");
-    return *t;
-  }
-  /// Input i, which must be FLOAT or DOUBLE.
-  [[nodiscard]] const tensor& floating(std::size_t i) const {
-    const tensor& t = input(i);
-    if (t.is_integer()) {
-      fail(run_error_code::unsupported_type,
-           "input " + std::to_string(i) + " of element type " + element_type_name(t.type) + " is not supported");
-    }
-    return t;
-  }
-
-  [[nodiscard]] const attribute* attr(std::string_view name, attribute::kind kind) const {
-    const attribute* a = n.find(name);
-    if (a && a->type != kind) invalid("attribute '" + std::string(name) + "' has the wrong type");
-    return a;
-  }
-  [[nodiscard]] std::int64_t attr_int(std::string_view name, std::int64_t fallback) const {
-    const attribute* a = attr(name, attribute::kind::int_);
-    return a ? a->i : fallback;
-  }
-  [[nodiscard]] double attr_float(std::string_view name, double fallback) const {
-    const attribute* a = attr(name, attribute::kind::float_);
-    return a ? a->f : fallback;
-  }
-  [[nodiscard]] std::vector<std::int64_t> attr_ints(std::string_view name, std::vector<std::int64_t> fallback) const {
-    const attribute* a = attr(name, attribute::kind::ints);
-    return a ? a->ints : fallback;
-  }
-  [[nodiscard]] std::string attr_string(std::string_view name, std::string fallback) const {
-    const attribute* a = attr(name, attribute::kind::string);
-    return a ? a->s : fallback;
-  }
-  /// An axis attribute or input in [-rank, rank) (or [-rank, rank] when `inclusive`), made non-negative.
-  [[nodiscard]] std::int64_t axis(std::int64_t a, std::size_t rank, bool inclusive = false) const {
-    const auto r = static_cast<std::int64_t>(rank);
-    if (a < -r || a > (inclusive ? r : r - 1))
-      invalid("axis " + std::to_string(a) + " out of range for rank " + std::to_string(r));
-    return a < 0 ? a + r : a;
-  }
-};
-
-using op_fn = std::function<std::vector<tensor>(const op_context&)>;
-
-std::int64_t product(const shape_t& s, std::size_t begin, std::size_t end) {
-  std::int64_t p = 1;
-  for (std::size_t i = begin; i < end; ++i) p *= s[i];
-  return p;
-}
+using namespace ops;
 
 // ---------------------------------------------------------------------------------------------
 // Elementwise
-
-template <class F>
-tensor unary_float(const op_context& c, F f) {
-  const tensor& x = c.floating(0);
-  tensor y = tensor::floats(x.shape, std::vector<double>(x.data.size()), x.type);
-  for (std::size_t i = 0; i < x.data.size(); ++i) y.data[i] = f(x.data[i]);
-  return y;
-}
-
-std::int64_t wrapping(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
 /// Add, Sub, Mul, Div with multidirectional broadcasting.
 tensor binary(const op_context& c, char op) {
@@ -278,12 +201,6 @@ std::vector<tensor> op_gemm(const op_context& c) {
 
 // ---------------------------------------------------------------------------------------------
 // Shape
-
-tensor with_shape(const tensor& x, shape_t shape) {
-  tensor y = x;
-  y.shape = std::move(shape);
-  return y;
-}
 
 std::vector<tensor> op_reshape(const op_context& c) {
   const tensor& x = c.input(0);
@@ -590,36 +507,7 @@ std::vector<tensor> op_global_average_pool(const op_context& c) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Softmax and BatchNormalization
-
-std::vector<tensor> op_softmax(const op_context& c) {
-  const tensor& x = c.floating(0);
-  const std::size_t r = x.shape.size();
-  std::int64_t outer = 0, dim = 0, inner = 0;
-  if (c.n.opset < 13) {  // coerced to 2-D [prod(shape[:axis]), prod(shape[axis:])]
-    const auto axis = static_cast<std::size_t>(c.axis(c.attr_int("axis", 1), r, true));
-    outer = product(x.shape, 0, axis);
-    dim = product(x.shape, axis, r);
-    inner = 1;
-  } else {
-    if (r == 0) c.invalid("X must have rank >= 1");
-    const auto axis = static_cast<std::size_t>(c.axis(c.attr_int("axis", -1), r));
-    outer = product(x.shape, 0, axis);
-    dim = x.shape[axis];
-    inner = product(x.shape, axis + 1, r);
-  }
-  tensor y = x;
-  for (std::int64_t a = 0; a < outer; ++a) {
-    for (std::int64_t b = 0; b < inner; ++b) {
-      auto at = [&](std::int64_t i) -> double& { return y.data[static_cast<std::size_t>((a * dim + i) * inner + b)]; };
-      double mx = -std::numeric_limits<double>::infinity(), sum = 0;
-      for (std::int64_t i = 0; i < dim; ++i) mx = std::max(mx, at(i));
-      for (std::int64_t i = 0; i < dim; ++i) sum += (at(i) = std::exp(at(i) - mx));
-      for (std::int64_t i = 0; i < dim; ++i) at(i) /= sum;
-    }
-  }
-  return {y};
-}
+// BatchNormalization
 
 std::vector<tensor> op_batch_normalization(const op_context& c) {
   const tensor& x = c.floating(0);
@@ -648,8 +536,9 @@ std::vector<tensor> op_batch_normalization(const op_context& c) {
   return {y};
 }
 
-const std::unordered_map<std::string, op_fn>& operator_table() {
-  static const std::unordered_map<std::string, op_fn> table{
+const op_table& operator_table() {
+  static const op_table table = [] {
+    op_table t{
       {"Add", [](const op_context& c) { return std::vector<tensor>{binary(c, '+')}; }},
       {"Sub", [](const op_context& c) { return std::vector<tensor>{binary(c, '-')}; }},
       {"Mul", [](const op_context& c) { return std::vector<tensor>{binary(c, '*')}; }},
@@ -669,9 +558,13 @@ const std::unordered_map<std::string, op_fn>& operator_table() {
       {"MaxPool", [](const op_context& c) { return pool(c, true); }},
       {"AveragePool", [](const op_context& c) { return pool(c, false); }},
       {"GlobalAveragePool", op_global_average_pool},
-      {"Softmax", op_softmax},
       {"BatchNormalization", op_batch_normalization},
-  };
+    };
+    add_elementwise_ops(t);
+    add_reduce_ops(t);
+    add_shape_ops(t);
+    return t;
+  }();
   return table;
 }
 
