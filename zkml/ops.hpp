@@ -3,6 +3,7 @@
 // Internal to the float reference (zkml/reference.cpp and zkml/ops_*.cpp): the context one node runs
 // in, and the table of operator implementations each op family adds to.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -128,9 +129,29 @@ tensor unary_float(const op_context& c, F f) {
 /// out-of-range axes are invalid, negative ones too before opset 11.
 std::vector<std::int64_t> normalize_axes(const op_context& c, const std::vector<std::int64_t>& axes, std::size_t rank);
 
+/// The window geometry of Conv / MaxPool / AveragePool along each spatial dimension.
+struct window {
+  std::size_t rank = 0;                     // spatial rank, 1..3
+  std::array<std::int64_t, 3> in{1, 1, 1};  // input extent
+  std::array<std::int64_t, 3> kernel{1, 1, 1};
+  std::array<std::int64_t, 3> stride{1, 1, 1};
+  std::array<std::int64_t, 3> dilation{1, 1, 1};
+  std::array<std::int64_t, 3> pad_begin{0, 0, 0};
+  std::array<std::int64_t, 3> pad_end{0, 0, 0};
+  std::array<std::int64_t, 3> out{1, 1, 1};
+};
+
+/// Reads kernel_shape (or `kernel`), strides, dilations (when `has_dilations`), pads and auto_pad,
+/// and computes the output extents (zkml/reference.cpp).
+window make_window(const op_context& c, const shape_t& x_shape, const shape_t& kernel, bool ceil_mode,
+                   bool has_dilations);
+/// [batch, channels, out...] of a window.
+shape_t window_output_shape(const window& w, std::int64_t batch, std::int64_t channels);
+
 /// Each op family adds its operators to the table.
 void add_elementwise_ops(op_table& t);  // zkml/ops_elementwise.cpp
 void add_reduce_ops(op_table& t);       // zkml/ops_reduce.cpp
 void add_shape_ops(op_table& t);        // zkml/ops_shape.cpp
+void add_quantized_ops(op_table& t);    // zkml/ops_quantized.cpp
 
 }  // namespace ciro::zkml::ops

@@ -283,17 +283,9 @@ std::vector<tensor> op_transpose(const op_context& c) {
 // ---------------------------------------------------------------------------------------------
 // Convolution and pooling, over 1 to 3 spatial dimensions (padded to 3 with leading size-1 ones)
 
-/// The window geometry of Conv / MaxPool / AveragePool along each spatial dimension.
-struct window {
-  std::size_t rank = 0;                     // spatial rank, 1..3
-  std::array<std::int64_t, 3> in{1, 1, 1};  // input extent
-  std::array<std::int64_t, 3> kernel{1, 1, 1};
-  std::array<std::int64_t, 3> stride{1, 1, 1};
-  std::array<std::int64_t, 3> dilation{1, 1, 1};
-  std::array<std::int64_t, 3> pad_begin{0, 0, 0};
-  std::array<std::int64_t, 3> pad_end{0, 0, 0};
-  std::array<std::int64_t, 3> out{1, 1, 1};
-};
+}  // namespace
+
+namespace ops {
 
 /// Reads kernel_shape (or `kernel` when the op takes it from the weights), strides, dilations, pads
 /// and auto_pad, and computes the output extents (ONNX's formulas; ceil_mode as ONNX Runtime applies
@@ -349,6 +341,10 @@ shape_t window_output_shape(const window& w, std::int64_t batch, std::int64_t ch
   for (std::size_t i = 3 - w.rank; i < 3; ++i) out.push_back(w.out[i]);
   return out;
 }
+
+}  // namespace ops
+
+namespace {
 
 std::vector<tensor> op_conv(const op_context& c) {
   const tensor& x = c.floating(0);
@@ -539,30 +535,33 @@ std::vector<tensor> op_batch_normalization(const op_context& c) {
 const op_table& operator_table() {
   static const op_table table = [] {
     op_table t{
-      {"Add", [](const op_context& c) { return std::vector<tensor>{binary(c, '+')}; }},
-      {"Sub", [](const op_context& c) { return std::vector<tensor>{binary(c, '-')}; }},
-      {"Mul", [](const op_context& c) { return std::vector<tensor>{binary(c, '*')}; }},
-      {"Div", [](const op_context& c) { return std::vector<tensor>{binary(c, '/')}; }},
-      {"Relu", op_relu},
-      {"Sigmoid", [](const op_context& c) { return std::vector<tensor>{unary_float(c, sigmoid)}; }},
-      {"Tanh",
-       [](const op_context& c) { return std::vector<tensor>{unary_float(c, [](double v) { return std::tanh(v); })}; }},
-      {"Clip", op_clip},
-      {"MatMul", op_matmul},
-      {"Gemm", op_gemm},
-      {"Reshape", op_reshape},
-      {"Flatten", op_flatten},
-      {"Transpose", op_transpose},
-      {"Identity", [](const op_context& c) { return std::vector<tensor>{c.input(0)}; }},
-      {"Conv", op_conv},
-      {"MaxPool", [](const op_context& c) { return pool(c, true); }},
-      {"AveragePool", [](const op_context& c) { return pool(c, false); }},
-      {"GlobalAveragePool", op_global_average_pool},
-      {"BatchNormalization", op_batch_normalization},
+        {"Add", [](const op_context& c) { return std::vector<tensor>{binary(c, '+')}; }},
+        {"Sub", [](const op_context& c) { return std::vector<tensor>{binary(c, '-')}; }},
+        {"Mul", [](const op_context& c) { return std::vector<tensor>{binary(c, '*')}; }},
+        {"Div", [](const op_context& c) { return std::vector<tensor>{binary(c, '/')}; }},
+        {"Relu", op_relu},
+        {"Sigmoid", [](const op_context& c) { return std::vector<tensor>{unary_float(c, sigmoid)}; }},
+        {"Tanh",
+         [](const op_context& c) {
+           return std::vector<tensor>{unary_float(c, [](double v) { return std::tanh(v); })};
+         }},
+        {"Clip", op_clip},
+        {"MatMul", op_matmul},
+        {"Gemm", op_gemm},
+        {"Reshape", op_reshape},
+        {"Flatten", op_flatten},
+        {"Transpose", op_transpose},
+        {"Identity", [](const op_context& c) { return std::vector<tensor>{c.input(0)}; }},
+        {"Conv", op_conv},
+        {"MaxPool", [](const op_context& c) { return pool(c, true); }},
+        {"AveragePool", [](const op_context& c) { return pool(c, false); }},
+        {"GlobalAveragePool", op_global_average_pool},
+        {"BatchNormalization", op_batch_normalization},
     };
     add_elementwise_ops(t);
     add_reduce_ops(t);
     add_shape_ops(t);
+    add_quantized_ops(t);
     return t;
   }();
   return table;

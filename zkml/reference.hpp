@@ -25,14 +25,17 @@ enum class run_error_code {
 /// Tensors by name.
 using tensor_map = std::map<std::string, tensor>;
 
-/// The operators run_reference implements (default domain, opsets 9 to 17): Add, ArgMax, AveragePool,
-/// BatchNormalization, Cast, Clip, Concat, Conv, Div, Dropout, Erf, Exp, Flatten, Gather, Gemm,
-/// GlobalAveragePool, HardSigmoid, HardSwish, Identity, LeakyRelu, LogSoftmax, MatMul, Max, MaxPool,
-/// Min, Mul, Neg, Pad, Pow, PRelu, ReduceMean, ReduceSum, Relu, Reshape, Shape, Sigmoid, Slice,
-/// Softmax, Sqrt, Squeeze, Sub, Sum, Tanh, Transpose, Unsqueeze. (Constant nodes are folded at load.)
+/// The operators run_reference implements (default domain, opsets 9 to 17): Add, ArgMax,
+/// AveragePool, BatchNormalization, Cast, Clip, Concat, Conv, ConvInteger, DequantizeLinear, Div,
+/// Dropout, Erf, Exp, Flatten, Gather, Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity,
+/// LeakyRelu, LogSoftmax, MatMul, MatMulInteger, Max, MaxPool, Min, Mul, Neg, Pad, Pow, PRelu,
+/// QLinearConv, QLinearMatMul, QuantizeLinear, ReduceMean, ReduceSum, Relu, Reshape, Shape,
+/// Sigmoid, Slice, Softmax, Sqrt, Squeeze, Sub, Sum, Tanh, Transpose, Unsqueeze.
+/// (Constant nodes are folded at load.)
 /// Implementations: zkml/reference.cpp (linear algebra, convolution, pooling, BatchNormalization,
 /// Add/Sub/Mul/Div, Relu/Sigmoid/Tanh/Clip, Reshape/Flatten/Transpose/Identity),
-/// zkml/ops_elementwise.cpp, zkml/ops_reduce.cpp, zkml/ops_shape.cpp.
+/// zkml/ops_elementwise.cpp, zkml/ops_reduce.cpp, zkml/ops_shape.cpp, zkml/ops_quantized.cpp (the
+/// quantized ops compute in float32 and int32 exactly as ONNX Runtime does; see that file).
 [[nodiscard]] const std::vector<std::string>& reference_operators();
 
 /// True when run_reference implements `op_type` of `domain` ("" is the default domain).
