@@ -9,7 +9,8 @@ namespace ciro::bench {
 
 std::vector<workload> all_workloads() {
   std::vector<workload> all;
-  for (auto&& group : {field_workloads(), ntt_workloads(), hash_workloads(), merkle_workloads(), stark_workloads()})
+  for (auto&& group :
+       {field_workloads(), ntt_workloads(), hash_workloads(), merkle_workloads(), stark_workloads(), zkml_workloads()})
     all.insert(all.end(), group.begin(), group.end());
   return all;
 }

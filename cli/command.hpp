@@ -29,4 +29,11 @@ int prove_command(const std::vector<std::string>& args);
 /// unreadable files.
 int verify_command(const std::vector<std::string>& args);
 
+/// `ciro run --model M.onnx --input IN [--json OUT] [--calibrate IN2 ...] [--bits N]`: the integer
+/// inference (zkml::run_integer, N-bit activations, default 16) calibrated on IN (and the
+/// --calibrate inputs), each output printed beside the float reference with its max absolute error,
+/// the bound the scheme states and whether the arg-max agrees; --json writes them. Exit 2 with one
+/// line for usage errors, unreadable or invalid models and inputs, and inferences refused.
+int run_command(const std::vector<std::string>& args);
+
 }  // namespace ciro::cli

@@ -22,6 +22,9 @@ constexpr const char* usage_text =
     "        proof size and security\n"
     "  verify [--min-security BITS] [--public V1,V2,...] [--air NAME --log-rows K [--instances N]] FILE\n"
     "        check a proof: exit 0 if valid, 1 if not (or if its public values or statement differ)\n"
+    "  run --model M.onnx --input IN [--json OUT] [--calibrate IN2 ...] [--bits N] [--trace]\n"
+    "        the integer inference of an ONNX model (the computation a proof attests) beside the\n"
+    "        float reference: outputs, max error, its bound, arg-max agreement (IN: .json, .pb, .npy)\n"
     "  help  print this message\n";
 
 }  // namespace
@@ -43,6 +46,7 @@ int main(int argc, char** argv) {
     if (command == "hash") return ciro::cli::hash_command(args);
     if (command == "prove") return ciro::cli::prove_command(args);
     if (command == "verify") return ciro::cli::verify_command(args);
+    if (command == "run") return ciro::cli::run_command(args);
   } catch (const std::bad_alloc&) {
     return ciro::cli::usage_error(command + ": out of memory");
   }

@@ -2,6 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <fstream>
@@ -24,6 +25,10 @@ struct load_failure {
 };
 
 [[noreturn]] void fail(load_error_code code, std::string message) { throw load_failure{code, std::move(message)}; }
+
+/// The ai.onnx.ml opsets Ciro reads (its classical-ML operators, zkml/ops_ml.cpp): 1 to 3.
+constexpr std::int64_t min_ml_opset = 1;
+constexpr std::int64_t max_ml_opset = 3;
 
 std::string type_name(int data_type) {
   if (onnx::TensorProto_DataType_IsValid(data_type)) {
@@ -103,8 +108,14 @@ tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what
     if (d < 0) fail(load_error_code::malformed, what + ": negative dimension " + std::to_string(d));
     t.shape.push_back(d);
   }
-  const std::int64_t n = num_elements(t.shape);
-  if (n > (std::int64_t{1} << 32)) fail(load_error_code::malformed, what + ": too many elements");
+  // The product of the nonzero dimensions is refused past 2^32 before it can overflow, so that no
+  // partial product of the shape overflows later either.
+  std::int64_t n = 1;
+  for (std::int64_t d : t.shape) {
+    if (d > (std::int64_t{1} << 32) / n) fail(load_error_code::malformed, what + ": too many elements");
+    n *= d == 0 ? 1 : d;
+  }
+  if (std::find(t.shape.begin(), t.shape.end(), 0) != t.shape.end()) n = 0;
   const auto count = static_cast<std::size_t>(n);
   std::size_t have = 0;
   if (proto.has_raw_data()) {
@@ -339,6 +350,11 @@ model convert(const onnx::ModelProto& proto, const std::map<std::string, shape_t
       fail(load_error_code::unsupported_opset, n.label() + ": unsupported opset (Ciro reads opsets " +
                                                    std::to_string(min_opset) + " to " + std::to_string(max_opset) +
                                                    " of the default domain)");
+    }
+    if (n.domain == "ai.onnx.ml" && (n.opset < min_ml_opset || n.opset > max_ml_opset)) {
+      fail(load_error_code::unsupported_opset, n.label() + ": unsupported opset (Ciro reads opsets " +
+                                                   std::to_string(min_ml_opset) + " to " +
+                                                   std::to_string(max_ml_opset) + " of the ai.onnx.ml domain)");
     }
     if (n.outputs.empty()) fail(load_error_code::malformed, n.label() + ": no outputs");
     for (const auto& a : np.attribute()) n.attributes.push_back(attribute_from_proto(a, n.label()));

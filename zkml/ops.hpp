@@ -97,7 +97,15 @@ struct op_context {
 };
 
 using op_fn = std::function<std::vector<tensor>(const op_context&)>;
+/// Operators by op_key(domain, op_type).
 using op_table = std::unordered_map<std::string, op_fn>;
+
+/// The key of an operator in an op_table: op_type for the default domain ("" or "ai.onnx"),
+/// "<domain>.<op_type>" for another domain ("ai.onnx.ml.Scaler"), as node::label() names it.
+inline std::string op_key(std::string_view domain, std::string_view op_type) {
+  if (domain.empty() || domain == "ai.onnx") return std::string(op_type);
+  return std::string(domain) + "." + std::string(op_type);
+}
 
 /// prod_{begin <= i < end} s[i].
 inline std::int64_t product(const shape_t& s, std::size_t begin, std::size_t end) {
@@ -153,5 +161,6 @@ void add_elementwise_ops(op_table& t);  // zkml/ops_elementwise.cpp
 void add_reduce_ops(op_table& t);       // zkml/ops_reduce.cpp
 void add_shape_ops(op_table& t);        // zkml/ops_shape.cpp
 void add_quantized_ops(op_table& t);    // zkml/ops_quantized.cpp
+void add_ml_ops(op_table& t);           // zkml/ops_ml.cpp (domain ai.onnx.ml)
 
 }  // namespace ciro::zkml::ops

@@ -1,5 +1,5 @@
 // Elementwise operators of the float reference: the variadic Sum, Max and Min, Neg, Pow, and the
-// activations LeakyRelu, PRelu, HardSigmoid, HardSwish, Exp, Erf, Sqrt.
+// activations LeakyRelu, PRelu, HardSigmoid, HardSwish, Exp, Log, Erf, Sqrt.
 
 #include <algorithm>
 #include <cmath>
@@ -40,7 +40,10 @@ tensor variadic(const op_context& c, char op) {
         y.ints[o] = i == 0 ? v : op == '>' ? std::max(y.ints[o], v) : std::min(y.ints[o], v);
       } else {
         const double v = t.data[at];
-        y.data[o] = i == 0 ? v : op == '+' ? y.data[o] + v : op == '>' ? std::max(y.data[o], v) : std::min(y.data[o], v);
+        y.data[o] = i == 0      ? v
+                    : op == '+' ? y.data[o] + v
+                    : op == '>' ? std::max(y.data[o], v)
+                                : std::min(y.data[o], v);
       }
     }
   }
@@ -61,9 +64,9 @@ std::vector<tensor> op_prelu(const op_context& c) {
   const tensor& x = c.input(0);
   const tensor& slope = c.input(1);
   if (slope.type != x.type) c.invalid("X and slope have different element types");
-  if (x.is_integer() && (c.n.opset < 9 || x.type == element_type::int8 || x.type == element_type::int16 ||
-                         x.type == element_type::uint8 || x.type == element_type::uint16 ||
-                         x.type == element_type::boolean))
+  if (x.is_integer() &&
+      (c.n.opset < 9 || x.type == element_type::int8 || x.type == element_type::int16 ||
+       x.type == element_type::uint8 || x.type == element_type::uint16 || x.type == element_type::boolean))
     c.unsupported_type(x.type);
   if (!broadcasts_to(slope.shape, x.shape))
     c.invalid("slope of shape " + shape_string(slope.shape) + " does not broadcast to " + shape_string(x.shape));
@@ -73,7 +76,8 @@ std::vector<tensor> op_prelu(const op_context& c) {
     const auto s = static_cast<std::size_t>(map[i]);
     if (x.is_integer()) {
       if (x.ints[i] < 0) {
-        y.ints[i] = wrap_to(x.type, wrapping(static_cast<std::uint64_t>(x.ints[i]) * static_cast<std::uint64_t>(slope.ints[s])));
+        y.ints[i] = wrap_to(
+            x.type, wrapping(static_cast<std::uint64_t>(x.ints[i]) * static_cast<std::uint64_t>(slope.ints[s])));
       }
     } else if (x.data[i] < 0) {
       y.data[i] = x.data[i] * slope.data[s];
@@ -153,6 +157,7 @@ std::vector<tensor> unary(const op_context& c) {
 }
 
 double exp_(double v) { return std::exp(v); }
+double log_(double v) { return std::log(v); }  // -inf at 0, NaN below, as ONNX Runtime's float log
 double erf_(double v) { return std::erf(v); }
 double sqrt_(double v) { return std::sqrt(v); }
 
@@ -169,6 +174,7 @@ void add_elementwise_ops(op_table& t) {
   t.emplace("HardSigmoid", op_hard_sigmoid);
   t.emplace("HardSwish", op_hard_swish);
   t.emplace("Exp", unary<exp_>);
+  t.emplace("Log", unary<log_>);
   t.emplace("Erf", unary<erf_>);
   t.emplace("Sqrt", unary<sqrt_>);
 }

@@ -116,6 +116,7 @@ std::vector<tensor> op_quantize_linear(const op_context& c) {
     const std::size_t k = a.at(i);
     const float xv = x.is_integer() ? static_cast<float>(x.ints[i]) : static_cast<float>(x.data[i]);
     const float q = round_even(xv / p.s(k));
+    if (std::isnan(q)) c.invalid("x / y_scale is NaN at index " + std::to_string(i) + " (a zero or infinite scale)");
     // q + zp in float, as ONNX Runtime does (|q| beyond 2^24 saturates anyway).
     y.ints[i] = saturate(p.zp_type, q + static_cast<float>(p.z(k)));
   }
@@ -218,9 +219,12 @@ std::vector<tensor> op_matmul_integer(const op_context& c) {
   return {tensor::integers(r.shape, std::move(r.acc), element_type::int32)};
 }
 
-/// saturate(nearbyint_even(float(acc) * multiplier) + zp) in float32 (see the top of the file).
-std::int64_t requantize(std::int64_t acc, float multiplier, std::int64_t zp, element_type t) {
+/// saturate(nearbyint_even(float(acc) * multiplier) + zp) in float32 (see the top of the file). A NaN
+/// product (a NaN multiplier, or 0 times an infinite one) has no integer value: refused.
+std::int64_t requantize(const op_context& c, std::int64_t acc, float multiplier, std::int64_t zp, element_type t) {
   const float v = round_even(static_cast<float>(acc) * multiplier);
+  if (std::isnan(v))
+    c.invalid("requantizing the accumulator " + std::to_string(acc) + " gives NaN (a zero or infinite scale)");
   const auto [lo, hi] = integer_range(t);
   if (v <= static_cast<float>(lo - zp)) return lo;
   if (v >= static_cast<float>(hi - zp)) return hi;
@@ -260,7 +264,7 @@ std::vector<tensor> op_qlinear_matmul(const op_context& c) {
     const auto ij = static_cast<std::int64_t>(o % static_cast<std::size_t>(r.m * r.n));
     const std::int64_t i = ij / r.n, j = ij % r.n;
     const float mult = pickf(as, i) * pickf(bs, j) / pickf(ys, j);
-    y.ints[o] = requantize(r.acc[o], mult, pick(yzp, j), yz.type);
+    y.ints[o] = requantize(c, r.acc[o], mult, pick(yzp, j), yz.type);
   }
   return {y};
 }
@@ -351,7 +355,7 @@ std::vector<tensor> op_qlinear_conv(const op_context& c) {
   for (std::size_t o = 0; o < acc.ints.size(); ++o) {
     const std::int64_t f = (static_cast<std::int64_t>(o) / inner) % m;
     const float mult = xs[0] * pickf(ws, f) / ys[0];
-    y.ints[o] = requantize(acc.ints[o], mult, yzp[0], yz.type);
+    y.ints[o] = requantize(c, acc.ints[o], mult, yzp[0], yz.type);
   }
   return {y};
 }

@@ -1,5 +1,5 @@
 // Operators of the float reference that work along axes: Softmax, LogSoftmax, ReduceSum,
-// ReduceMean, ArgMax.
+// ReduceMean, ReduceMax, ArgMax.
 
 #include <algorithm>
 #include <cmath>
@@ -95,14 +95,22 @@ shape_t reduced_shape(const shape_t& in, const std::vector<bool>& reduced, bool 
   return out;
 }
 
-/// ReduceSum (mean == false) or ReduceMean. Axes: the attribute before opset 13 for ReduceSum (and
-/// in every opset Ciro reads for ReduceMean, which takes them as an input from 18), the optional
-/// second input from 13 for ReduceSum, where noop_with_empty_axes makes empty axes the identity.
-/// No axes: every dimension. Integers are summed wrapping to the type; their mean truncates.
-std::vector<tensor> reduce(const op_context& c, bool mean) {
+enum class reduction { sum, mean, max };
+
+/// ReduceSum, ReduceMean or ReduceMax. Axes: the attribute before opset 13 for ReduceSum (and in
+/// every opset Ciro reads for ReduceMean and ReduceMax, which take them as an input from 18), the
+/// optional second input from 13 for ReduceSum, where noop_with_empty_axes makes empty axes the
+/// identity. No axes: every dimension. Integers are summed wrapping to the type; their mean
+/// truncates. ReduceMax takes INT32 and INT64, and from opset 12 INT8 and UINT8; over no elements
+/// it is refused.
+std::vector<tensor> reduce(const op_context& c, reduction kind) {
   const tensor& x = c.input(0);
-  if (x.is_integer() && x.type != element_type::int32 && x.type != element_type::int64) c.unsupported_type(x.type);
-  const bool axes_input = !mean && c.n.opset >= 13;
+  const bool mean = kind == reduction::mean;
+  const bool narrow =
+      kind == reduction::max && c.n.opset >= 12 && (x.type == element_type::int8 || x.type == element_type::uint8);
+  if (x.is_integer() && x.type != element_type::int32 && x.type != element_type::int64 && !narrow)
+    c.unsupported_type(x.type);
+  const bool axes_input = kind == reduction::sum && c.n.opset >= 13;
   std::vector<std::int64_t> axes;
   bool noop = false;
   if (axes_input) {
@@ -110,7 +118,7 @@ std::vector<tensor> reduce(const op_context& c, bool mean) {
     if (c.optional(1)) axes = c.int_list(1);
     noop = axes.empty() && c.attr_int("noop_with_empty_axes", 0) != 0;
   } else {
-    if (c.in.size() > 1) c.invalid("axes is an attribute before opset 13 (ReduceSum) / 18 (ReduceMean)");
+    if (c.in.size() > 1) c.invalid("axes is an attribute before opset 13 (ReduceSum) / 18 (ReduceMean, ReduceMax)");
     axes = c.attr_ints("axes", {});
   }
   if (noop) return {x};
@@ -122,7 +130,19 @@ std::vector<tensor> reduce(const op_context& c, bool mean) {
   const auto map = reduction_map(x.shape, reduced, out_size);
   tensor y = tensor::zeros(reduced_shape(x.shape, reduced, keepdims), x.type);
   const std::int64_t count = out_size == 0 ? 0 : num_elements(x.shape) / static_cast<std::int64_t>(out_size);
-  if (x.is_integer()) {
+  if (kind == reduction::max) {
+    if (count == 0 && out_size > 0) c.invalid("ReduceMax over no elements");
+    std::vector<bool> seen(out_size, false);
+    for (std::size_t i = 0; i < map.size(); ++i) {
+      const std::size_t o = map[i];
+      if (x.is_integer()) {
+        y.ints[o] = seen[o] ? std::max(y.ints[o], x.ints[i]) : x.ints[i];
+      } else {
+        y.data[o] = seen[o] ? std::max(y.data[o], x.data[i]) : x.data[i];
+      }
+      seen[o] = true;
+    }
+  } else if (x.is_integer()) {
     std::vector<std::uint64_t> sum(out_size, 0);
     for (std::size_t i = 0; i < map.size(); ++i) sum[map[i]] += static_cast<std::uint64_t>(x.ints[i]);
     for (std::size_t o = 0; o < out_size; ++o) {
@@ -176,8 +196,9 @@ std::vector<tensor> op_argmax(const op_context& c) {
 void add_reduce_ops(op_table& t) {
   t.emplace("Softmax", [](const op_context& c) { return softmax(c, false); });
   t.emplace("LogSoftmax", [](const op_context& c) { return softmax(c, true); });
-  t.emplace("ReduceSum", [](const op_context& c) { return reduce(c, false); });
-  t.emplace("ReduceMean", [](const op_context& c) { return reduce(c, true); });
+  t.emplace("ReduceSum", [](const op_context& c) { return reduce(c, reduction::sum); });
+  t.emplace("ReduceMean", [](const op_context& c) { return reduce(c, reduction::mean); });
+  t.emplace("ReduceMax", [](const op_context& c) { return reduce(c, reduction::max); });
   t.emplace("ArgMax", op_argmax);
 }
 

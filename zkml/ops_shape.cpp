@@ -76,8 +76,9 @@ std::vector<tensor> op_pad(const op_context& c) {
   for (std::size_t d = 0; d < r; ++d) {
     begin[d] = pads[d];
     out[d] = x.shape[d] + pads[d] + pads[d + r];
-    if (out[d] < 0) c.invalid("pads " + std::to_string(pads[d]) + ", " + std::to_string(pads[d + r]) +
-                              " remove more than dimension " + std::to_string(d) + " holds");
+    if (out[d] < 0)
+      c.invalid("pads " + std::to_string(pads[d]) + ", " + std::to_string(pads[d + r]) +
+                " remove more than dimension " + std::to_string(d) + " holds");
     lo[d] = std::max<std::int64_t>(0, -pads[d]);
     hi[d] = x.shape[d] - std::max<std::int64_t>(0, -pads[d + r]);
     if (mode != "constant" && hi[d] <= lo[d] && out[d] > 0)
@@ -284,7 +285,8 @@ std::vector<tensor> op_gather(const op_context& c) {
   std::vector<std::int64_t> rows(idx.ints.size());
   for (std::size_t j = 0; j < rows.size(); ++j) {
     const std::int64_t v = idx.ints[j];
-    if (v < -dim || v >= dim) c.invalid("index " + std::to_string(v) + " out of range for dimension " + std::to_string(dim));
+    if (v < -dim || v >= dim)
+      c.invalid("index " + std::to_string(v) + " out of range for dimension " + std::to_string(dim));
     rows[j] = v < 0 ? v + dim : v;
   }
   tensor y = tensor::zeros(out, x.type);
@@ -305,15 +307,20 @@ std::vector<tensor> op_gather(const op_context& c) {
 }
 
 /// Dropout in inference: the identity, and the optional mask all true (BOOL from opset 10; of X's
-/// type, all ones, before). From opset 12 a training_mode input that is true is refused.
+/// type, all ones, before). From opset 12 a training_mode input that is true is refused unless the
+/// ratio input is 0 (default 0.5), where training drops nothing and scales by 1 / (1 - 0): the
+/// identity again.
 std::vector<tensor> op_dropout(const op_context& c) {
   const tensor& x = c.floating(0);
   if (c.n.opset >= 12) {
-    if (const tensor* ratio = c.optional(1); ratio && (ratio->is_integer() || ratio->size() != 1))
-      c.invalid("ratio must be one floating value");
+    const tensor* ratio = c.optional(1);
+    if (ratio && (ratio->is_integer() || ratio->size() != 1)) c.invalid("ratio must be one floating value");
     if (const tensor* t = c.optional(2)) {
       if (t->type != element_type::boolean || t->size() != 1) c.invalid("training_mode must be one BOOL");
-      if (t->ints[0] != 0) c.fail(run_error_code::unsupported_attribute, "training_mode=true is not supported (inference only)");
+      if (t->ints[0] != 0 && (!ratio || ratio->data[0] != 0.0)) {
+        c.fail(run_error_code::unsupported_attribute,
+               "training_mode=true with a ratio above 0 (random) is not supported (inference only)");
+      }
     }
   }
   std::vector<tensor> out{x};
@@ -389,8 +396,8 @@ std::vector<tensor> op_cast(const op_context& c) {
       const double v = std::trunc(x.data[i]);
       const auto [lo, hi] = integer_range(t);
       // INT64's hi is not a double; -lo (2^63) is the first value above it.
-      const bool fits = v >= static_cast<double>(lo) && (t == element_type::int64 ? v < -static_cast<double>(lo)
-                                                                                  : v <= static_cast<double>(hi));
+      const bool fits = v >= static_cast<double>(lo) &&
+                        (t == element_type::int64 ? v < -static_cast<double>(lo) : v <= static_cast<double>(hi));
       if (!fits) {
         c.invalid("value " + std::to_string(x.data[i]) + " at index " + std::to_string(i) + " does not fit " +
                   element_type_name(t));

@@ -505,15 +505,19 @@ std::vector<tensor> op_global_average_pool(const op_context& c) {
 // ---------------------------------------------------------------------------------------------
 // BatchNormalization
 
+/// Y = (X - mean) / sqrt(var + epsilon) * scale + B per channel (dimension 1). In inference mean and
+/// var are the inputs; with training_mode=1 (opset 14 on) they are the batch's own per-channel mean
+/// and population variance, and the optional outputs running_mean and running_var are
+/// input * momentum + batch statistic * (1 - momentum). The training outputs of earlier opsets
+/// (saved mean and variance) are refused.
 std::vector<tensor> op_batch_normalization(const op_context& c) {
   const tensor& x = c.floating(0);
-  if (c.n.opset >= 14 && c.attr_int("training_mode", 0) != 0) {
-    c.fail(run_error_code::unsupported_attribute, "training_mode=1 is not supported (inference only)");
-  }
-  for (std::size_t i = 1; i < c.n.outputs.size(); ++i) {
+  const bool training = c.n.opset >= 14 && c.attr_int("training_mode", 0) != 0;
+  for (std::size_t i = 1; !training && i < c.n.outputs.size(); ++i) {
     if (!c.n.outputs[i].empty())
-      c.fail(run_error_code::unsupported_attribute, "training outputs are not supported (inference only)");
+      c.fail(run_error_code::unsupported_attribute, "training outputs need training_mode=1 (opset 14 on)");
   }
+  if (training && c.n.outputs.size() > 3) c.invalid("has at most 3 outputs");
   if (x.shape.size() < 2) c.invalid("X must have rank >= 2");
   const std::int64_t ch = x.shape[1];
   const tensor* p[4];
@@ -524,12 +528,35 @@ std::vector<tensor> op_batch_normalization(const op_context& c) {
   }
   const double eps = c.attr_float("epsilon", 1e-5);
   const std::int64_t inner = product(x.shape, 2, x.shape.size());
+  const auto channel = [&](std::size_t i) {
+    return static_cast<std::size_t>((static_cast<std::int64_t>(i) / inner) % ch);
+  };
+  std::vector<double> mean = p[2]->data, var = p[3]->data;
+  if (training) {
+    const std::int64_t count = ch == 0 ? 0 : num_elements(x.shape) / ch;
+    if (count == 0) c.invalid("training mode needs a non-empty batch");
+    std::vector<double> sum(static_cast<std::size_t>(ch), 0.0), squares(sum.size(), 0.0);
+    for (std::size_t i = 0; i < x.data.size(); ++i) sum[channel(i)] += x.data[i];
+    for (std::size_t k = 0; k < sum.size(); ++k) mean[k] = sum[k] / static_cast<double>(count);
+    for (std::size_t i = 0; i < x.data.size(); ++i) {
+      const double d = x.data[i] - mean[channel(i)];
+      squares[channel(i)] += d * d;
+    }
+    for (std::size_t k = 0; k < sum.size(); ++k) var[k] = squares[k] / static_cast<double>(count);
+  }
   tensor y = x;
   for (std::size_t i = 0; i < y.data.size(); ++i) {
-    const auto k = static_cast<std::size_t>((static_cast<std::int64_t>(i) / inner) % ch);
-    y.data[i] = (x.data[i] - p[2]->data[k]) / std::sqrt(p[3]->data[k] + eps) * p[0]->data[k] + p[1]->data[k];
+    const std::size_t k = channel(i);
+    y.data[i] = (x.data[i] - mean[k]) / std::sqrt(var[k] + eps) * p[0]->data[k] + p[1]->data[k];
   }
-  return {y};
+  if (!training) return {y};
+  const double momentum = c.attr_float("momentum", 0.9);
+  tensor running_mean = *p[2], running_var = *p[3];
+  for (std::size_t k = 0; k < mean.size(); ++k) {
+    running_mean.data[k] = p[2]->data[k] * momentum + mean[k] * (1 - momentum);
+    running_var.data[k] = p[3]->data[k] * momentum + var[k] * (1 - momentum);
+  }
+  return {y, running_mean, running_var};
 }
 
 const op_table& operator_table() {
@@ -562,6 +589,7 @@ const op_table& operator_table() {
     add_reduce_ops(t);
     add_shape_ops(t);
     add_quantized_ops(t);
+    add_ml_ops(t);
     return t;
   }();
   return table;
@@ -580,12 +608,30 @@ const std::vector<std::string>& reference_operators() {
 }
 
 bool reference_supports(std::string_view domain, std::string_view op_type) {
-  return domain.empty() && operator_table().count(std::string(op_type)) != 0;
+  return operator_table().count(op_key(domain, op_type)) != 0;
 }
 
-result<tensor_map, run_error_code> run_reference(const model& m, const tensor_map& inputs) {
+result<std::vector<tensor>, run_error_code> run_reference_node(const node& n,
+                                                               const std::vector<const tensor*>& inputs) {
+  const auto& table = operator_table();
+  const auto fn = table.find(op_key(n.domain, n.op_type));
+  if (fn == table.end())
+    return error<run_error_code>{run_error_code::unsupported_operator, n.label() + ": unsupported operator"};
+  try {
+    op_context c{n, inputs};
+    std::vector<tensor> outs = fn->second(c);
+    if (outs.size() < n.outputs.size())
+      c.invalid("has " + std::to_string(outs.size()) + " outputs, not " + std::to_string(n.outputs.size()));
+    return outs;
+  } catch (const run_failure& f) {
+    return error<run_error_code>{f.code, f.message};
+  }
+}
+
+std::optional<error<run_error_code>> check_model_inputs(const model& m, const tensor_map& inputs) {
   using err = error<run_error_code>;
-  for (const auto& [name, t] : inputs) {
+  for (const auto& entry : inputs) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture those
     const bool known =
         std::any_of(m.inputs.begin(), m.inputs.end(), [&](const value_info& v) { return v.name == name; });
     if (!known) return err{run_error_code::bad_input, "'" + detail::printable(name) + "' is not an input of the model"};
@@ -612,6 +658,12 @@ result<tensor_map, run_error_code> run_reference(const model& m, const tensor_ma
         return err{run_error_code::bad_input, what + " holds a NaN or infinite value at index " + std::to_string(i)};
     }
   }
+  return std::nullopt;
+}
+
+result<tensor_map, run_error_code> run_reference(const model& m, const tensor_map& inputs, tensor_map* all_tensors) {
+  using err = error<run_error_code>;
+  if (auto failure = check_model_inputs(m, inputs)) return *failure;
   tensor_map produced;
   auto lookup = [&](const std::string& name) -> const tensor* {
     if (auto p = produced.find(name); p != produced.end()) return &p->second;
@@ -619,27 +671,20 @@ result<tensor_map, run_error_code> run_reference(const model& m, const tensor_ma
     if (auto p = m.initializers.find(name); p != m.initializers.end()) return &p->second;
     return nullptr;
   };
-  try {
-    for (const node& n : m.nodes) {
-      const auto& table = operator_table();
-      const auto fn = n.domain.empty() ? table.find(n.op_type) : table.end();
-      if (fn == table.end())
-        throw run_failure{run_error_code::unsupported_operator, n.label() + ": unsupported operator"};
-      op_context c{n, {}};
-      for (const auto& name : n.inputs) {
-        const tensor* t = name.empty() ? nullptr : lookup(name);
-        if (!name.empty() && !t) c.invalid("input '" + detail::printable(name) + "' is not defined");
-        c.in.push_back(t);
-      }
-      std::vector<tensor> outs = fn->second(c);
-      if (outs.size() < n.outputs.size())
-        c.invalid("has " + std::to_string(outs.size()) + " outputs, not " + std::to_string(n.outputs.size()));
-      for (std::size_t i = 0; i < n.outputs.size(); ++i) {
-        if (!n.outputs[i].empty()) produced[n.outputs[i]] = std::move(outs[i]);
-      }
+  for (const node& n : m.nodes) {
+    std::vector<const tensor*> in;
+    for (const auto& name : n.inputs) {
+      const tensor* t = name.empty() ? nullptr : lookup(name);
+      if (!name.empty() && !t)
+        return err{run_error_code::invalid_node,
+                   n.label() + ": input '" + detail::printable(name) + "' is not defined"};
+      in.push_back(t);
     }
-  } catch (const run_failure& f) {
-    return err{f.code, f.message};
+    auto outs = run_reference_node(n, in);
+    if (!outs) return outs.error();
+    for (std::size_t i = 0; i < n.outputs.size(); ++i) {
+      if (!n.outputs[i].empty()) produced[n.outputs[i]] = std::move(outs.value()[i]);
+    }
   }
   tensor_map out;
   for (const auto& v : m.outputs) {
@@ -647,6 +692,7 @@ result<tensor_map, run_error_code> run_reference(const model& m, const tensor_ma
     if (!t) return err{run_error_code::invalid_node, "output '" + detail::printable(v.name) + "' was not computed"};
     out[v.name] = *t;
   }
+  if (all_tensors) *all_tensors = std::move(produced);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,14 +29,18 @@ using tensor_map = std::map<std::string, tensor>;
 /// The operators run_reference implements (default domain, opsets 9 to 17): Add, ArgMax,
 /// AveragePool, BatchNormalization, Cast, Clip, Concat, Conv, ConvInteger, DequantizeLinear, Div,
 /// Dropout, Erf, Exp, Flatten, Gather, Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity,
-/// LeakyRelu, LogSoftmax, MatMul, MatMulInteger, Max, MaxPool, Min, Mul, Neg, Pad, Pow, PRelu,
-/// QLinearConv, QLinearMatMul, QuantizeLinear, ReduceMean, ReduceSum, Relu, Reshape, Shape,
-/// Sigmoid, Slice, Softmax, Sqrt, Squeeze, Sub, Sum, Tanh, Transpose, Unsqueeze.
+/// LeakyRelu, Log, LogSoftmax, MatMul, MatMulInteger, Max, MaxPool, Min, Mul, Neg, Pad, Pow, PRelu,
+/// QLinearConv, QLinearMatMul, QuantizeLinear, ReduceMax, ReduceMean, ReduceSum, Relu, Reshape, Shape,
+/// Sigmoid, Slice, Softmax, Sqrt, Squeeze, Sub, Sum, Tanh, Transpose, Unsqueeze; and of the
+/// ai.onnx.ml domain (opsets 1 to 3), listed as "ai.onnx.ml.<op>": LinearClassifier,
+/// LinearRegressor, Normalizer, Scaler, TreeEnsembleClassifier, TreeEnsembleRegressor (INT64 class
+/// labels only; the labels and the scores come out as tensors, without ZipMap).
 /// (Constant nodes are folded at load.)
 /// Implementations: zkml/reference.cpp (linear algebra, convolution, pooling, BatchNormalization,
 /// Add/Sub/Mul/Div, Relu/Sigmoid/Tanh/Clip, Reshape/Flatten/Transpose/Identity),
 /// zkml/ops_elementwise.cpp, zkml/ops_reduce.cpp, zkml/ops_shape.cpp, zkml/ops_quantized.cpp (the
-/// quantized ops compute in float32 and int32 exactly as ONNX Runtime does; see that file).
+/// quantized ops compute in float32 and int32 exactly as ONNX Runtime does; see that file),
+/// zkml/ops_ml.cpp (the ai.onnx.ml ops, with ONNX Runtime's binary-classification rules).
 [[nodiscard]] const std::vector<std::string>& reference_operators();
 
 /// True when run_reference implements `op_type` of `domain` ("" is the default domain).
@@ -48,6 +53,19 @@ using tensor_map = std::map<std::string, tensor>;
 /// type as ONNX Runtime's C++ arithmetic wraps, and integer Div truncates toward zero.
 /// Preconditions on `inputs` (checked, refused with bad_input / missing_input): exactly the model's
 /// inputs, each of the declared element type and shape, with finite values.
-[[nodiscard]] result<tensor_map, run_error_code> run_reference(const model& m, const tensor_map& inputs);
+/// With `all_tensors`, every tensor the nodes computed (not the inputs or initializers) is stored
+/// there too, by name (the quantization's calibration reads the intermediate ranges from it).
+[[nodiscard]] result<tensor_map, run_error_code> run_reference(const model& m, const tensor_map& inputs,
+                                                               tensor_map* all_tensors = nullptr);
+
+/// The checks run_reference makes of its inputs (exactly the model's inputs, of the declared type
+/// and shape, finite): nullopt when they hold, else the refusal.
+[[nodiscard]] std::optional<error<run_error_code>> check_model_inputs(const model& m, const tensor_map& inputs);
+
+/// One node run by the reference (inputs in the node's order, nullptr where omitted): its outputs,
+/// at least as many as the node names, or the refusal naming the node. The integer inference runs
+/// the shape ops and the exact integer parts of the linear ops through this.
+[[nodiscard]] result<std::vector<tensor>, run_error_code> run_reference_node(const node& n,
+                                                                             const std::vector<const tensor*>& inputs);
 
 }  // namespace ciro::zkml

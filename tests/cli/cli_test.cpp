@@ -455,4 +455,107 @@ TEST(CliProve, RefusesASizeWhoseSecurityVerifyWouldRefuseBeforeBuildingItsTrace)
   EXPECT_FALSE(never.good());
 }
 
+// ciro run: the integer inference of an ONNX model beside the float reference.
+
+std::string models_dir() { return CIRO_MODELS_DIR; }
+
+/// The first input set of a generated model's .inputs.json, written as a `ciro run` input file.
+std::string first_input_file(const std::string& model) {
+  std::ifstream in(models_dir() + "/" + model + ".inputs.json");
+  const auto all = nlohmann::json::parse(in);
+  const std::string path = testing::TempDir() + "ciro_run_" + model + "_" + std::to_string(getpid()) + ".json";
+  std::ofstream(path) << all["inputs"][0].dump();
+  return path;
+}
+
+TEST(CliRun, PrintsEachOutputWithItsErrorBoundAndWritesTheDocumentedJson) {
+  for (const char* name : {"mlp", "lenet", "tree_ensemble"}) {
+    SCOPED_TRACE(name);
+    const std::string json = testing::TempDir() + "ciro_run_out_" + std::to_string(getpid()) + ".json";
+    const auto r = ciro("run --model " + models_dir() + "/" + name + ".onnx --input " + first_input_file(name) +
+                        " --json " + json);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("arg-max agrees"), std::string::npos) << r.out;
+    std::ifstream in(json);
+    const auto j = nlohmann::json::parse(in);
+    ASSERT_TRUE(j["outputs"].is_object());
+    ASSERT_TRUE(j["reference"].is_object());
+    EXPECT_TRUE(j["argmax_agrees"].get<bool>());
+    double worst = 0;
+    for (const auto& [out, t] : j["outputs"].items()) {
+      const auto& ref = j["reference"][out];
+      ASSERT_EQ(t["shape"], ref["shape"]) << out;
+      ASSERT_EQ(t["data"].size(), ref["data"].size()) << out;
+      for (std::size_t i = 0; i < t["data"].size(); ++i) {
+        const double err = std::abs(t["data"][i].get<double>() - ref["data"][i].get<double>());
+        worst = std::max(worst, err);
+        EXPECT_LE(err, j["error_bound"][out].get<double>()) << out << " at " << i;
+      }
+    }
+    EXPECT_DOUBLE_EQ(j["max_abs_error"].get<double>(), worst);
+  }
+}
+
+TEST(CliRun, ReadsNpyAndTheOnnxTestDataTensorFiles) {
+  // A .npy written by hand: version 1.0, '<f4', shape (1, 784).
+  std::ifstream in(models_dir() + "/mlp.inputs.json");
+  const auto values = nlohmann::json::parse(in)["inputs"][0]["input"]["data"];
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 784), }";
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string npy = "\x93NUMPY";
+  npy += static_cast<char>(1);
+  npy += static_cast<char>(0);
+  npy += static_cast<char>(header.size() & 0xff);
+  npy += static_cast<char>(header.size() >> 8);
+  npy += header;
+  for (const auto& v : values) {
+    const float f = v.get<float>();
+    npy.append(reinterpret_cast<const char*>(&f), sizeof f);
+  }
+  const std::string path = testing::TempDir() + "ciro_run_" + std::to_string(getpid()) + ".npy";
+  std::ofstream(path, std::ios::binary) << npy;
+  const auto r = ciro("run --model " + models_dir() + "/mlp.onnx --input " + path);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("output 'logits' [1, 10]"), std::string::npos) << r.out;
+
+  const std::string relu = "/usr/share/libonnx-testdata/data/node/test_relu";
+  if (!std::ifstream(relu + "/model.onnx")) GTEST_SKIP() << "libonnx-testdata is not installed";
+  const auto pb = ciro("run --model " + relu + "/model.onnx --input " + relu + "/test_data_set_0/input_0.pb");
+  EXPECT_EQ(pb.exit_code, 0) << pb.err;
+}
+
+TEST(CliRun, BadModelsAndInputsExitTwoWithOneLine) {
+  const std::string model = models_dir() + "/mlp.onnx";
+  const std::string dir = testing::TempDir() + "ciro_run_bad_" + std::to_string(getpid());
+  const auto write = [&](const std::string& name, const std::string& text) {
+    const std::string p = dir + name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  };
+  std::ifstream f(model, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::string good = first_input_file("mlp");
+  for (const std::string args : {
+           std::string("run"),
+           std::string("run --model ") + model,
+           std::string("run --input ") + good,
+           std::string("run --model /nonexistent.onnx --input ") + good,
+           "run --model " + write("truncated.onnx", bytes.substr(0, bytes.size() / 2)) + " --input " + good,
+           "run --model " + write("garbage.onnx", "not a model at all") + " --input " + good,
+           "run --model " + model + " --input /nonexistent.json",
+           "run --model " + model + " --input " + write("broken.json", "{\"input\": {\"shape\": [1, 784], \"data\": ["),
+           "run --model " + model + " --input " +
+               write("shape.json", "{\"input\": {\"shape\": [1, 3], \"data\": [1, 2, 3]}}"),
+           "run --model " + model + " --input " + write("name.json", "{\"x\": [[1]]}"),
+           "run --model " + model + " --input " + good + " --bits 40",
+           "run --model " + model + " --input " + good + " --frobnicate",
+       }) {
+    const auto r = ciro(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << args << "\n" << r.err;
+    EXPECT_EQ(r.err.rfind("ciro: ", 0), 0u) << r.err;
+  }
+}
+
 }  // namespace

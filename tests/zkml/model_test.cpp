@@ -157,6 +157,29 @@ TEST(Model, RefusesGarbageBytes) {
   }
 }
 
+// Found by fuzz/model_fuzzer: the element count of huge dimensions overflowed int64 before it was
+// compared with the bound; and a zero dimension must not let huge ones through to later products.
+TEST(Model, RefusesTensorsWithTooManyElementsWithoutOverflow) {
+  for (const shape_t& dims : {shape_t{std::int64_t{1} << 62, 4},
+                              shape_t{std::int64_t{1} << 40, std::int64_t{1} << 40, 0}, shape_t{65536, 65537}}) {
+    onnx::TensorProto p;
+    p.set_name("t");
+    p.set_data_type(onnx::TensorProto_DataType_FLOAT);
+    for (auto d : dims) p.add_dims(d);
+    auto t = parse_tensor(p.SerializeAsString());
+    ASSERT_FALSE(t);
+    EXPECT_EQ(t.error().code, load_error_code::malformed);
+    EXPECT_EQ(t.error().message, "tensor 't': too many elements");
+  }
+  onnx::TensorProto empty;
+  empty.set_data_type(onnx::TensorProto_DataType_FLOAT);
+  for (auto d : {65536, 0, 65536}) empty.add_dims(d);
+  auto t = parse_tensor(empty.SerializeAsString());
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t.value().shape, (shape_t{65536, 0, 65536}));
+  EXPECT_EQ(t.value().size(), 0u);
+}
+
 TEST(Model, RefusesACycleNamingANodeOnIt) {
   model_builder b;
   b.input("x", {2}).output("y");

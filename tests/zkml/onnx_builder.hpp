@@ -187,6 +187,12 @@ inline void set_string(onnx::NodeProto& n, const std::string& name, const std::s
   a->set_type(onnx::AttributeProto_AttributeType_STRING);
   a->set_s(v);
 }
+inline void set_strings(onnx::NodeProto& n, const std::string& name, const std::vector<std::string>& v) {
+  auto* a = n.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto_AttributeType_STRINGS);
+  for (const auto& x : v) a->add_strings(x);
+}
 inline void set_tensor(onnx::NodeProto& n, const std::string& name, const tensor& t) {
   auto* a = n.add_attribute();
   a->set_name(name);

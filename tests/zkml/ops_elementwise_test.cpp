@@ -108,6 +108,7 @@ TEST(ReferenceElementwise, ActivationsMatchTheirFormulasAndDefaults) {
       {"Exp", none, none, [](double v, double, double) { return std::exp(v); }},
       {"Erf", none, none, [](double v, double, double) { return std::erf(v); }},
       {"Sqrt", none, none, [](double v, double, double) { return std::sqrt(std::abs(v)); }},
+      {"Log", none, none, [](double v, double, double) { return std::log(std::abs(v)); }},
   };
   for (const auto& a : cases) {
     model_builder m(14);
@@ -116,7 +117,7 @@ TEST(ReferenceElementwise, ActivationsMatchTheirFormulasAndDefaults) {
     if (!std::isnan(a.alpha)) ciro::zkml::test::set_float(n, "alpha", static_cast<float>(a.alpha));
     if (!std::isnan(a.beta)) ciro::zkml::test::set_float(n, "beta", static_cast<float>(a.beta));
     tensor in = x;
-    if (std::string(a.op) == "Sqrt") {
+    if (std::string(a.op) == "Sqrt" || std::string(a.op) == "Log") {
       for (auto& v : in.data) v = std::abs(v);
     }
     // Attributes travel as float32.

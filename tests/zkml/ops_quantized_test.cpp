@@ -351,4 +351,24 @@ TEST(ReferenceQuantized, RefusesWhatTheSpecificationRulesOut) {
             std::string::npos);
 }
 
+// Found by fuzz/model_fuzzer (ONNX's qlinearmatmul_2D test model run on zero inputs): a zero scale
+// made 0 / 0 (or 0 times an infinite multiplier) a NaN, which was cast to an integer (undefined).
+TEST(ReferenceQuantized, RefusesANaNQuantizedValueFromAZeroScale) {
+  model_builder q(13);
+  q.input("x", {2}).output("y", u8);
+  q.initializer("s", floats({}, {0}));
+  q.node("QuantizeLinear", {"x", "s"}, {"y"}, "quantize");
+  EXPECT_EQ(run_error(q, {{"x", floats({2}, {1, 0})}}),
+            "node 'quantize' (QuantizeLinear, opset 13): x / y_scale is NaN at index 1 (a zero or infinite scale)");
+  model_builder m(10);
+  m.input("a", {1, 2}, u8).input("b", {2, 1}, u8).output("y", u8);
+  m.initializer("as", floats({}, {0})).initializer("az", tensor::integers({}, {0}, u8));
+  m.initializer("bs", floats({}, {1})).initializer("bz", tensor::integers({}, {0}, u8));
+  m.initializer("ys", floats({}, {0})).initializer("yz", tensor::integers({}, {0}, u8));
+  m.node("QLinearMatMul", {"a", "as", "az", "b", "bs", "bz", "ys", "yz"}, {"y"}, "qmm");
+  EXPECT_EQ(run_error(m, {{"a", tensor::integers({1, 2}, {0, 0}, u8)}, {"b", tensor::integers({2, 1}, {1, 2}, u8)}}),
+            "node 'qmm' (QLinearMatMul, opset 10): requantizing the accumulator 0 gives NaN (a zero or infinite "
+            "scale)");
+}
+
 }  // namespace

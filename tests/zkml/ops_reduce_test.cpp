@@ -1,5 +1,5 @@
 // The float reference's operators along axes (zkml/ops_reduce.cpp: ReduceSum, ReduceMean,
-// LogSoftmax, ArgMax) against direct implementations on seeded random inputs and shapes.
+// ReduceMax, LogSoftmax, ArgMax) against direct implementations on seeded random inputs and shapes.
 
 #include <gtest/gtest.h>
 
@@ -57,19 +57,21 @@ TEST(ReferenceReduce, ReduceSumAndMeanOverRandomAxes) {
         std::vector<bool> reduced(r, false);
         for (std::size_t d = 0; d < r; ++d) {
           if (rng.below(2)) {
-            axes.push_back(rng.below(2) ? static_cast<std::int64_t>(d) : static_cast<std::int64_t>(d) - static_cast<std::int64_t>(r));
+            axes.push_back(rng.below(2) ? static_cast<std::int64_t>(d)
+                                        : static_cast<std::int64_t>(d) - static_cast<std::int64_t>(r));
             reduced[d] = true;
           }
         }
         std::shuffle(axes.begin(), axes.end(), rng.engine());
-        if (axes.empty()) reduced.assign(r, true);  // no axes: all of them
+        if (axes.empty()) reduced.assign(r, true);        // no axes: all of them
         const int keep = static_cast<int>(rng.below(3));  // 2: attribute left at its default (1)
         model_builder m(opset);
         m.input("x", s).output("y");
         const bool as_input = opset >= 13 && std::string(op) == "ReduceSum";
         if (as_input && !axes.empty()) m.initializer("axes", list(axes));
-        auto& n = m.node(op, as_input && !axes.empty() ? std::vector<std::string>{"x", "axes"} : std::vector<std::string>{"x"},
-                         {"y"});
+        auto& n = m.node(
+            op, as_input && !axes.empty() ? std::vector<std::string>{"x", "axes"} : std::vector<std::string>{"x"},
+            {"y"});
         if (!as_input && !axes.empty()) set_ints(n, "axes", axes);
         if (keep < 2) set_int(n, "keepdims", keep);
         const auto [shape, want] = direct_reduce(x, reduced, keep != 0, op[6] == 'M');
@@ -78,6 +80,63 @@ TEST(ReferenceReduce, ReduceSumAndMeanOverRandomAxes) {
       }
     }
   }
+}
+
+TEST(ReferenceReduce, ReduceMaxTakesTheLargestOverRandomAxes) {
+  ciro::test::seeded_rng rng;
+  for (int trial = 0; trial < 40; ++trial) {
+    const std::size_t r = rng.below(5);
+    const shape_t s = random_shape(rng, r);
+    const tensor x = random_tensor(rng.engine(), s);
+    std::vector<std::int64_t> axes;
+    std::vector<bool> reduced(r, false);
+    for (std::size_t d = 0; d < r; ++d) {
+      if (rng.below(2)) axes.push_back(static_cast<std::int64_t>(d)), reduced[d] = true;
+    }
+    if (axes.empty()) reduced.assign(r, true);  // no axes: all of them
+    const bool keep = rng.below(2) != 0;
+    model_builder m(13);
+    m.input("x", s).output("y");
+    auto& n = m.node("ReduceMax", {"x"}, {"y"});
+    if (!axes.empty()) set_ints(n, "axes", axes);
+    set_int(n, "keepdims", keep);
+    // Direct: every element against the output element at its index with reduced coordinates 0.
+    shape_t kept, out;
+    for (std::size_t d = 0; d < r; ++d) {
+      kept.push_back(reduced[d] ? 1 : s[d]);
+      if (!reduced[d] || keep) out.push_back(kept[d]);
+    }
+    std::vector<double> want(static_cast<std::size_t>(num_elements(kept)), -INFINITY);
+    for (std::int64_t i = 0; i < num_elements(s); ++i) {
+      shape_t idx = unravel(i, s);
+      for (std::size_t d = 0; d < r; ++d) {
+        if (reduced[d]) idx[d] = 0;
+      }
+      double& w = want[static_cast<std::size_t>(ravel(idx, kept))];
+      w = std::max(w, x.data[static_cast<std::size_t>(i)]);
+    }
+    SCOPED_TRACE("x " + shape_string(s));
+    expect_close(run(m, {{"x", x}}).at("y"), out, want);
+  }
+  // INT8 from opset 12; none before.
+  for (std::int64_t opset : {11, 12}) {
+    model_builder m(opset);
+    m.input("x", {2, 3}, element_type::int8).output("y", element_type::int8);
+    set_ints(m.node("ReduceMax", {"x"}, {"y"}), "axes", {1});
+    const tensor x = ints({2, 3}, {-128, -5, -7, 3, 127, 0}, element_type::int8);
+    if (opset == 11) {
+      EXPECT_EQ(run_error(m, {{"x", x}}), "node 'y' (ReduceMax, opset 11): element type INT8 is not supported");
+    } else {
+      const tensor y = run(m, {{"x", x}}).at("y");
+      EXPECT_EQ(y.shape, (shape_t{2, 1}));
+      EXPECT_EQ(y.ints, (std::vector<std::int64_t>{-5, 127}));
+    }
+  }
+  model_builder empty(13);
+  empty.input("x", {2, 0}).output("y");
+  set_ints(empty.node("ReduceMax", {"x"}, {"y"}), "axes", {1});
+  EXPECT_EQ(run_error(empty, {{"x", tensor::zeros({2, 0}, element_type::float32)}}),
+            "node 'y' (ReduceMax, opset 13): ReduceMax over no elements");
 }
 
 TEST(ReferenceReduce, ReduceSumEmptyAxesIsTheIdentityWithNoop) {

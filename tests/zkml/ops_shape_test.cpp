@@ -168,7 +168,7 @@ TEST(ReferenceShape, ConcatJoinsAlongTheAxis) {
     out[a] = 0;
     for (std::size_t i = 0; i < count; ++i) {
       shape_t s = base;
-      s[a] = static_cast<std::int64_t>(rng.below(4));  // 0 too
+      s[a] = static_cast<std::int64_t>(rng.below(4));            // 0 too
       names.emplace_back(i == 0 ? "x0" : i == 1 ? "x1" : "x2");  // at most 3 inputs
       in[names.back()] = random_tensor(rng.engine(), s);
       m.input(names.back(), s);
@@ -283,7 +283,8 @@ TEST(ReferenceShape, GatherTakesRowsWithNegativeIndices) {
     std::vector<double> want(static_cast<std::size_t>(num_elements(out)));
     for (std::size_t o = 0; o < want.size(); ++o) {
       const shape_t oi = unravel(static_cast<std::int64_t>(o), out);
-      const shape_t ii(oi.begin() + static_cast<std::ptrdiff_t>(a), oi.begin() + static_cast<std::ptrdiff_t>(a + is.size()));
+      const shape_t ii(oi.begin() + static_cast<std::ptrdiff_t>(a),
+                       oi.begin() + static_cast<std::ptrdiff_t>(a + is.size()));
       std::int64_t row = idx[static_cast<std::size_t>(ravel(ii, is))];
       if (row < 0) row += s[a];
       shape_t xi(oi.begin(), oi.begin() + static_cast<std::ptrdiff_t>(a));
@@ -322,7 +323,19 @@ TEST(ReferenceShape, DropoutIsTheIdentityInInference) {
   train.input("x", {2, 3}).output("y").initializer("r", tensor::floats({}, {0.5}));
   train.initializer("t", ints({}, {1}, element_type::boolean)).node("Dropout", {"x", "r", "t"}, {"y"}, "d");
   EXPECT_EQ(run_error(train, {{"x", x}}),
-            "node 'd' (Dropout, opset 13): training_mode=true is not supported (inference only)");
+            "node 'd' (Dropout, opset 13): training_mode=true with a ratio above 0 (random) is not supported "
+            "(inference only)");
+  model_builder no_ratio(13);  // the default ratio is 0.5
+  no_ratio.input("x", {2, 3}).output("y").initializer("t", ints({}, {1}, element_type::boolean));
+  no_ratio.node("Dropout", {"x", "", "t"}, {"y"}, "d");
+  EXPECT_NE(run_error(no_ratio, {{"x", x}}), "");
+  model_builder zero(13);  // training with ratio 0 drops nothing: the identity, the mask all true
+  zero.input("x", {2, 3}).output("y").output("mask", element_type::boolean);
+  zero.initializer("r", tensor::floats({}, {0.0})).initializer("t", ints({}, {1}, element_type::boolean));
+  zero.node("Dropout", {"x", "r", "t"}, {"y", "mask"});
+  const auto out = run(zero, {{"x", x}});
+  expect_close(out.at("y"), {2, 3}, x.data);
+  EXPECT_EQ(out.at("mask").ints, std::vector<std::int64_t>(6, 1));
 }
 
 TEST(ReferenceShape, CastTruncatesWrapsAndRounds) {
@@ -364,8 +377,9 @@ TEST(ReferenceShape, ShapeReturnsTheDimensionsBetweenStartAndEnd) {
     std::vector<std::int64_t> want;
   };
   const std::int64_t none = INT64_MIN;
-  const std::vector<slice> cases{{none, none, {2, 3, 4, 5}}, {1, none, {3, 4, 5}}, {none, -1, {2, 3, 4}},
-                                 {-3, 3, {3, 4}},           {-10, 10, {2, 3, 4, 5}}, {3, 1, {}}};
+  const std::vector<slice> cases{{none, none, {2, 3, 4, 5}}, {1, none, {3, 4, 5}},
+                                 {none, -1, {2, 3, 4}},      {-3, 3, {3, 4}},
+                                 {-10, 10, {2, 3, 4, 5}},    {3, 1, {}}};
   for (const auto& c : cases) {
     model_builder m(15);
     m.input("x", s).output("y", element_type::int64);

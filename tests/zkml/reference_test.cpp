@@ -442,16 +442,53 @@ TEST(Reference, BatchNormalizationUsesTheRunningStatistics) {
                    bias.data[c]);
   }
   expect_close(run(m, {{"x", x}}).at("y"), s, want);
-  model_builder train(15);
-  train.input("x", s)
+  model_builder saved(9);  // the training outputs of opset 9 are refused
+  saved.input("x", s)
       .output("y")
+      .output("sm")
       .initializer("s", scale)
       .initializer("b", bias)
       .initializer("m", mean)
       .initializer("v", var);
-  test::set_int(train.node("BatchNormalization", {"x", "s", "b", "m", "v"}, {"y"}, "bn"), "training_mode", 1);
-  EXPECT_EQ(run_error(train, {{"x", x}}),
-            "node 'bn' (BatchNormalization, opset 15): training_mode=1 is not supported (inference only)");
+  saved.node("BatchNormalization", {"x", "s", "b", "m", "v"}, {"y", "", "", "sm"}, "bn");
+  EXPECT_EQ(run_error(saved, {{"x", x}}),
+            "node 'bn' (BatchNormalization, opset 9): training outputs need training_mode=1 (opset 14 on)");
+}
+
+TEST(Reference, BatchNormalizationInTrainingModeUsesTheBatchStatistics) {
+  ciro::test::seeded_rng rng;
+  const shape_t s{3, 2, 4};
+  const tensor x = random_tensor(rng.engine(), s), scale = random_tensor(rng.engine(), {2}),
+               bias = random_tensor(rng.engine(), {2}), mean = random_tensor(rng.engine(), {2}),
+               var = random_tensor(rng.engine(), {2}, 0.1, 2.0);
+  model_builder m(15);
+  m.input("x", s)
+      .output("y")
+      .output("rm")
+      .output("rv")
+      .initializer("s", scale)
+      .initializer("b", bias)
+      .initializer("m", mean)
+      .initializer("v", var);
+  auto& n = m.node("BatchNormalization", {"x", "s", "b", "m", "v"}, {"y", "rm", "rv"});
+  test::set_int(n, "training_mode", 1);
+  test::set_float(n, "momentum", 0.75f);
+  // The batch mean and population variance of each channel, element by element.
+  std::vector<double> bm(2, 0.0), bv(2, 0.0), want_y, want_m, want_v;
+  for (std::size_t i = 0; i < x.data.size(); ++i) bm[(i / 4) % 2] += x.data[i] / 12;
+  for (std::size_t i = 0; i < x.data.size(); ++i) bv[(i / 4) % 2] += std::pow(x.data[i] - bm[(i / 4) % 2], 2) / 12;
+  for (std::size_t i = 0; i < x.data.size(); ++i) {
+    const std::size_t c = (i / 4) % 2;
+    want_y.push_back((x.data[i] - bm[c]) / std::sqrt(bv[c] + 1e-5) * scale.data[c] + bias.data[c]);
+  }
+  for (std::size_t c = 0; c < 2; ++c) {
+    want_m.push_back(mean.data[c] * 0.75 + bm[c] * 0.25);
+    want_v.push_back(var.data[c] * 0.75 + bv[c] * 0.25);
+  }
+  const auto out = run(m, {{"x", x}});
+  expect_close(out.at("y"), s, want_y);
+  expect_close(out.at("rm"), {2}, want_m);
+  expect_close(out.at("rv"), {2}, want_v);
 }
 
 TEST(Reference, RunsAChainOfNodes) {

@@ -1,0 +1,142 @@
+// The zkml workloads of `ciro bench`: the integer inference (zkml::run_integer, the witness a proof
+// of the model attests) of an MNIST-class MLP and of a small CNN, built in code from a fixed seed.
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <random>
+
+#include "bench/workload.hpp"
+#include "core/check.hpp"
+#include "zkml/integer_inference.hpp"
+
+namespace ciro::bench {
+namespace {
+
+using zkml::attribute;
+using zkml::model;
+using zkml::node;
+using zkml::shape_t;
+using zkml::tensor;
+
+/// A model under construction: He-initialized weights from a fixed seed.
+struct builder {
+  model m;
+  std::mt19937_64 rng{20261205};
+  int next = 0;
+
+  std::string name(const char* prefix) { return prefix + std::to_string(next++); }
+  std::string weights(const shape_t& shape, std::int64_t fan_in) {
+    std::normal_distribution<double> dist(0.0, std::sqrt(2.0 / static_cast<double>(fan_in)));
+    std::vector<double> v(static_cast<std::size_t>(zkml::num_elements(shape)));
+    for (auto& x : v) x = static_cast<float>(dist(rng));
+    const std::string n = name("w");
+    m.initializers[n] = tensor::floats(shape, std::move(v));
+    return n;
+  }
+  std::string op(const std::string& type, std::vector<std::string> inputs, std::vector<attribute> attrs = {}) {
+    node n;
+    n.op_type = type;
+    n.opset = 13;
+    n.inputs = std::move(inputs);
+    n.outputs = {name("t")};
+    n.name = n.outputs[0];
+    n.attributes = std::move(attrs);
+    m.nodes.push_back(n);
+    return n.outputs[0];
+  }
+  std::string dense(const std::string& x, std::int64_t in, std::int64_t out) {
+    const std::string w = weights({in, out}, in), b = weights({out}, in);
+    return op("Add", {op("MatMul", {x, w}), b});
+  }
+  std::string conv(const std::string& x, std::int64_t in, std::int64_t out) {
+    attribute pads;
+    pads.name = "pads";
+    pads.type = attribute::kind::ints;
+    pads.ints = {1, 1, 1, 1};
+    return op("Conv", {x, weights({out, in, 3, 3}, in * 9), weights({out}, in * 9)}, {pads});
+  }
+  std::string max_pool(const std::string& x) {
+    attribute k, s;
+    k.name = "kernel_shape";
+    s.name = "strides";
+    k.type = s.type = attribute::kind::ints;
+    k.ints = s.ints = {2, 2};
+    return op("MaxPool", {x}, {k, s});
+  }
+  void finish(const shape_t& in_shape, const std::string& out) {
+    m.opsets[""] = 13;
+    m.inputs = {{"x", zkml::element_type::float32, in_shape}};
+    m.outputs = {{out, zkml::element_type::float32, {}}};
+  }
+};
+
+/// 784-128-64-10 with ReLU: 109k multiply-adds.
+model mlp() {
+  builder b;
+  std::string h = b.op("Relu", {b.dense("x", 784, 128)});
+  h = b.op("Relu", {b.dense(h, 128, 64)});
+  b.finish({1, 784}, b.dense(h, 64, 10));
+  return std::move(b.m);
+}
+
+/// 1x28x28 -> conv 16 -> pool -> conv 32 -> pool -> conv 64 -> flatten -> 128 -> 10 (3x3 convs,
+/// ReLU): 2.3M multiply-adds.
+model cnn() {
+  builder b;
+  std::string h = b.max_pool(b.op("Relu", {b.conv("x", 1, 16)}));
+  h = b.max_pool(b.op("Relu", {b.conv(h, 16, 32)}));
+  h = b.op("Relu", {b.conv(h, 32, 64)});
+  attribute axis;
+  axis.name = "axis";
+  axis.i = 1;
+  h = b.op("Flatten", {h}, {axis});
+  h = b.op("Relu", {b.dense(h, 64 * 7 * 7, 128)});
+  b.finish({1, 1, 28, 28}, b.dense(h, 128, 10));
+  return std::move(b.m);
+}
+
+struct prepared {
+  model m;
+  zkml::tensor_map inputs;
+  zkml::calibration cal;
+};
+
+/// The integer inference of `make()` on an input in [0, 1) (calibrated on it), witness only; the
+/// time with error bounds is reported beside it.
+workload infer_workload(std::string name, std::string description, model (*make)(), shape_t input_shape) {
+  return {std::move(name), "inferences/s", std::move(description), [make, input_shape] {
+            auto p = std::make_shared<prepared>();
+            p->m = make();
+            std::mt19937_64 rng(7);
+            std::uniform_real_distribution<double> u(0.0, 1.0);
+            std::vector<double> x(static_cast<std::size_t>(zkml::num_elements(input_shape)));
+            for (auto& v : x) v = static_cast<float>(u(rng));
+            p->inputs["x"] = tensor::floats(input_shape, std::move(x));
+            p->cal = zkml::calibrate(p->m, {p->inputs}).value();
+            zkml::quantization_config with_bounds;
+            const auto start = std::chrono::steady_clock::now();
+            CIRO_CHECK(zkml::run_integer(p->m, p->inputs, p->cal, with_bounds).has_value());
+            const double bounds_ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+            return [p, bounds_ms] {
+              zkml::quantization_config witness_only;
+              witness_only.error_bounds = false;
+              CIRO_CHECK(zkml::run_integer(p->m, p->inputs, p->cal, witness_only).has_value());
+              return run_output{1.0, {{"with_error_bounds_ms", bounds_ms}}};
+            };
+          }};
+}
+
+}  // namespace
+
+std::vector<workload> zkml_workloads() {
+  return {
+      infer_workload("zkml.infer.mlp", "integer inference of a 784-128-64-10 MLP (109k multiply-adds), witness only",
+                     mlp, {1, 784}),
+      infer_workload("zkml.infer.cnn", "integer inference of a 3-conv CNN on 28x28 (2.3M multiply-adds), witness only",
+                     cnn, {1, 1, 28, 28}),
+  };
+}
+
+}  // namespace ciro::bench

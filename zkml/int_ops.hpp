@@ -1,0 +1,131 @@
+#pragma once
+
+// Internal to the integer inference (zkml/integer_inference.cpp and zkml/int_ops_*.cpp): the
+// context one node runs in, the helpers every op family shares, and the table of implementations.
+//
+// Error bounds (docs/zkml.md). A node computes y^ = its integer result from inputs whose reals x^
+// are within e (per element) of the float reference's x. For every node
+//   |y^ - f(x)| <= |y^ - f(x^)| + |f(x^) - f(x)|,
+// the first term computed exactly (the reference op run on x^: the node's own rounding, weight
+// quantization and table error), the second bounded by the op's sensitivity to input errors (for
+// a linear op, the op with |weights| applied to e; for a selection, the selection of e; for a
+// table, f's variation over [x^ - e, x^ + e]). Graph inputs and constants enter f exactly (e = 0),
+// so the input's quantization shows in the first node's own term.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "zkml/integer_inference.hpp"
+#include "zkml/ops.hpp"
+
+namespace ciro::zkml::int_ops {
+
+using ops::run_failure;
+
+/// One node being run by the integer inference.
+struct int_context {
+  const node& n;
+  std::vector<const int_value*> in;     ///< nullptr where omitted
+  std::vector<const tensor*> original;  ///< the exact float tensor of a graph input or initializer, else nullptr
+  std::vector<int> out_frac_hint;       ///< the calibrated frac of each output (0 for non-floating ones)
+  const quantization_config& config;
+
+  [[noreturn]] void fail(run_error_code code, const std::string& why) const {
+    throw run_failure{code, n.label() + ": " + why};
+  }
+  [[noreturn]] void invalid(const std::string& why) const { fail(run_error_code::invalid_node, why); }
+  [[noreturn]] void unsupported(const std::string& why) const { fail(run_error_code::unsupported_attribute, why); }
+
+  [[nodiscard]] const int_value* optional(std::size_t i) const { return i < in.size() ? in[i] : nullptr; }
+  [[nodiscard]] const int_value& input(std::size_t i) const;
+  /// Input i, which must be fixed point.
+  [[nodiscard]] const int_value& fixed_input(std::size_t i) const;
+  /// Input i's exact float values when they are known before the run (a constant of the model or a
+  /// graph input), else nullptr: such an input is quantized as weights where an op has weights.
+  [[nodiscard]] const tensor* constant(std::size_t i) const {
+    return i < original.size() && original[i] && !original[i]->is_integer() ? original[i] : nullptr;
+  }
+  /// Input i as the float op sees it for the error bound: a graph input or constant exactly, a
+  /// computed fixed-point tensor by its reals, an exact tensor as it is.
+  [[nodiscard]] tensor real(std::size_t i) const;
+  /// Input i's element error bounds as a FLOAT tensor of its shape (zeros where real(i) is exact).
+  [[nodiscard]] tensor errors(std::size_t i) const;
+  /// The calibrated frac of output i.
+  [[nodiscard]] int out_frac(std::size_t i = 0) const { return out_frac_hint.at(i); }
+  [[nodiscard]] std::int64_t limit() const { return config.activation_limit(); }
+  [[nodiscard]] bool bounds() const { return config.error_bounds; }
+
+  /// The reference implementation of this node (or of `other`, a modified copy) run on the given
+  /// inputs; its refusal becomes this node's.
+  [[nodiscard]] std::vector<tensor> reference(const std::vector<const tensor*>& inputs,
+                                              const node* other = nullptr) const;
+  /// The reference's output `output` on real(i) for every input: f(x^).
+  [[nodiscard]] tensor reference_on_reals(std::size_t output = 0, const node* other = nullptr) const;
+  /// Refuses unless every q satisfies |q| <= limit(): an activation outside the calibrated range.
+  void check_range(const int_value& v, std::size_t output = 0) const;
+  /// Refuses unless |v| <= field_half: an accumulator that would wrap modulo p.
+  void check_accumulator(std::int64_t v) const;
+};
+
+using int_op_fn = std::function<std::vector<int_value>(const int_context&)>;
+using int_op_table = std::unordered_map<std::string, int_op_fn>;
+
+/// The integers of a fixed-point tensor as a FLOAT tensor (exact below 2^53), so that the
+/// reference's shape, selection and summation code can run on them.
+tensor as_float(const int_value& v);
+/// The FLOAT result of the reference on integer-valued inputs back as integers. Refuses (an
+/// internal error) when a value is not an integer.
+std::vector<std::int64_t> as_integers(const int_context& c, const tensor& t);
+
+/// A fixed-point tensor without error bounds yet.
+int_value fixed_tensor(shape_t shape, std::vector<std::int64_t> q, int frac);
+
+/// The largest magnitude of q.
+std::int64_t max_abs(const std::vector<std::int64_t>& q);
+
+/// v at frac `to` (a rounding shift when its frac is larger, exact otherwise); the integers only.
+int_value rescale(const int_value& v, int to);
+
+/// Accumulators at frac acc_frac rounded to frac `to` and range-checked as output `output`.
+int_value requantize(const int_context& c, const shape_t& shape, const std::vector<std::int64_t>& acc, int acc_frac,
+                     int to, std::size_t output = 0);
+
+/// Like requantize, with one accumulator frac per channel: element k is in channel
+/// (k / inner) % fracs.size().
+int_value requantize_channels(const int_context& c, const shape_t& shape, const std::vector<std::int64_t>& acc,
+                              const std::vector<int>& fracs, std::int64_t inner, int to, std::size_t output = 0);
+
+/// Sets y's error bounds: |y^_i - f_i| + sensitivity_i, f = f(x^) the float op on the inputs' reals
+/// and `sensitivity` (same size, or empty for 0) the bound of |f(x^) - f(x)|. A no-op without
+/// error bounds.
+void set_error(const int_context& c, int_value& y, const tensor& f, const tensor& sensitivity);
+
+/// |t| element-wise.
+tensor abs_of(const tensor& t);
+
+/// Weights quantized for an accumulation: one frac per channel, each the largest with
+/// |w_q| <= config.weight_limit() and sum_k |w_q| * activation_limit + |bias_q| <= field_half for
+/// the channel's weights (bias_q at frac input_frac + weight frac), so that no accumulator can wrap
+/// whatever the range-checked input. `channel_of(i)` maps a weight index to its channel.
+struct quantized_weights {
+  std::vector<std::int64_t> q;
+  std::vector<int> frac;  ///< per channel
+};
+quantized_weights quantize_weights(const int_context& c, const std::vector<double>& w, std::size_t channels,
+                                   const std::function<std::size_t(std::size_t)>& channel_of,
+                                   const std::vector<double>& bias, int input_frac);
+
+/// The shifts (s_a, s_b) to apply to two activations before a product summed over k terms, the
+/// smallest total with k * bound(s_a) * bound(s_b) <= field_half, where bound(s) is the largest
+/// |q| after a rounding shift by s; the operand with more fractional bits is shifted first.
+std::pair<int, int> product_shifts(const int_context& c, std::int64_t k, int frac_a, int frac_b);
+
+/// Each op family adds its operators.
+void add_linear_ops(int_op_table& t);     // zkml/int_ops_linear.cpp
+void add_nonlinear_ops(int_op_table& t);  // zkml/int_ops_nonlinear.cpp
+void add_exact_ops(int_op_table& t);      // zkml/int_ops_exact.cpp
+
+}  // namespace ciro::zkml::int_ops

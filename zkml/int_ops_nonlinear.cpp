@@ -1,0 +1,214 @@
+// The integer inference's non-linear operators. Every element-wise function (Sigmoid, Tanh, Exp,
+// Erf, Log, Sqrt, HardSigmoid, HardSwish, LeakyRelu, Pow with a constant exponent) is a table over the
+// 2^activation_bits possible inputs: T[q] = round(f(q 2^-f_in) 2^f_out), which the proof looks
+// up. Softmax and LogSoftmax use an exp table over the differences to the row's maximum, an exact
+// sum, and a rounded division (Softmax) or a log table over the rescaled sum (LogSoftmax).
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "zkml/fixed_point.hpp"
+#include "zkml/int_ops.hpp"
+
+namespace ciro::zkml::int_ops {
+
+namespace {
+
+/// A real function of one variable as a table, with what bounds its sensitivity: it is monotone
+/// between consecutive `critical` points (its extrema and kinks), so that the largest change over
+/// [x - E, x + E] is reached at an end of the interval or at a critical point inside it.
+struct unary_function {
+  std::function<double(double)> f;
+  std::vector<double> critical;
+};
+
+/// The largest |f(t) - f(x)| for t in [x - e, x + e].
+double sensitivity(const unary_function& u, double x, double e) {
+  const double fx = u.f(x);
+  double d = std::max(std::fabs(u.f(x - e) - fx), std::fabs(u.f(x + e) - fx));
+  for (double c : u.critical) {
+    if (c > x - e && c < x + e) d = std::max(d, std::fabs(u.f(c) - fx));
+  }
+  return std::isfinite(d) ? d : std::numeric_limits<double>::infinity();
+}
+
+/// Applies the table of u to every element: y = round(f(q 2^-f_in) 2^f_out). Error bound: the
+/// table's rounding against f on the input's reals, plus f's variation over [x^ - e, x^ + e].
+std::vector<int_value> table_op(const int_context& c, const unary_function& u) {
+  const int_value& x = c.fixed_input(0);
+  const int fo = c.out_frac();
+  std::vector<std::int64_t> q(x.t.ints.size());
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    const double xv = fixed::dequantize(x.t.ints[i], *x.frac);
+    const double y = u.f(xv);
+    if (!std::isfinite(y) || std::fabs(std::ldexp(y, fo)) > static_cast<double>(fixed::field_half)) {
+      c.fail(run_error_code::bad_input, "input " + std::to_string(xv) + " at index " + std::to_string(i) +
+                                            " is outside the function's table (its value " + std::to_string(y) +
+                                            " is not representable at frac " + std::to_string(fo) + ")");
+    }
+    q[i] = fixed::quantize(y, fo);
+  }
+  int_value v = fixed_tensor(x.t.shape, std::move(q), fo);
+  c.check_range(v);
+  if (c.bounds()) {
+    const tensor r = c.real(0), e = c.errors(0);
+    tensor f = r, sens = e;
+    for (std::size_t i = 0; i < f.data.size(); ++i) {
+      f.data[i] = u.f(r.data[i]);
+      sens.data[i] = sensitivity(u, r.data[i], e.data[i]);
+    }
+    set_error(c, v, f, sens);
+  }
+  return {v};
+}
+
+double attr_float(const int_context& c, const char* name, double fallback) {
+  const attribute* a = c.n.find(name);
+  return a && a->type == attribute::kind::float_ ? a->f : fallback;
+}
+
+unary_function leaky_relu(const int_context& c) {
+  const double alpha = attr_float(c, "alpha", 0.01);
+  return {[alpha](double v) { return v >= 0 ? v : alpha * v; }, {0.0}};
+}
+
+unary_function hard_sigmoid(const int_context& c) {
+  const double alpha = attr_float(c, "alpha", 0.2), beta = attr_float(c, "beta", 0.5);
+  return {[alpha, beta](double v) { return std::max(0.0, std::min(1.0, alpha * v + beta)); }, {}};
+}
+
+unary_function hard_swish() {
+  // x max(0, min(1, x / 6 + 1/2)): kinks at -3 and 3, minimum at -3/2.
+  return {[](double v) { return v * std::max(0.0, std::min(1.0, v / 6.0 + 0.5)); }, {-3.0, -1.5, 3.0}};
+}
+
+/// Pow with a constant scalar exponent: x^p (refused where the table would need x^p of a negative x
+/// with a non-integer p).
+std::vector<int_value> op_pow(const int_context& c) {
+  const tensor* p = c.constant(1);
+  if (!p && c.original.size() > 1) p = c.original[1];
+  if (!p || p->size() != 1) c.unsupported("only a constant scalar exponent is supported by the integer inference");
+  const double e = p->value(0);
+  return table_op(c, {[e](double v) { return std::pow(v, e); }, {0.0}});
+}
+
+/// The positions of one softmax row: `count` elements `stride` apart from `base`.
+struct rows {
+  std::int64_t outer = 1, count = 1, inner = 1;
+  [[nodiscard]] std::int64_t at(std::int64_t o, std::int64_t j, std::int64_t k) const {
+    return (o * count + j) * inner + k;
+  }
+};
+
+/// Softmax's axis: before opset 13 the input is coerced to 2-D at `axis` (default 1), from 13 it is
+/// one axis (default -1).
+rows softmax_rows(const int_context& c, const shape_t& shape) {
+  const auto rank = static_cast<std::int64_t>(shape.size());
+  const attribute* a = c.n.find("axis");
+  std::int64_t axis = a ? a->i : (c.n.opset < 13 ? 1 : -1);
+  if (axis < -rank || axis >= std::max<std::int64_t>(rank, 1)) c.invalid("axis out of range");
+  if (axis < 0) axis += rank;
+  const auto ax = static_cast<std::size_t>(axis);
+  rows r;
+  r.outer = ops::product(shape, 0, ax);
+  if (c.n.opset < 13) {
+    r.count = ops::product(shape, ax, shape.size());
+  } else {
+    r.count = shape.empty() ? 1 : shape[ax];
+    r.inner = ops::product(shape, ax + 1, shape.size());
+  }
+  return r;
+}
+
+/// Softmax (log == false) or LogSoftmax.
+std::vector<int_value> op_softmax(const int_context& c, bool log) {
+  const int_value& x = c.fixed_input(0);
+  const int fi = *x.frac, fo = c.out_frac();
+  const rows r = softmax_rows(c, x.t.shape);
+  const int fe = c.config.activation_bits - 2;  // exp(0) = 1 is 2^fe <= the activation limit
+  std::vector<std::int64_t> q(x.t.ints.size());
+  std::vector<std::int64_t> e(static_cast<std::size_t>(r.count));
+  for (std::int64_t o = 0; o < r.outer; ++o) {
+    for (std::int64_t k = 0; k < r.inner; ++k) {
+      std::int64_t mx = INT64_MIN;
+      for (std::int64_t j = 0; j < r.count; ++j) mx = std::max(mx, x.t.ints[static_cast<std::size_t>(r.at(o, j, k))]);
+      std::int64_t s = 0;
+      for (std::int64_t j = 0; j < r.count; ++j) {
+        // The exp table over d = q - max in [-2 limit, 0].
+        const std::int64_t d = x.t.ints[static_cast<std::size_t>(r.at(o, j, k))] - mx;
+        e[static_cast<std::size_t>(j)] = fixed::quantize(std::exp(fixed::dequantize(d, fi)), fe);
+        s += e[static_cast<std::size_t>(j)];
+      }
+      c.check_accumulator(s);
+      if (!log) {
+        // y = round(e 2^fo / s), the numerator kept inside the field.
+        int shift = fo;
+        while (shift > 0 && (std::int64_t{1} << (fe + shift)) > fixed::field_half) --shift;
+        for (std::int64_t j = 0; j < r.count; ++j) {
+          const auto at = static_cast<std::size_t>(r.at(o, j, k));
+          const std::int64_t y = shift >= 0 ? fixed::div_round(e[static_cast<std::size_t>(j)] << shift, s)
+                                            : fixed::div_round(e[static_cast<std::size_t>(j)], s << -shift);
+          q[at] = fixed::round_shift(y, shift - fo);
+        }
+        continue;
+      }
+      // log(sum): the sum shifted down by rs so that it indexes a table of 2^activation_bits entries.
+      int rs = 0;
+      while ((s >> rs) >= (std::int64_t{1} << c.config.activation_bits)) ++rs;
+      if (rs > fe) c.unsupported("LogSoftmax over too many elements for the log table");
+      const std::int64_t s2 = fixed::round_shift(s, rs);
+      const std::int64_t log_q = fixed::quantize(std::log(std::ldexp(static_cast<double>(s2), rs - fe)), fo);
+      for (std::int64_t j = 0; j < r.count; ++j) {
+        const auto at = static_cast<std::size_t>(r.at(o, j, k));
+        q[at] = fixed::round_shift(x.t.ints[at] - mx, fi - fo) - log_q;
+      }
+    }
+  }
+  int_value v = fixed_tensor(x.t.shape, std::move(q), fo);
+  c.check_range(v);
+  if (c.bounds()) {
+    // Inputs within e of the reference change each exponent x_j - x_i by at most e_i + E_row: a
+    // probability by a factor within e^(+-(e_i + E_row)), a log-probability by at most that.
+    const tensor f = c.reference_on_reals();
+    tensor sens = c.errors(0);
+    const tensor e = sens;
+    for (std::int64_t o = 0; o < r.outer; ++o) {
+      for (std::int64_t k = 0; k < r.inner; ++k) {
+        double row = 0;
+        for (std::int64_t j = 0; j < r.count; ++j) row = std::max(row, e.data[static_cast<std::size_t>(r.at(o, j, k))]);
+        for (std::int64_t j = 0; j < r.count; ++j) {
+          const auto at = static_cast<std::size_t>(r.at(o, j, k));
+          sens.data[at] = log ? e.data[at] + row : std::fabs(f.data[at]) * std::expm1(e.data[at] + row);
+        }
+      }
+    }
+    set_error(c, v, f, sens);
+  }
+  return {v};
+}
+
+double sigmoid(double v) { return v >= 0 ? 1.0 / (1.0 + std::exp(-v)) : std::exp(v) / (1.0 + std::exp(v)); }
+
+}  // namespace
+
+void add_nonlinear_ops(int_op_table& t) {
+  t.emplace("Sigmoid", [](const int_context& c) { return table_op(c, {sigmoid, {}}); });
+  t.emplace("Tanh", [](const int_context& c) { return table_op(c, {[](double v) { return std::tanh(v); }, {}}); });
+  t.emplace("Exp", [](const int_context& c) { return table_op(c, {[](double v) { return std::exp(v); }, {}}); });
+  t.emplace("Erf", [](const int_context& c) { return table_op(c, {[](double v) { return std::erf(v); }, {}}); });
+  // Log's table is refused where an input is not positive (log is not finite there).
+  t.emplace("Log", [](const int_context& c) { return table_op(c, {[](double v) { return std::log(v); }, {}}); });
+  // Sqrt's table holds sqrt(max(x, 0)): an input rounded below zero reads 0.
+  t.emplace("Sqrt", [](const int_context& c) {
+    return table_op(c, {[](double v) { return std::sqrt(std::max(v, 0.0)); }, {}});
+  });
+  t.emplace("HardSigmoid", [](const int_context& c) { return table_op(c, hard_sigmoid(c)); });
+  t.emplace("HardSwish", [](const int_context& c) { return table_op(c, hard_swish()); });
+  t.emplace("LeakyRelu", [](const int_context& c) { return table_op(c, leaky_relu(c)); });
+  t.emplace("Pow", op_pow);
+  t.emplace("Softmax", [](const int_context& c) { return op_softmax(c, false); });
+  t.emplace("LogSoftmax", [](const int_context& c) { return op_softmax(c, true); });
+}
+
+}  // namespace ciro::zkml::int_ops
