@@ -266,6 +266,35 @@ int main(int argc, char** argv) {
        << " s), so no test is bounded or left out for time.\n\n";
   }
 
+  // The integer inference on the same tests: per suite, and why tests the reference passes do not run.
+  const inference_under_test integer = integer_inference();
+  const std::vector<test_record> integer_records = grade_all(root, integer);
+  std::map<std::string, counts> integer_suite;
+  std::map<std::string, int> integer_gaps;  // reason -> tests the reference passes
+  for (const auto& r : integer_records) {
+    integer_suite[r.suite].add(r);
+    const test_record* ref = by_name.at(r.suite + "/" + r.test);
+    if (ref->result == status::pass && r.result != status::pass) ++integer_gaps[r.reason];
+    failures += r.result == status::fail;
+  }
+  md << "## The integer inference
+
+        "
+     << "The same tests run through the integer inference (`run_integer`, 16-bit activations, calibrated on each "
+        "data set's own inputs; `docs/zkml.md`), its outputs dequantized: a floating output passes when every "
+        "element lies within the error bound the integer inference states for it plus "
+     << integer.bound.describe() << ", integer and quantized outputs only when exact.\n\n"
+     << "| suite | tests | run | pass | fail | skipped |\n|---|---|---|---|---|---|\n";
+  for (const std::string_view sv : suites) {
+    const counts& c = integer_suite[std::string(sv)];
+    md << "| " << sv << " | " << c.exist << " | " << c.run << " | " << c.pass << " | " << c.fail << " | " << c.skip
+       << " |\n";
+  }
+  md << "\nTests the float reference passes that the integer inference does not run, by reason:\n\n"
+     << "| reason | tests |\n|---|---|\n";
+  for (const auto& [reason, n] : integer_gaps) md << "| " << cell(reason) << " | " << n << " |\n";
+  md << "\n";
+
   const auto stubs = download_stubs(root / "real");
   md << "`real/` is not graded: ";
   if (stubs.empty()) {
