@@ -277,9 +277,7 @@ int main(int argc, char** argv) {
     if (ref->result == status::pass && r.result != status::pass) ++integer_gaps[r.reason];
     failures += r.result == status::fail;
   }
-  md << "## The integer inference
-
-        "
+  md << "## The integer inference\n\n"
      << "The same tests run through the integer inference (`run_integer`, 16-bit activations, calibrated on each "
         "data set's own inputs; `docs/zkml.md`), its outputs dequantized: a floating output passes when every "
         "element lies within the error bound the integer inference states for it plus "
