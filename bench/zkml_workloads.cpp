@@ -25,7 +25,11 @@ struct builder {
   std::mt19937_64 rng{20261205};
   int next = 0;
 
-  std::string name(const char* prefix) { return prefix + std::to_string(next++); }
+  std::string name(const char* prefix) {
+    std::string n = prefix;
+    n += std::to_string(next++);
+    return n;
+  }
   std::string weights(const shape_t& shape, std::int64_t fan_in) {
     std::normal_distribution<double> dist(0.0, std::sqrt(2.0 / static_cast<double>(fan_in)));
     std::vector<double> v(static_cast<std::size_t>(zkml::num_elements(shape)));

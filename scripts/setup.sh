@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config
-  libtbb-dev libhwy-dev nlohmann-json3-dev
+  libtbb-dev libhwy-dev nlohmann-json3-dev libmimalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   libprotobuf-dev libonnx-dev libonnx-testdata
