@@ -536,7 +536,7 @@ TEST(CliRun, BadModelsAndInputsExitTwoWithOneLine) {
   std::ifstream f(model, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   const std::string good = first_input_file("mlp");
-  for (const std::string args : {
+  for (const std::string& args : std::vector<std::string>{
            std::string("run"),
            std::string("run --model ") + model,
            std::string("run --input ") + good,
