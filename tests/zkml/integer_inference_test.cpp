@@ -53,6 +53,22 @@ TEST(FixedPoint, FracForGivesTheLargestFittingPosition) {
   EXPECT_EQ(fixed::frac_for(0, 32767, -30, 12), 12);
 }
 
+TEST(Quantization, RoundTripsWithinHalfAUnitAndCalibrationLeavesItsHeadroom) {
+  ciro::test::seeded_rng rng;
+  quantization_config config;
+  for (int i = 0; i < 5000; ++i) {
+    const double x =
+        std::ldexp(static_cast<double>(rng.below(1u << 30)) / (1u << 30) - 0.5, static_cast<int>(rng.below(30)) - 15);
+    const int f = activation_frac(std::fabs(x), config);
+    ASSERT_LE(std::fabs(fixed::dequantize(fixed::quantize(x, f), f) - x), std::ldexp(0.5, -f)) << x;
+    // The frac leaves exactly the headroom: 2 |x| fits at f, not at f + 1 (unless clamped).
+    ASSERT_LE(config.headroom * std::ldexp(std::fabs(x), f), static_cast<double>(config.activation_limit())) << x;
+    if (f < config.max_frac && x != 0) {
+      ASSERT_GT(config.headroom * std::ldexp(std::fabs(x), f + 1), static_cast<double>(config.activation_limit())) << x;
+    }
+  }
+}
+
 /// Loads the built model, calibrates on `inputs`, runs both inferences and checks every output.
 /// Returns the largest bound relative to the output's largest magnitude.
 struct outcome {
@@ -291,6 +307,22 @@ TEST(IntegerInference, QuantizedGraphsRunExactly) {
   expect_within_bound(o, 0.01);
   // The dequantized output is (q - 100) * 0.1: its error is the multiplier's rounding only.
   EXPECT_LT(o.integer.at("y").max_error(), 1e-3);
+}
+
+TEST(Quantization, FewerActivationBitsStillStayWithinTheStatedBound) {
+  ciro::test::seeded_rng rng;
+  for (int bits : {8, 12}) {
+    model_builder b(13);
+    b.input("x", {2, 16}).output("y");
+    b.initializer("w", random_in(rng, {16, 4}, -1, 1));
+    b.node("MatMul", {"x", "w"}, {"h"});
+    b.node("Sigmoid", {"h"}, {"y"});
+    quantization_config config;
+    config.activation_bits = bits;
+    config.weight_bits = bits;
+    SCOPED_TRACE(bits);
+    expect_within_bound(run_both(b, {{"x", random_in(rng, {2, 16})}}, config), bits == 8 ? 0.2 : 0.02);
+  }
 }
 
 }  // namespace
