@@ -7,6 +7,8 @@
 #include <limits>
 #include <unordered_map>
 
+#include <tbb/parallel_for.h>
+
 #include "zkml/detail.hpp"
 #include "zkml/ops.hpp"
 
@@ -139,28 +141,29 @@ std::vector<tensor> op_matmul(const op_context& c) {
   if (!b1) out.push_back(n);
   tensor y = tensor::zeros(out, a.type);
   const std::size_t mk = static_cast<std::size_t>(m * k), kn = static_cast<std::size_t>(k * n);
-  for (std::size_t p = 0; p < map_a.size(); ++p) {
+  // One task per output row (batch p, row i); each element's sum runs in a fixed order.
+  tbb::parallel_for(std::int64_t{0}, static_cast<std::int64_t>(map_a.size()) * m, [&](std::int64_t pi) {
+    const auto p = static_cast<std::size_t>(pi / m);
+    const std::int64_t i = pi % m;
     const std::size_t oa = static_cast<std::size_t>(map_a[p]) * mk, ob = static_cast<std::size_t>(map_b[p]) * kn;
-    for (std::int64_t i = 0; i < m; ++i) {
-      for (std::int64_t j = 0; j < n; ++j) {
-        const std::size_t o = p * static_cast<std::size_t>(m * n) + static_cast<std::size_t>(i * n + j);
-        if (a.is_integer()) {
-          std::uint64_t s = 0;
-          for (std::int64_t t = 0; t < k; ++t) {
-            s += static_cast<std::uint64_t>(a.ints[oa + static_cast<std::size_t>(i * k + t)]) *
-                 static_cast<std::uint64_t>(b.ints[ob + static_cast<std::size_t>(t * n + j)]);
-          }
-          y.ints[o] = wrap_to(a.type, wrapping(s));
-        } else {
-          double s = 0;
-          for (std::int64_t t = 0; t < k; ++t) {
-            s += a.data[oa + static_cast<std::size_t>(i * k + t)] * b.data[ob + static_cast<std::size_t>(t * n + j)];
-          }
-          y.data[o] = s;
+    for (std::int64_t j = 0; j < n; ++j) {
+      const std::size_t o = p * static_cast<std::size_t>(m * n) + static_cast<std::size_t>(i * n + j);
+      if (a.is_integer()) {
+        std::uint64_t s = 0;
+        for (std::int64_t t = 0; t < k; ++t) {
+          s += static_cast<std::uint64_t>(a.ints[oa + static_cast<std::size_t>(i * k + t)]) *
+               static_cast<std::uint64_t>(b.ints[ob + static_cast<std::size_t>(t * n + j)]);
         }
+        y.ints[o] = wrap_to(a.type, wrapping(s));
+      } else {
+        double s = 0;
+        for (std::int64_t t = 0; t < k; ++t) {
+          s += a.data[oa + static_cast<std::size_t>(i * k + t)] * b.data[ob + static_cast<std::size_t>(t * n + j)];
+        }
+        y.data[o] = s;
       }
     }
-  }
+  });
   return {y};
 }
 
@@ -367,38 +370,40 @@ std::vector<tensor> op_conv(const op_context& c) {
   tensor y = tensor::zeros(window_output_shape(w, n, m), x.type);
   const auto& in = w.in;
   const auto& k = w.kernel;
-  std::size_t o = 0;
-  for (std::int64_t b = 0; b < n; ++b) {
-    for (std::int64_t f = 0; f < m; ++f) {
-      const std::int64_t g = f / mg;
-      for (std::int64_t o0 = 0; o0 < w.out[0]; ++o0) {
-        for (std::int64_t o1 = 0; o1 < w.out[1]; ++o1) {
-          for (std::int64_t o2 = 0; o2 < w.out[2]; ++o2, ++o) {
-            double s = bias ? bias->data[static_cast<std::size_t>(f)] : 0.0;
-            for (std::int64_t q = 0; q < cg; ++q) {
-              const std::int64_t xc = ((b * ch) + g * cg + q) * in[0];
-              const std::int64_t wc = ((f * cg) + q) * k[0];
-              for (std::int64_t k0 = 0; k0 < k[0]; ++k0) {
-                const std::int64_t i0 = o0 * w.stride[0] - w.pad_begin[0] + k0 * w.dilation[0];
-                if (i0 < 0 || i0 >= in[0]) continue;
-                for (std::int64_t k1 = 0; k1 < k[1]; ++k1) {
-                  const std::int64_t i1 = o1 * w.stride[1] - w.pad_begin[1] + k1 * w.dilation[1];
-                  if (i1 < 0 || i1 >= in[1]) continue;
-                  for (std::int64_t k2 = 0; k2 < k[2]; ++k2) {
-                    const std::int64_t i2 = o2 * w.stride[2] - w.pad_begin[2] + k2 * w.dilation[2];
-                    if (i2 < 0 || i2 >= in[2]) continue;
-                    s += x.data[static_cast<std::size_t>(((xc + i0) * in[1] + i1) * in[2] + i2)] *
-                         wt.data[static_cast<std::size_t>(((wc + k0) * k[1] + k1) * k[2] + k2)];
-                  }
+  // One task per (image, output channel) plane; each output element's sum runs in a fixed order,
+  // so the result does not depend on the threads.
+  const auto plane = static_cast<std::size_t>(w.out[0] * w.out[1] * w.out[2]);
+  tbb::parallel_for(std::int64_t{0}, n * m, [&](std::int64_t bf) {
+    const std::int64_t b = bf / m, f = bf % m;
+    const std::int64_t g = f / mg;
+    std::size_t o = static_cast<std::size_t>(bf) * plane;
+    for (std::int64_t o0 = 0; o0 < w.out[0]; ++o0) {
+      for (std::int64_t o1 = 0; o1 < w.out[1]; ++o1) {
+        for (std::int64_t o2 = 0; o2 < w.out[2]; ++o2, ++o) {
+          double s = bias ? bias->data[static_cast<std::size_t>(f)] : 0.0;
+          for (std::int64_t q = 0; q < cg; ++q) {
+            const std::int64_t xc = ((b * ch) + g * cg + q) * in[0];
+            const std::int64_t wc = ((f * cg) + q) * k[0];
+            for (std::int64_t k0 = 0; k0 < k[0]; ++k0) {
+              const std::int64_t i0 = o0 * w.stride[0] - w.pad_begin[0] + k0 * w.dilation[0];
+              if (i0 < 0 || i0 >= in[0]) continue;
+              for (std::int64_t k1 = 0; k1 < k[1]; ++k1) {
+                const std::int64_t i1 = o1 * w.stride[1] - w.pad_begin[1] + k1 * w.dilation[1];
+                if (i1 < 0 || i1 >= in[1]) continue;
+                for (std::int64_t k2 = 0; k2 < k[2]; ++k2) {
+                  const std::int64_t i2 = o2 * w.stride[2] - w.pad_begin[2] + k2 * w.dilation[2];
+                  if (i2 < 0 || i2 >= in[2]) continue;
+                  s += x.data[static_cast<std::size_t>(((xc + i0) * in[1] + i1) * in[2] + i2)] *
+                       wt.data[static_cast<std::size_t>(((wc + k0) * k[1] + k1) * k[2] + k2)];
                 }
               }
             }
-            y.data[o] = s;
           }
+          y.data[o] = s;
         }
       }
     }
-  }
+  });
   return {y};
 }
 
