@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -98,10 +99,21 @@ int run_command(const std::vector<std::string>& args) {  // NOLINT(readability-f
   }
   if (o.model.empty() || o.input.empty()) return usage_error("run: --model M.onnx and --input IN are required");
 
-  auto m = zkml::load_model(o.model);
+  // A dimension the model leaves free (a batch "N") is fixed by the input file: the model is read
+  // keeping it free, then read again with the shapes of the inputs, so that only fixed shapes run.
+  auto m = zkml::load_model(o.model, {}, zkml::dynamic_inputs::keep);
   if (!m) return usage_error("run: " + o.model + ": " + m.error().message);
   auto inputs = zkml::load_input_file(o.input, m.value());
   if (!inputs) return usage_error("run: " + inputs.error().message);
+  const auto& declared = m.value().inputs;
+  if (std::any_of(declared.begin(), declared.end(), [](const zkml::value_info& v) {
+        return std::any_of(v.shape.begin(), v.shape.end(), [](std::int64_t d) { return d < 0; });
+      })) {
+    std::map<std::string, zkml::shape_t> shapes;
+    for (const auto& [name, t] : inputs.value()) shapes[name] = t.shape;
+    m = zkml::load_model(o.model, shapes);
+    if (!m) return usage_error("run: " + o.model + ": " + m.error().message);
+  }
   std::vector<zkml::tensor_map> sets{inputs.value()};
   for (const auto& path : o.calibration) {
     auto extra = zkml::load_input_file(path, m.value());

@@ -245,7 +245,7 @@ tensor constant_value(const node& n) {
 }
 
 value_info value_info_from_proto(const onnx::ValueInfoProto& proto, bool is_input,
-                                 const std::map<std::string, shape_t>& input_shapes) {
+                                 const std::map<std::string, shape_t>& input_shapes, dynamic_inputs dynamic_dims) {
   value_info v;
   v.name = proto.name();
   const std::string what = std::string(is_input ? "input '" : "output '") + detail::printable(v.name) + "'";
@@ -294,13 +294,16 @@ value_info value_info_from_proto(const onnx::ValueInfoProto& proto, bool is_inpu
       }
     }
     v.shape = given->second;
-  } else if (dynamic) {
+  } else if (!tt.has_shape() && dynamic_dims == dynamic_inputs::keep) {
+    fail(load_error_code::dynamic_shape, what + ": no shape; the model must declare the input's rank");
+  } else if (dynamic && dynamic_dims == dynamic_inputs::refuse) {
     fail(load_error_code::dynamic_shape, what + ": " + dynamic_reason + "; give the input's shape");
   }
   return v;
 }
 
-model convert(const onnx::ModelProto& proto, const std::map<std::string, shape_t>& input_shapes) {
+model convert(const onnx::ModelProto& proto, const std::map<std::string, shape_t>& input_shapes,
+              dynamic_inputs dynamic_dims) {
   if (!proto.has_graph()) fail(load_error_code::malformed, "malformed ONNX model: no graph");
   model m;
   m.ir_version = proto.ir_version();
@@ -326,7 +329,7 @@ model convert(const onnx::ModelProto& proto, const std::map<std::string, shape_t
     if (!defined.insert(in.name()).second) {
       fail(load_error_code::malformed, "input '" + detail::printable(in.name()) + "' is defined twice");
     }
-    m.inputs.push_back(value_info_from_proto(in, true, input_shapes));
+    m.inputs.push_back(value_info_from_proto(in, true, input_shapes, dynamic_dims));
   }
 
   // Nodes: convert, fold Constant nodes into the initializers, record producers.
@@ -387,7 +390,7 @@ model convert(const onnx::ModelProto& proto, const std::map<std::string, shape_t
     if (!defined.count(out.name())) {
       fail(load_error_code::undefined_tensor, "output '" + detail::printable(out.name()) + "' is not defined");
     }
-    m.outputs.push_back(value_info_from_proto(out, false, input_shapes));
+    m.outputs.push_back(value_info_from_proto(out, false, input_shapes, dynamic_dims));
   }
 
   // Kahn's algorithm: a node is ready when every node producing one of its inputs is placed; ready
@@ -446,27 +449,29 @@ std::string node::label() const {
   return "node '" + detail::printable(name) + "' (" + detail::printable(op) + ", opset " + std::to_string(opset) + ")";
 }
 
-result<model, load_error_code> parse_model(std::string_view bytes, const std::map<std::string, shape_t>& input_shapes) {
+result<model, load_error_code> parse_model(std::string_view bytes, const std::map<std::string, shape_t>& input_shapes,
+                                           dynamic_inputs dynamic) {
   onnx::ModelProto proto;
   if (bytes.size() > static_cast<std::size_t>(INT_MAX) ||
       !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return error<load_error_code>{load_error_code::malformed, "malformed or truncated ONNX model (not a ModelProto)"};
   }
   try {
-    return convert(proto, input_shapes);
+    return convert(proto, input_shapes, dynamic);
   } catch (const load_failure& f) {
     return error<load_error_code>{f.code, f.message};
   }
 }
 
-result<model, load_error_code> load_model(const std::string& path, const std::map<std::string, shape_t>& input_shapes) {
+result<model, load_error_code> load_model(const std::string& path, const std::map<std::string, shape_t>& input_shapes,
+                                          dynamic_inputs dynamic) {
   std::ifstream file(path, std::ios::binary);
   if (!file) return error<load_error_code>{load_error_code::io_error, "cannot open '" + detail::printable(path) + "'"};
   std::ostringstream buffer;
   buffer << file.rdbuf();
   if (file.bad())
     return error<load_error_code>{load_error_code::io_error, "cannot read '" + detail::printable(path) + "'"};
-  return parse_model(buffer.str(), input_shapes);
+  return parse_model(buffer.str(), input_shapes, dynamic);
 }
 
 result<tensor, load_error_code> parse_tensor(std::string_view bytes) {

@@ -67,7 +67,7 @@ struct node {
 };
 
 /// A graph input or output: name, element type and shape (-1 for a dimension that is not fixed,
-/// which only outputs may keep after loading).
+/// which only outputs keep after loading, and inputs when loaded with dynamic_inputs::keep).
 struct value_info {
   std::string name;
   element_type type = element_type::float32;
@@ -87,15 +87,29 @@ struct model {
   std::vector<node> nodes;
 };
 
+/// What parse_model does with an input dimension that is not a fixed number (symbolic, like a
+/// batch dimension "N", or unknown) when `input_shapes` does not give the input's shape.
+enum class dynamic_inputs : std::uint8_t {
+  refuse,  ///< the model is refused (load_error_code::dynamic_shape)
+  /// the dimension is kept as -1, which the input-file parsers (zkml/input_file.hpp) take as free.
+  /// Such a model is only for reading input files: run_reference, calibrate and run_integer need
+  /// fixed shapes, so parse it again with the shapes of the inputs read. An input without any
+  /// shape (its rank unknown) is refused either way.
+  keep,
+};
+
 /// Parses a serialized ModelProto and checks it (see load_error_code). `input_shapes` gives the
 /// shape of inputs whose declared shape has symbolic or missing dimensions (by input name); a
-/// given shape must have the declared rank and agree with every fixed dimension.
+/// given shape must have the declared rank and agree with every fixed dimension. Dimensions that
+/// stay undetermined are refused, or kept as -1 (`dynamic`).
 [[nodiscard]] result<model, load_error_code> parse_model(std::string_view bytes,
-                                                         const std::map<std::string, shape_t>& input_shapes = {});
+                                                         const std::map<std::string, shape_t>& input_shapes = {},
+                                                         dynamic_inputs dynamic = dynamic_inputs::refuse);
 
 /// Reads the file at `path` and parses it with parse_model.
 [[nodiscard]] result<model, load_error_code> load_model(const std::string& path,
-                                                        const std::map<std::string, shape_t>& input_shapes = {});
+                                                        const std::map<std::string, shape_t>& input_shapes = {},
+                                                        dynamic_inputs dynamic = dynamic_inputs::refuse);
 
 /// Parses a serialized TensorProto (the format of ONNX's test data input_*.pb / output_*.pb).
 [[nodiscard]] result<tensor, load_error_code> parse_tensor(std::string_view bytes);

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -555,6 +557,67 @@ TEST(CliRun, BadModelsAndInputsExitTwoWithOneLine) {
     EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out << r.err;
     EXPECT_EQ(lines(r.err), 1u) << args << "\n" << r.err;
     EXPECT_EQ(r.err.rfind("ciro: ", 0), 0u) << r.err;
+  }
+}
+
+// A model written without linking protobuf: the wire format of its few fields (a varint field,
+// wire type 0, and a length-delimited one, wire type 2), numbered as in onnx.proto.
+std::string varint(std::uint64_t v) {
+  std::string s;
+  for (; v >= 0x80; v >>= 7) s += static_cast<char>((v & 0x7f) | 0x80);
+  return s + static_cast<char>(v);
+}
+std::string field(std::uint64_t number, std::uint64_t v) { return varint(number << 3) + varint(v); }
+std::string field(std::uint64_t number, const std::string& bytes) {
+  return varint(number << 3 | 2) + varint(bytes.size()) + bytes;
+}
+
+/// A FLOAT ValueInfoProto of shape [N, cols]: TypeProto.tensor_type {elem_type FLOAT, shape}.
+std::string batch_value(const std::string& name, std::uint64_t cols) {
+  const std::string shape = field(1, field(2, "N")) + field(1, field(1, cols));
+  return field(1, name) + field(2, field(1, field(1, 1) + field(2, shape)));
+}
+
+/// y[N, 2] = MatMul(x[N, 4], w[4, 2]), opset 13, with the batch dimension "N" symbolic.
+std::string batch_matmul_model() {
+  const std::array<float, 8> w{1, -1, 0.5f, 2, -0.25f, 0, 1, 1};
+  std::string raw(sizeof w, '\0');
+  std::memcpy(raw.data(), w.data(), sizeof w);
+  const std::string weight = field(1, 4) + field(1, 2) + field(2, 1) + field(8, "w") + field(9, raw);
+  const std::string node = field(1, "x") + field(1, "w") + field(2, "y") + field(3, "matmul") + field(4, "MatMul");
+  const std::string graph = field(1, node) + field(2, "batch") + field(5, weight) + field(11, batch_value("x", 4)) +
+                            field(12, batch_value("y", 2));
+  return field(1, 8) + field(7, graph) + field(8, field(1, "") + field(2, 13));
+}
+
+TEST(CliRun, ADynamicBatchDimensionTakesTheInputFilesShape) {
+  const std::string dir = testing::TempDir() + "ciro_run_batch_" + std::to_string(getpid());
+  const auto write = [&](const std::string& name, const std::string& text) {
+    const std::string p = dir + name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  };
+  const std::string model = write(".onnx", batch_matmul_model());
+  const std::string json = dir + "_out.json";
+  const auto r =
+      ciro("run --model " + model + " --input " +
+           write("3.json", "{\"x\": [[1, 2, 3, 4], [-1, 0.5, 0, 2], [0.25, -2, 1, 0]]}") + " --json " + json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("output 'y' [3, 2]"), std::string::npos) << r.out;
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["outputs"]["y"]["shape"], nlohmann::json({3, 2}));
+  EXPECT_EQ(j["reference"]["y"]["data"], nlohmann::json({5.25, 7.0, 1.25, 4.0, -1.0, -4.25}));
+
+  // A rank or fixed dimension other than the model's [N, 4] is refused before anything runs.
+  for (const std::string& input : std::vector<std::string>{
+           write("rank.json", "{\"x\": [1, 2, 3, 4]}"),
+           write("cols.json", "{\"x\": [[1, 2, 3]]}"),
+       }) {
+    const auto bad = ciro("run --model " + model + " --input " + input);
+    EXPECT_EQ(bad.exit_code, 2) << input << "\n" << bad.out << bad.err;
+    EXPECT_EQ(lines(bad.err), 1u) << input << "\n" << bad.err;
+    EXPECT_NE(bad.err.find("does not match the model's [?, 4]"), std::string::npos) << bad.err;
   }
 }
 

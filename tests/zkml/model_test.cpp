@@ -246,6 +246,31 @@ TEST(Model, RefusesADynamicDimensionUnlessTheShapeIsGiven) {
                  "input 'x': given shape [5] does not have the model's rank 2", {{"x", {5}}});
 }
 
+TEST(Model, KeepsDynamicDimensionsAsMinusOneOnlyWhenAsked) {
+  model_builder b;
+  b.input("x", {-1, 3, 4}).output("y");
+  b.graph().mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(2)->clear_dim_value();
+  b.node("Relu", {"x"}, {"y"}, "relu");
+  auto kept = parse_model(b.bytes(), {}, dynamic_inputs::keep);
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(kept.value().inputs[0].shape, (shape_t{-1, 3, -1}));  // symbolic 'N' and unknown alike
+  // The default stays strict; a given shape still wins, and is still checked.
+  expect_refusal(b.bytes(), load_error_code::dynamic_shape, "input 'x': dimension 0 is 'N'; give the input's shape");
+  auto given = parse_model(b.bytes(), {{"x", {2, 3, 4}}}, dynamic_inputs::keep);
+  ASSERT_TRUE(given) << given.error().message;
+  EXPECT_EQ(given.value().inputs[0].shape, (shape_t{2, 3, 4}));
+  auto contradicted = parse_model(b.bytes(), {{"x", {2, 5, 4}}}, dynamic_inputs::keep);
+  ASSERT_FALSE(contradicted);
+  EXPECT_EQ(contradicted.error().code, load_error_code::invalid_shape);
+  // Without any shape the rank is unknown: refused either way.
+  b.graph().mutable_input(0)->mutable_type()->mutable_tensor_type()->clear_shape();
+  auto shapeless = parse_model(b.bytes(), {}, dynamic_inputs::keep);
+  ASSERT_FALSE(shapeless);
+  EXPECT_EQ(shapeless.error().code, load_error_code::dynamic_shape);
+  EXPECT_EQ(shapeless.error().message, "input 'x': no shape; the model must declare the input's rank");
+  expect_refusal(b.bytes(), load_error_code::dynamic_shape, "input 'x': no shape; give the input's shape");
+}
+
 TEST(Model, RefusesExternalData) {
   model_builder b = two_node_model();
   auto* w = b.graph().add_initializer();
