@@ -88,7 +88,10 @@ std::vector<int_value> op_common_frac(const int_context& c) {
       data.push_back(i);
     }
   }
-  return select(c, data, nullptr, &aligned);
+  // |min(a, b) - min(a', b')| <= max(e_a, e_b): Min's errors are bounded by their Max.
+  node as_max = c.n;
+  as_max.op_type = "Max";
+  return select(c, data, nullptr, &aligned, c.n.op_type == "Min" ? &as_max : nullptr);
 }
 
 /// Clip: the bounds (attributes before opset 11, constant inputs after) quantized at X's frac.
@@ -161,10 +164,19 @@ std::vector<int_value> op_cast(const int_context& c) {
   const attribute* to = c.n.find("to");
   if (!to) c.invalid("attribute 'to' is required");
   const bool to_float = to->i == 1 || to->i == 11;  // FLOAT, DOUBLE
-  if (x.is_fixed() && to_float) return select(c, {0});
-  if (x.is_fixed()) {
-    const tensor d = x.dequantized();
-    return {int_value{c.reference({&d}).at(0), std::nullopt, {}}};
+  if (x.is_fixed() && to_float) {
+    auto r = select(c, {0});
+    if (to->i == 1 && !r[0].error.empty()) {  // the reference rounds to float32: half an ulp more
+      for (std::size_t i = 0; i < r[0].error.size(); ++i) {
+        const double v = std::fabs(fixed::dequantize(r[0].t.ints[i], *r[0].frac)) + r[0].error[i];
+        r[0].error[i] += std::ldexp(v, -24);
+      }
+    }
+    return r;
+  }
+  if (x.is_fixed()) {  // integers from the exact input where known, else from the reals (maybe inexact)
+    const tensor d = plain_input(c, 0);
+    return {int_value{c.reference({&d}).at(0), std::nullopt, {}, !c.original[0]}};
   }
   std::vector<tensor> outs = c.reference({&x.t});
   if (outs.at(0).is_integer()) return {int_value{std::move(outs[0]), std::nullopt, {}}};

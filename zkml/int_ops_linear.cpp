@@ -86,9 +86,16 @@ std::vector<int_value> op_neg(const int_context& c) {
 }
 
 /// A constant operand quantized as the multiplier of one product (K = 1, one frac).
-quantized_weights multiplier(const int_context& c, const tensor& k, int other_frac) {
-  return quantize_weights(
-      c, k.data, 1, [](std::size_t) { return std::size_t{0}; }, {}, other_frac);
+/// Each output is one product, so the frac is that of the largest |k| alone (as one weight), and
+/// every k is quantized at it; `at_least` raises the magnitude the frac must hold (PRelu's implicit 1).
+quantized_weights multiplier(const int_context& c, const tensor& k, int other_frac, double at_least = 0) {
+  double mx = at_least;
+  for (double v : k.data) mx = std::max(mx, std::fabs(v));
+  quantized_weights w = quantize_weights(
+      c, {mx}, 1, [](std::size_t) { return std::size_t{0}; }, {}, other_frac);
+  w.q.resize(k.data.size());
+  for (std::size_t i = 0; i < k.data.size(); ++i) w.q[i] = fixed::quantize(k.data[i], w.frac[0]);
+  return w;
 }
 
 /// Mul (and Div by a constant, as a product with the reciprocal `k`): a * b with numpy
@@ -160,6 +167,7 @@ std::vector<int_value> op_div(const int_context& c) {
   std::vector<std::int64_t> q(ia.size());
   for (std::size_t o = 0; o < q.size(); ++o) {
     const std::int64_t num = a2.t.ints[static_cast<std::size_t>(ia[o])] * (std::int64_t{1} << shift);
+    c.check_accumulator(num);
     const std::int64_t den = b.t.ints[static_cast<std::size_t>(ib[o])];
     if (den == 0) c.invalid("division by zero (the divisor rounds to 0 at frac " + std::to_string(*b.frac) + ")");
     q[o] = den > 0 ? fixed::div_round(num, den) : fixed::div_round(-num, -den);
@@ -375,7 +383,7 @@ std::vector<int_value> op_prelu(const int_context& c) {
   const tensor* slope = c.constant(1);
   if (!slope) c.unsupported("a non-constant slope is not supported by the integer inference");
   if (!broadcasts_to(slope->shape, x.t.shape)) c.invalid("slope does not broadcast to X");
-  const quantized_weights w = multiplier(c, *slope, *x.frac);
+  const quantized_weights w = multiplier(c, *slope, *x.frac, 1.0);  // the positive branch multiplies by 1
   if (w.frac[0] < 0) c.unsupported("slope too large for the integer inference");
   const auto map = broadcast_map(slope->shape, x.t.shape);
   std::vector<std::int64_t> acc(x.t.ints.size());
@@ -449,6 +457,7 @@ std::vector<int_value> op_reduce(const int_context& c, bool mean) {
   for (std::size_t i = 1; i < c.in.size(); ++i) ins.push_back(c.in[i] ? &c.in[i]->t : nullptr);
   const tensor y = c.reference(ins).at(0);
   const std::int64_t n = y.data.empty() ? 1 : total / static_cast<std::int64_t>(y.data.size());
+  if (n == 0) c.invalid("a reduction over no elements");
   std::vector<std::int64_t> sums(y.data.size());
   for (std::size_t i = 0; i < sums.size(); ++i)
     sums[i] = mean ? std::llround(y.data[i] * static_cast<double>(n)) : std::llround(y.data[i]);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "zkml/detail.hpp"
 #include "zkml/fixed_point.hpp"
@@ -11,7 +12,7 @@ namespace ciro::zkml {
 
 double int_value::max_error() const {
   double m = 0;
-  for (double e : error) m = std::max(m, e);
+  for (double e : error) m = std::isnan(e) ? std::numeric_limits<double>::infinity() : std::max(m, e);
   return m;
 }
 
@@ -195,6 +196,10 @@ quantized_weights quantize_weights(const int_context& c, const std::vector<doubl
     }
     r.frac[ch] = f;
   }
+  for (std::size_t ch = 0; ch < channels; ++ch) {
+    if (std::ldexp(max_w[ch], r.frac[ch]) > wl + 0.5)
+      c.unsupported("the weights of channel " + std::to_string(ch) + " are too large for the fixed-point range");
+  }
   r.q.resize(w.size());
   std::vector<double> l1_q(channels, 0);
   for (std::size_t i = 0; i < w.size(); ++i) {
@@ -326,6 +331,9 @@ result<int_value_map, run_error_code> run_integer(const model& m, const tensor_m
     exact_fit.headroom = 1.0;
     const int f = activation_frac(mx, exact_fit);
     std::vector<std::int64_t> q(t.data.size());
+    if (std::ldexp(mx, f) > static_cast<double>(config.activation_limit()) + 0.5)
+      return err{run_error_code::unsupported_attribute,
+                 "constant '" + detail::printable(name) + "' is too large for the fixed-point range"};
     for (std::size_t i = 0; i < q.size(); ++i) q[i] = fixed::quantize(t.data[i], f);
     constants[name] = fixed_tensor(t.shape, std::move(q), f);
   }
@@ -357,6 +365,21 @@ result<int_value_map, run_error_code> run_integer(const model& m, const tensor_m
       for (const auto& out : n.outputs) c.out_frac_hint.push_back(frac_of(out).value_or(0));
       std::vector<int_value> outs = all_exact ? exact_node(c) : std::vector<int_value>{};
       if (outs.empty()) outs = fn->second(c);
+      // An integer result of a computed fixed-point input may differ from the reference's, and so may
+      // everything computed from an inexact input.
+      bool inexact = false, computed_fixed = false;
+      for (std::size_t i = 0; i < c.in.size(); ++i) {
+        if (!c.in[i]) continue;
+        inexact = inexact || c.in[i]->inexact;
+        computed_fixed = computed_fixed || (c.in[i]->is_fixed() && !c.original[i]);
+      }
+      for (auto& o : outs) {
+        if (o.is_fixed() && inexact) {
+          for (auto& e : o.error) e = std::numeric_limits<double>::infinity();
+        } else if (!o.is_fixed()) {
+          o.inexact = o.inexact || inexact || (computed_fixed && n.op_type != "Shape");
+        }
+      }
       if (outs.size() < n.outputs.size())
         c.invalid("has " + std::to_string(outs.size()) + " outputs, not " + std::to_string(n.outputs.size()));
       for (std::size_t i = 0; i < n.outputs.size(); ++i) {

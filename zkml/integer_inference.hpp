@@ -22,6 +22,10 @@ struct int_value {
   tensor t;
   std::optional<int> frac;
   std::vector<double> error;
+  /// An integer tensor computed from fixed-point reals (a Cast to an integer type, QuantizeLinear or
+  /// ArgMax of a computed tensor): its integers may differ from the reference's, so every bound that
+  /// depends on it is infinite.
+  bool inexact = false;
 
   [[nodiscard]] bool is_fixed() const { return frac.has_value(); }
   /// The largest of the element bounds (0 for an exact tensor or without bounds).

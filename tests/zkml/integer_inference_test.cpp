@@ -325,4 +325,40 @@ TEST(Quantization, FewerActivationBitsStillStayWithinTheStatedBound) {
   }
 }
 
+TEST(IntegerInference, MinOfComputedTensorsKeepsTheLargerError) {
+  model_builder b(13);
+  b.input("x", {4}).output("y");
+  b.initializer("k", tensor::floats({}, {0.3}));
+  b.initializer("z", tensor::floats({4}, {0, 0, 0, 0}));
+  b.node("Mul", {"x", "k"}, {"h"});
+  b.node("Min", {"h", "z"}, {"y"});
+  expect_within_bound(run_both(b, {{"x", tensor::floats({4}, {-1.2345678, -0.77777, -1.9999, -0.1234567})}}), 0.01);
+}
+
+TEST(IntegerInference, IntegersComputedFromRealsMakeLaterBoundsInfinite) {
+  model_builder b(13);
+  b.input("x", {2}).output("y");
+  b.initializer("k", tensor::floats({}, {1.0}));
+  b.node("Mul", {"x", "k"}, {"h"});  // a computed tensor: its reals carry an error
+  auto& to_int = b.node("Cast", {"h"}, {"i"});
+  set_int(to_int, "to", 7);
+  auto& back = b.node("Cast", {"i"}, {"y"});
+  set_int(back, "to", 1);
+  auto m = parse_model(b.bytes()).value();
+  const tensor_map in{{"x", tensor::floats({2}, {0.99999, 1.5})}};
+  auto got = run_integer(m, in, calibrate(m, {in}).value()).value();
+  EXPECT_TRUE(std::isinf(got.at("y").max_error()));
+}
+
+TEST(IntegerInference, ElementwiseMultipliersKeepTheirPrecisionOnLargeTensors) {
+  model_builder b(13);
+  b.input("x", {70000}).output("y").output("p");
+  b.initializer("ones", tensor::floats({70000}, std::vector<double>(70000, 1.0)));
+  b.initializer("slope", tensor::floats({}, {0.25}));
+  b.node("Mul", {"x", "ones"}, {"y"});
+  b.node("PRelu", {"x", "slope"}, {"p"});
+  ciro::test::seeded_rng rng;
+  expect_within_bound(run_both(b, {{"x", random_in(rng, {70000}, -1, 1)}}), 0.01);
+}
+
 }  // namespace
