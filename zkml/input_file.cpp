@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "zkml/detail.hpp"
+#include "zkml/little_endian.hpp"
 
 namespace ciro::zkml {
 
@@ -764,13 +765,6 @@ class npy_header_reader {
   std::size_t pos_ = 0;
 };
 
-template <class T>
-T read_le(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
 tensor_map read_npy(std::string_view bytes, const model& m) {
   if (m.inputs.size() != 1) {
     fail(m.inputs.empty() ? input_error_code::unknown_input : input_error_code::missing_input,
@@ -788,8 +782,8 @@ tensor_map read_npy(std::string_view bytes, const model& m) {
   }
   const std::size_t length_bytes = major == 1 ? 2 : 4;
   if (bytes.size() < 8 + length_bytes) fail(input_error_code::malformed, "truncated .npy file (no header length)");
-  const std::size_t header_length =
-      major == 1 ? read_le<std::uint16_t>(bytes.data() + 8) : read_le<std::uint32_t>(bytes.data() + 8);
+  const std::size_t header_length = major == 1 ? little_endian::read<std::uint16_t>(bytes.data() + 8)
+                                               : little_endian::read<std::uint32_t>(bytes.data() + 8);
   if (header_length > max_npy_header_bytes) {
     fail(input_error_code::malformed, ".npy header of " + std::to_string(header_length) + " bytes (the limit is " +
                                           std::to_string(max_npy_header_bytes) + ")");
@@ -821,38 +815,7 @@ tensor_map read_npy(std::string_view bytes, const model& m) {
   t.type = dtype.type;
   t.shape = header.shape;
   const std::size_t n = static_cast<std::size_t>(*count);
-  const char* p = data.data();
-  if (!is_integer_type(t.type)) {
-    t.data.resize(n);
-    for (std::size_t i = 0; i < n; ++i, p += dtype.width) {
-      t.data[i] = t.type == element_type::float32 ? read_le<float>(p) : read_le<double>(p);
-    }
-  } else {
-    t.ints.resize(n);
-    for (std::size_t i = 0; i < n; ++i, p += dtype.width) {
-      switch (t.type) {
-        case element_type::int8:
-          t.ints[i] = read_le<std::int8_t>(p);
-          break;
-        case element_type::uint8:
-        case element_type::boolean:  // numpy writes 0 or 1; check_input refuses other bytes
-          t.ints[i] = read_le<std::uint8_t>(p);
-          break;
-        case element_type::int16:
-          t.ints[i] = read_le<std::int16_t>(p);
-          break;
-        case element_type::uint16:
-          t.ints[i] = read_le<std::uint16_t>(p);
-          break;
-        case element_type::int32:
-          t.ints[i] = read_le<std::int32_t>(p);
-          break;
-        default:
-          t.ints[i] = read_le<std::int64_t>(p);
-          break;
-      }
-    }
-  }
+  little_endian::decode(t, data.data(), n, dtype.width);  // BOOL bytes other than 0 or 1: check_input refuses
   check_input(v, t);
   tensor_map out;
   out.emplace(v.name, std::move(t));

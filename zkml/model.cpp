@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "zkml/detail.hpp"
+#include "zkml/little_endian.hpp"
 
 namespace ciro::zkml {
 
@@ -84,13 +85,6 @@ std::size_t element_bytes(element_type t) {
   return 1;
 }
 
-template <class T>
-T read_le(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));  // ONNX raw_data is little-endian, as is every host Ciro builds for
-  return v;
-}
-
 /// Converts a TensorProto; `what` names it in messages ("initializer 'w'", "node '...' (...)").
 tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what) {
   if (proto.data_location() == onnx::TensorProto_DataLocation_EXTERNAL || proto.external_data_size() > 0) {
@@ -127,39 +121,9 @@ tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what
                                                " bytes for shape " + shape_string(t.shape) + " of " +
                                                element_type_name(t.type));
     }
-    const char* p = raw.data();
-    if (t.is_integer()) {
-      t.ints.resize(count);
-      for (std::size_t i = 0; i < count; ++i, p += width) {
-        switch (t.type) {
-          case element_type::int8:
-            t.ints[i] = read_le<std::int8_t>(p);
-            break;
-          case element_type::uint8:
-            t.ints[i] = read_le<std::uint8_t>(p);
-            break;
-          case element_type::boolean:
-            t.ints[i] = read_le<std::uint8_t>(p) != 0;
-            break;
-          case element_type::int16:
-            t.ints[i] = read_le<std::int16_t>(p);
-            break;
-          case element_type::uint16:
-            t.ints[i] = read_le<std::uint16_t>(p);
-            break;
-          case element_type::int32:
-            t.ints[i] = read_le<std::int32_t>(p);
-            break;
-          default:
-            t.ints[i] = read_le<std::int64_t>(p);
-            break;
-        }
-      }
-    } else {
-      t.data.resize(count);
-      for (std::size_t i = 0; i < count; ++i, p += width) {
-        t.data[i] = t.type == element_type::float32 ? read_le<float>(p) : read_le<double>(p);
-      }
+    little_endian::decode(t, raw.data(), count, width);
+    if (t.type == element_type::boolean) {
+      for (auto& v : t.ints) v = v != 0;
     }
     return t;
   }
