@@ -1,5 +1,6 @@
 // The zkml workloads of `ciro bench`: the integer inference (zkml::run_integer, the witness a proof
-// of the model attests) of an MNIST-class MLP and of a small CNN, built in code from a fixed seed.
+// of the model attests) and the proofs of model inference (zkml::prove_model, verify_model) of an
+// MNIST-class MLP and CNNs of 0.4M to 9.9M multiply-adds, built in code from a fixed seed.
 
 #include <chrono>
 #include <cmath>
@@ -9,6 +10,7 @@
 #include "bench/workload.hpp"
 #include "core/check.hpp"
 #include "zkml/integer_inference.hpp"
+#include "zkml/model_proof.hpp"
 
 namespace ciro::bench {
 namespace {
@@ -53,12 +55,23 @@ struct builder {
     const std::string w = weights({in, out}, in), b = weights({out}, in);
     return op("Add", {op("MatMul", {x, w}), b});
   }
-  std::string conv(const std::string& x, std::int64_t in, std::int64_t out) {
+  /// A k x k convolution (k odd) padded to keep the size.
+  std::string conv(const std::string& x, std::int64_t in, std::int64_t out, std::int64_t k = 3) {
     attribute pads;
     pads.name = "pads";
     pads.type = attribute::kind::ints;
-    pads.ints = {1, 1, 1, 1};
-    return op("Conv", {x, weights({out, in, 3, 3}, in * 9), weights({out}, in * 9)}, {pads});
+    pads.ints = {k / 2, k / 2, k / 2, k / 2};
+    return op("Conv", {x, weights({out, in, k, k}, in * k * k), weights({out}, in * k * k)}, {pads});
+  }
+  /// A k x k convolution without padding.
+  std::string conv_valid(const std::string& x, std::int64_t in, std::int64_t out, std::int64_t k) {
+    return op("Conv", {x, weights({out, in, k, k}, in * k * k), weights({out}, in * k * k)});
+  }
+  std::string flatten(const std::string& x) {
+    attribute axis;
+    axis.name = "axis";
+    axis.i = 1;
+    return op("Flatten", {x}, {axis});
   }
   std::string max_pool(const std::string& x) {
     attribute k, s;
@@ -98,6 +111,84 @@ model cnn() {
   h = b.op("Relu", {b.dense(h, 64 * 7 * 7, 128)});
   b.finish({1, 1, 28, 28}, b.dense(h, 128, 10));
   return std::move(b.m);
+}
+
+/// LeNet-5 class: 1x28x28 -> conv 6@5x5 (pad 2) -> pool -> conv 16@5x5 -> pool -> 400-120-84-10
+/// (ReLU): 416k multiply-adds.
+model lenet() {
+  builder b;
+  std::string h = b.max_pool(b.op("Relu", {b.conv("x", 1, 6, 5)}));
+  h = b.max_pool(b.op("Relu", {b.conv_valid(h, 6, 16, 5)}));
+  h = b.flatten(h);
+  h = b.op("Relu", {b.dense(h, 400, 120)});
+  h = b.op("Relu", {b.dense(h, 120, 84)});
+  b.finish({1, 1, 28, 28}, b.dense(h, 84, 10));
+  return std::move(b.m);
+}
+
+/// 3x32x32 -> conv 16 -> conv 32 -> pool -> conv 64 -> pool -> 4096-10 (3x3 convs, ReLU): 9.9M
+/// multiply-adds, a MobileNet-class amount of work.
+model cnn10m() {
+  builder b;
+  std::string h = b.op("Relu", {b.conv("x", 3, 16)});
+  h = b.max_pool(b.op("Relu", {b.conv(h, 16, 32)}));
+  h = b.max_pool(b.op("Relu", {b.conv(h, 32, 64)}));
+  b.finish({1, 3, 32, 32}, b.dense(b.flatten(h), 64 * 8 * 8, 10));
+  return std::move(b.m);
+}
+
+/// A random input in [0, 1) of `shape` for the model input "x".
+zkml::tensor_map random_input(const shape_t& shape) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> x(static_cast<std::size_t>(zkml::num_elements(shape)));
+  for (auto& v : x) v = static_cast<float>(u(rng));
+  return {{"x", tensor::floats(shape, std::move(x))}};
+}
+
+/// The bytes a built model is named by (its model hash): its name.
+std::span<const std::uint8_t> name_bytes(const std::string& name) {
+  return {reinterpret_cast<const std::uint8_t*>(name.data()), name.size()};
+}
+
+/// A proof of `make()` on a random input (fast profile; the circuit compiled while preparing, as
+/// a service compiles each model once). Extras: the proof's size, the multiply-adds, the prover's
+/// estimated peak memory, the compile time.
+workload prove_workload(std::string name, std::string description, model (*make)(), shape_t input_shape) {
+  return {name, "proofs/s", std::move(description), [name, make, input_shape] {
+            auto m = std::make_shared<model>(make());
+            auto inputs = std::make_shared<zkml::tensor_map>(random_input(input_shape));
+            const auto start = std::chrono::steady_clock::now();
+            auto first = zkml::prove_model(name_bytes(name), *m, *inputs);
+            CIRO_CHECK(first.has_value());
+            const double compile_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            const double bytes = static_cast<double>(first.value().bytes.size());
+            const double macs = static_cast<double>(first.value().multiply_adds);
+            const double memory = static_cast<double>(first.value().estimated_memory);
+            return [name, m, inputs, compile_s, bytes, macs, memory] {
+              auto p = zkml::prove_model(name_bytes(name), *m, *inputs);
+              CIRO_CHECK(p.has_value() && p.value().circuit_cached);
+              return run_output{1.0, {{"proof_bytes", bytes},
+                                      {"multiply_adds", macs},
+                                      {"estimated_memory_bytes", memory},
+                                      {"first_proof_with_compile_s", compile_s}}};
+            };
+          }};
+}
+
+/// Verification of the MLP's proof, without the model (the proof's statement and fixed root).
+workload verify_mlp() {
+  return {"zkml.verify.mlp", "verifications/s", "verify a proof of the 784-128-64-10 MLP", [] {
+            const std::string name = "zkml.prove.mlp";
+            const model m = mlp();
+            auto p = zkml::prove_model(name_bytes(name), m, random_input({1, 784}));
+            CIRO_CHECK(p.has_value());
+            auto bytes = std::make_shared<std::vector<std::uint8_t>>(p.value().bytes);
+            return [bytes] {
+              CIRO_CHECK(zkml::verify_model(*bytes).has_value());
+              return run_output{1.0, {{"proof_bytes", static_cast<double>(bytes->size())}}};
+            };
+          }};
 }
 
 struct prepared {
@@ -140,6 +231,15 @@ std::vector<workload> zkml_workloads() {
                      mlp, {1, 784}),
       infer_workload("zkml.infer.cnn", "integer inference of a 3-conv CNN on 28x28 (2.3M multiply-adds), witness only",
                      cnn, {1, 1, 28, 28}),
+      prove_workload("zkml.prove.mlp", "prove the inference of a 784-128-64-10 MLP (109k multiply-adds)", mlp,
+                     {1, 784}),
+      verify_mlp(),
+      prove_workload("zkml.prove.cnn", "prove the inference of a LeNet-5-class CNN (416k multiply-adds)", lenet,
+                     {1, 1, 28, 28}),
+      prove_workload("zkml.prove.cnn2m", "prove the inference of the 3-conv CNN of zkml.infer.cnn (2.3M multiply-adds)",
+                     cnn, {1, 1, 28, 28}),
+      prove_workload("zkml.prove.cnn10m", "prove the inference of a 3-conv CNN on 3x32x32 (9.9M multiply-adds)",
+                     cnn10m, {1, 3, 32, 32}),
   };
 }
 

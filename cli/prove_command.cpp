@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/model_command.hpp"
+#include "zkml/model_proof.hpp"
 #include "field/extension.hpp"
 #include "hash/merkle_hasher.hpp"
 #include "kernels/backend.hpp"
@@ -123,7 +125,7 @@ int prove_and_write(const std::string& name, unsigned log_rows, unsigned instanc
   const double trace_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   stark::prover_timings timings;
   auto p = stark::prove<E>(*pk.value(), example.value().witnesses, *backend, hasher, &timings,
-                           {.check_constraints = true, .min_security_bits = 100, .on_phase = report});
+                           {.check_constraints = true, .min_security_bits = 100, .on_phase = report, .public_lookups = {}});
   if (!p) return usage_error("prove: " + p.error().message);
   const auto bytes = stark::encode(p.value());
   std::ofstream out(out_path, std::ios::binary);
@@ -240,6 +242,7 @@ int verify_bytes(std::span<const std::uint8_t> bytes, std::uint32_t min_bits,
 }  // namespace
 
 int prove_command(const std::vector<std::string>& args) {
+  if (std::find(args.begin(), args.end(), "--model") != args.end()) return prove_model_command(args);
   std::string air_name, out_path, profile_name = "fast";
   std::optional<unsigned> log_rows, threads, instances = 1;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -247,7 +250,9 @@ int prove_command(const std::vector<std::string>& args) {
     if (a == "--help" || a == "-h") {
       std::puts(
           "usage: ciro prove --air fibonacci|poseidon2|range-check|permutation --log-rows K [--instances N]\n"
-          "                  [--profile fast|secure] [--threads N] -o FILE");
+          "                  [--profile fast|secure] [--threads N] -o FILE\n"
+          "       ciro prove --model M.onnx --input IN -o FILE [--profile fast|secure] [--threads N]\n"
+          "                  [--calibrate IN2 ...] [--bits N] [--json OUT]");
       return exit_ok;
     }
     if (i + 1 >= args.size()) return usage_error("prove: " + a + " needs a value (see ciro prove --help)");
@@ -311,7 +316,7 @@ std::optional<std::vector<babybear>> parse_public_values(const std::string& list
 }
 
 int verify_command(const std::vector<std::string>& args) {
-  std::string path, air;
+  std::string path, air, model_path, input_path, json_path;
   std::uint32_t min_bits = 100;
   std::optional<std::vector<babybear>> expected;
   std::optional<unsigned> log_rows, instances;
@@ -319,7 +324,8 @@ int verify_command(const std::vector<std::string>& args) {
     if (args[i] == "--help" || args[i] == "-h") {
       std::puts(
           "usage: ciro verify [--min-security BITS] [--public V1,V2,...]\n"
-          "                   [--air NAME --log-rows K [--instances N]] FILE");
+          "                   [--air NAME --log-rows K [--instances N]] FILE\n"
+          "       ciro verify [--min-security BITS] [--model M.onnx] [--input IN] [--json OUT] MODEL_PROOF");
       return exit_ok;
     }
     if (args[i] == "--air" || args[i] == "--log-rows" || args[i] == "--instances") {
@@ -333,6 +339,12 @@ int verify_command(const std::vector<std::string>& args) {
       } else if (a == "--instances" && (!(instances = parse_uint(v, stark::max_tables)) || *instances < 1)) {
         return usage_error("verify: --instances takes 1 to " + std::to_string(stark::max_tables) + ", not '" + v + "'");
       }
+      continue;
+    }
+    if (args[i] == "--model" || args[i] == "--input" || args[i] == "--json") {
+      if (i + 1 >= args.size()) return usage_error("verify: " + args[i] + " needs a value");
+      (args[i] == "--model" ? model_path : args[i] == "--input" ? input_path : json_path) = args[i + 1];
+      ++i;
       continue;
     }
     if (args[i] == "--public") {
@@ -370,6 +382,14 @@ int verify_command(const std::vector<std::string>& args) {
     if (bytes.size() > max_file) return usage_error("verify: " + path + " is larger than any proof (256 MiB)");
   }
   if (in.bad()) return usage_error("verify: cannot read " + path);
+  if (zkml::is_model_proof(bytes)) {
+    if (expected || statement) return usage_error("verify: --public and --air do not apply to a model proof");
+    return verify_model_proof(bytes, model_path, input_path, json_path, min_bits);
+  }
+  if (!model_path.empty() || !input_path.empty() || !json_path.empty()) {
+    std::printf("invalid: not a model proof (--model, --input and --json apply to model proofs)\n");
+    return exit_failed;
+  }
   const auto degree = stark::peek_extension_degree(bytes);
   if (!degree) {
     std::printf("invalid: malformed proof (%s): %s\n", stark::to_string(degree.error().code),

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "cli/model_input.hpp"
 #include "zkml/input_file.hpp"
 #include "zkml/integer_inference.hpp"
 #include "zkml/model.hpp"
@@ -99,41 +100,30 @@ int run_command(const std::vector<std::string>& args) {  // NOLINT(readability-f
   }
   if (o.model.empty() || o.input.empty()) return usage_error("run: --model M.onnx and --input IN are required");
 
-  // A dimension the model leaves free (a batch "N") is fixed by the input file: the model is read
-  // keeping it free, then read again with the shapes of the inputs, so that only fixed shapes run.
-  auto m = zkml::load_model(o.model, {}, zkml::dynamic_inputs::keep);
-  if (!m) return usage_error("run: " + o.model + ": " + m.error().message);
-  auto inputs = zkml::load_input_file(o.input, m.value());
-  if (!inputs) return usage_error("run: " + inputs.error().message);
-  const auto& declared = m.value().inputs;
-  if (std::any_of(declared.begin(), declared.end(), [](const zkml::value_info& v) {
-        return std::any_of(v.shape.begin(), v.shape.end(), [](std::int64_t d) { return d < 0; });
-      })) {
-    std::map<std::string, zkml::shape_t> shapes;
-    for (const auto& [name, t] : inputs.value()) shapes[name] = t.shape;
-    m = zkml::load_model(o.model, shapes);
-    if (!m) return usage_error("run: " + o.model + ": " + m.error().message);
-  }
-  std::vector<zkml::tensor_map> sets{inputs.value()};
+  auto loaded = load_model_and_input(o.model, o.input);
+  if (!loaded) return usage_error("run: " + loaded.error().message);
+  const auto m = std::move(loaded.value().m);
+  const auto inputs = std::move(loaded.value().input);
+  std::vector<zkml::tensor_map> sets{inputs};
   for (const auto& path : o.calibration) {
-    auto extra = zkml::load_input_file(path, m.value());
+    auto extra = zkml::load_input_file(path, m);
     if (!extra) return usage_error("run: " + extra.error().message);
     sets.push_back(std::move(extra).value());
   }
-  auto reference = zkml::run_reference(m.value(), inputs.value());
+  auto reference = zkml::run_reference(m, inputs);
   if (!reference) return usage_error("run: " + reference.error().message);
-  auto cal = zkml::calibrate(m.value(), sets);
+  auto cal = zkml::calibrate(m, sets);
   if (!cal) return usage_error("run: calibration: " + cal.error().message);
   zkml::quantization_config config;
   config.activation_bits = o.bits;
   config.weight_bits = o.bits;
   zkml::int_value_map all;
-  auto integer = zkml::run_integer(m.value(), inputs.value(), cal.value(), config, &all);
+  auto integer = zkml::run_integer(m, inputs, cal.value(), config, &all);
   if (!integer) return usage_error("run: " + integer.error().message);
   if (o.trace) {
     // Each computed tensor in node order: its frac, largest |value| and error bound.
     std::printf("%-32s %-18s %6s %12s %12s\n", "tensor", "node", "frac", "max |x|", "error bound");
-    for (const auto& n : m.value().nodes) {
+    for (const auto& n : m.nodes) {
       for (const auto& name : n.outputs) {
         auto it = all.find(name);
         if (it == all.end() || !it->second.is_fixed()) continue;
@@ -150,8 +140,8 @@ int run_command(const std::vector<std::string>& args) {  // NOLINT(readability-f
   bool argmax_agrees = true;
   nlohmann::json outputs = nlohmann::json::object(), refs = nlohmann::json::object(), bounds = nlohmann::json::object();
   std::printf("model %s: %zu nodes, %d-bit activations, calibrated on %zu input set(s)\n", o.model.c_str(),
-              m.value().nodes.size(), o.bits, sets.size());
-  for (const auto& out : m.value().outputs) {
+              m.nodes.size(), o.bits, sets.size());
+  for (const auto& out : m.outputs) {
     const zkml::int_value& v = integer.value().at(out.name);
     const tensor got = v.dequantized();
     const tensor& want = reference.value().at(out.name);

@@ -27,7 +27,7 @@ std::vector<std::size_t> verifying_key<E>::tables_with_lookups() const {
 }
 
 template <class E>
-statement_size verifying_key<E>::size() const {
+statement_size verifying_key<E>::size(std::size_t public_lookups) const {
   statement_size s;
   std::uint64_t max_tuple = 0;
   for (const auto& t : tables) {
@@ -37,7 +37,7 @@ statement_size verifying_key<E>::size() const {
     s.lookup_terms += (std::uint64_t{1} << t.log_height()) * t.kind->lookups().interactions.size();
     max_tuple = std::max<std::uint64_t>(max_tuple, t.kind->lookups().max_tuple_length);
   }
-  if (s.lookup_terms > 0) s.lookup_terms += max_tuple;
+  if (s.lookup_terms > 0) s.lookup_terms += max_tuple + public_lookups;
   return s;
 }
 
@@ -93,13 +93,11 @@ hash::digest vk_digest(const verifying_key<E>& vk) {
   return hash::hash_elements(xs);
 }
 
-}  // namespace
-
+/// The checks of setup() and the fitted parameters: the verifying key without its fixed root and
+/// digest.
 template <class E>
-ciro::result<std::shared_ptr<const proving_key<E>>, setup_error_code> setup(std::vector<table_instance<E>> tables,
-                                                                            const stark_params& params,
-                                                                            kernels::backend& backend,
-                                                                            hash::merkle_hasher& hasher) {
+ciro::result<verifying_key<E>, setup_error_code> checked_key(std::vector<table_instance<E>> tables,
+                                                             const stark_params& params) {
   using field::babybear;
   if (tables.empty() || tables.size() > max_tables) {
     return setup_error{setup_error_code::invalid_circuit, "a circuit has 1 to " + std::to_string(max_tables) +
@@ -164,19 +162,43 @@ ciro::result<std::shared_ptr<const proving_key<E>>, setup_error_code> setup(std:
   if (max_log == 0) {
     return setup_error{setup_error_code::invalid_circuit, "a circuit needs at least one table of 2 rows or more"};
   }
-  auto pk = std::make_shared<proving_key<E>>();
-  pk->vk.params = fitted(params, min_log, max_log);
-  pk->vk.tables = std::move(tables);
+  verifying_key<E> vk;
+  vk.params = fitted(params, min_log, max_log);
+  vk.tables = std::move(tables);
   {
     statement stmt;
-    for (const auto& t : pk->vk.tables)
-      stmt.tables.push_back({std::string(t.kind->name()), t.log_rows, {}, t.instances});
-    const stark_params& fp = pk->vk.params;
+    for (const auto& t : vk.tables) stmt.tables.push_back({std::string(t.kind->name()), t.log_rows, {}, t.instances});
+    const stark_params& fp = vk.params;
     if (!fri::validate({fp.log_blowup, fp.log_arity, fp.log_final_poly_len, fp.num_queries, fp.pow_bits},
                        lde_log_heights(stmt, fp.log_blowup))) {
       return setup_error{setup_error_code::invalid_params, "the FRI parameters do not fit these table heights"};
     }
   }
+  return vk;
+}
+
+}  // namespace
+
+template <class E>
+ciro::result<verifying_key<E>, setup_error_code> describe(std::vector<table_instance<E>> tables,
+                                                          const stark_params& params, const hash::digest& fixed_root) {
+  auto vk = checked_key(std::move(tables), params);
+  if (!vk) return vk.error();
+  vk.value().fixed_root = fixed_root;
+  vk.value().digest = vk_digest(vk.value());
+  return vk;
+}
+
+template <class E>
+ciro::result<std::shared_ptr<const proving_key<E>>, setup_error_code> setup(std::vector<table_instance<E>> tables,
+                                                                            const stark_params& params,
+                                                                            kernels::backend& backend,
+                                                                            hash::merkle_hasher& hasher) {
+  using field::babybear;
+  auto checked = checked_key(std::move(tables), params);
+  if (!checked) return checked.error();
+  auto pk = std::make_shared<proving_key<E>>();
+  pk->vk = std::move(checked.value());
   std::vector<hash::matrix_ref> refs;
   for (const std::size_t t : pk->vk.tables_with_fixed()) {
     const table_instance<E>& inst = pk->vk.tables[t];
@@ -203,6 +225,10 @@ ciro::result<std::shared_ptr<const proving_key<E>>, setup_error_code> setup(std:
 
 template struct verifying_key<field::babybear4>;
 template struct verifying_key<field::babybear5>;
+template ciro::result<verifying_key<field::babybear4>, setup_error_code> describe(
+    std::vector<table_instance<field::babybear4>>, const stark_params&, const hash::digest&);
+template ciro::result<verifying_key<field::babybear5>, setup_error_code> describe(
+    std::vector<table_instance<field::babybear5>>, const stark_params&, const hash::digest&);
 template ciro::result<std::shared_ptr<const proving_key<field::babybear4>>, setup_error_code> setup(
     std::vector<table_instance<field::babybear4>>, const stark_params&, kernels::backend&, hash::merkle_hasher&);
 template ciro::result<std::shared_ptr<const proving_key<field::babybear5>>, setup_error_code> setup(

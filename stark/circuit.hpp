@@ -60,8 +60,9 @@ struct verifying_key {
   /// The indices of the tables with fixed columns / with lookups, in table order.
   std::vector<std::size_t> tables_with_fixed() const;
   std::vector<std::size_t> tables_with_lookups() const;
-  /// The security estimate's view of the circuit (params.hpp).
-  statement_size size() const;
+  /// The security estimate's view of the circuit (params.hpp), with `public_lookups` more
+  /// fractions in the LogUp sum.
+  statement_size size(std::size_t public_lookups = 0) const;
   /// The log quotient degree of table t.
   unsigned log_quotient_degree(std::size_t t) const;
   /// The number of instances over all tables (the witnesses a proof takes).
@@ -95,5 +96,12 @@ ciro::result<std::shared_ptr<const proving_key<E>>, setup_error_code> setup(std:
                                                                             const stark_params& params,
                                                                             kernels::backend& backend,
                                                                             hash::merkle_hasher& hasher);
+
+/// The verifying key of a circuit whose fixed columns a verifier knows only by their commitment
+/// `fixed_root` (a proof that carries it, checked by other means): the checks and fitted parameters
+/// of setup(), the digest over the given root. Cost: the tables' shapes only.
+template <class E>
+ciro::result<verifying_key<E>, setup_error_code> describe(std::vector<table_instance<E>> tables,
+                                                          const stark_params& params, const hash::digest& fixed_root);
 
 }  // namespace ciro::stark

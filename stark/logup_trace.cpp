@@ -108,7 +108,8 @@ std::vector<babybear> augmented_public_values(const table<E>& kind, std::span<co
 }
 
 template <class E>
-std::optional<std::string> check_buses(std::span<const table<E>* const> kinds, std::span<const table_rows> rows) {
+std::optional<std::string> check_buses(std::span<const table<E>* const> kinds, std::span<const table_rows> rows,
+                                       std::span<const public_lookup> public_lookups) {
   CIRO_CHECK(kinds.size() == rows.size());
   struct balance {
     babybear sent = babybear::zero(), received = babybear::zero();
@@ -155,6 +156,12 @@ std::optional<std::string> check_buses(std::span<const table<E>* const> kinds, s
       }
     }
   }
+  for (const public_lookup& l : public_lookups) {
+    std::vector<std::uint32_t> key(1, l.bus_id);
+    for (const babybear& x : l.tuple) key.push_back(x.to_canonical());
+    sums[key].sent += l.multiplicity;
+    bus_names.try_emplace(l.bus_id, "public");
+  }
   // Report the smallest unbalanced key, so the message does not depend on hash order.
   const std::vector<std::uint32_t>* worst = nullptr;
   for (const auto& [key, b] : sums) {
@@ -175,7 +182,8 @@ std::optional<std::string> check_buses(std::span<const table<E>* const> kinds, s
                                         std::span<const E>);                                                \
   template std::vector<babybear> augmented_public_values(const table<E>&, std::span<const babybear>, E,     \
                                                          std::span<const E>, E, bool);                      \
-  template std::optional<std::string> check_buses(std::span<const table<E>* const>, std::span<const table_rows>);
+  template std::optional<std::string> check_buses(std::span<const table<E>* const>, std::span<const table_rows>, \
+                                                 std::span<const public_lookup>);
 CIRO_INSTANTIATE_LOGUP(field::babybear4)
 CIRO_INSTANTIATE_LOGUP(field::babybear5)
 #undef CIRO_INSTANTIATE_LOGUP

@@ -7,6 +7,7 @@
 
 #include "field/babybear.hpp"
 #include "kernels/matrix.hpp"
+#include "stark/public_lookups.hpp"
 #include "stark/table.hpp"
 
 /// The prover's side of LogUp (air/logup.hpp): the auxiliary trace of a table, and the debug
@@ -49,8 +50,10 @@ struct table_rows {
 /// received over every row of every table. Returns nothing when every bus balances, else a
 /// message naming the bus and one tuple whose sends and receives differ, with both sums:
 /// "bus 'range16' is unbalanced: tuple (70000) is sent 1 times and received 0 times".
+/// The statement's public lookups count as sends with their multiplicities.
 /// Cost: one eval() per row and a hash-map update per interaction.
 template <class E>
-std::optional<std::string> check_buses(std::span<const table<E>* const> kinds, std::span<const table_rows> rows);
+std::optional<std::string> check_buses(std::span<const table<E>* const> kinds, std::span<const table_rows> rows,
+                                       std::span<const public_lookup> public_lookups = {});
 
 }  // namespace ciro::stark

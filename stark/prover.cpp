@@ -184,7 +184,7 @@ ciro::result<proof<E>, prove_error_code> prove(const proving_key<E>& pk, std::sp
       }
     }
   }
-  const std::uint32_t bits = conjectured_security_bits(params, vk.size());
+  const std::uint32_t bits = conjectured_security_bits(params, vk.size(options.public_lookups.size()));
   if (bits < options.min_security_bits) {
     return prove_error{prove_error_code::weak_parameters,
                        "the parameters give " + std::to_string(bits) + "-bit security for this circuit, below the " +
@@ -224,7 +224,7 @@ ciro::result<proof<E>, prove_error_code> prove(const proving_key<E>& pk, std::sp
         rows.push_back({w.trace.view(), parts[1], w.public_values});
       }
     }
-    if (auto failure = check_buses<E>(kinds, rows)) return prove_error{prove_error_code::unsatisfied, *failure};
+    if (auto failure = check_buses<E>(kinds, rows, options.public_lookups)) return prove_error{prove_error_code::unsatisfied, *failure};
   }
 
   proof<E> out;
@@ -253,7 +253,7 @@ ciro::result<proof<E>, prove_error_code> prove(const proving_key<E>& pk, std::sp
     });
     traces[t] = stacked_traces[t].view();
   }
-  hash::challenger ch = start_transcript(params, vk.digest, out.stmt);
+  hash::challenger ch = start_transcript(params, vk.digest, out.stmt, options.public_lookups);
 
   // 1. Main traces: LDE on g H_N of every table, one commitment.
   phase("trace LDE");

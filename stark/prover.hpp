@@ -13,6 +13,7 @@
 #include "kernels/backend.hpp"
 #include "stark/circuit.hpp"
 #include "stark/proof.hpp"
+#include "stark/public_lookups.hpp"
 
 namespace ciro::stark {
 
@@ -43,6 +44,9 @@ struct prove_options {
   std::uint32_t min_security_bits = 100;
   /// Called at the start of each phase with its name (progress reporting).
   std::function<void(const std::string&)> on_phase;
+  /// The statement's public lookups (stark/public_lookups.hpp): part of what is proven, so the
+  /// verifier must be given the same ones.
+  std::vector<public_lookup> public_lookups;
 };
 
 /// An upper estimate of the prover's peak memory, in bytes: per table its trace, LDE, aux trace

@@ -9,6 +9,7 @@
 #include "hash/poseidon2_packed.hpp"
 #include "stark/params.hpp"
 #include "stark/proof.hpp"
+#include "stark/public_lookups.hpp"
 
 namespace ciro::stark {
 
@@ -18,9 +19,12 @@ namespace ciro::stark {
 /// per byte), proof_format_version, extension_degree, log_blowup, num_queries, pow_bits,
 /// log_arity, log_final_poly_len, the verifying key's digest (8 elements), the number of tables,
 /// and per table: its AIR name's length and bytes, log_rows, the number of instances, the number
-/// of public values and the values.
+/// of public values and the values; then, only when there are public lookups
+/// (stark/public_lookups.hpp), their number and per lookup its bus id, tuple length, tuple and
+/// multiplicity (statements without them keep the transcript they always had).
 inline hash::challenger start_transcript(const stark_params& params, const hash::digest& vk_digest,
-                                         const statement& stmt) {
+                                         const statement& stmt,
+                                         std::span<const public_lookup> lookups = {}) {
   hash::challenger ch;
   auto observe_u32 = [&](std::uint64_t v) { ch.observe(field::babybear::from_u64(v)); };
   for (const char c : std::string_view("ciro-stark")) observe_u32(static_cast<unsigned char>(c));
@@ -39,6 +43,15 @@ inline hash::challenger start_transcript(const stark_params& params, const hash:
     observe_u32(t.instances);
     observe_u32(t.public_values.size());
     ch.observe(std::span<const field::babybear>(t.public_values));
+  }
+  if (!lookups.empty()) {
+    observe_u32(lookups.size());
+    for (const public_lookup& l : lookups) {
+      observe_u32(l.bus_id);
+      observe_u32(l.tuple.size());
+      ch.observe(std::span<const field::babybear>(l.tuple));
+      ch.observe(l.multiplicity);
+    }
   }
   return ch;
 }

@@ -62,7 +62,8 @@ struct commitment_view {
 
 template <class E>
 ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk, const proof<E>& p,
-                                                      const verifier_policy& policy) {
+                                                      const verifier_policy& policy,
+                                                      std::span<const public_lookup> public_lookups) {
   constexpr unsigned D = E::degree;
   auto reject = [](verify_error_code code, std::string message) { return verify_error{code, std::move(message)}; };
   const stark_params& params = vk.params;
@@ -89,7 +90,21 @@ ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk
                         " x 2^" + std::to_string(vk.tables[t].log_rows));
     }
   }
-  const std::uint32_t bits = conjectured_security_bits(params, vk.size());
+  if (public_lookups.size() > max_public_lookups) {
+    return reject(verify_error_code::wrong_shape, "the statement has too many public lookups");
+  }
+  std::size_t max_tuple = 0;
+  for (const auto& inst : vk.tables) max_tuple = std::max(max_tuple, inst.kind->lookups().max_tuple_length);
+  for (const public_lookup& l : public_lookups) {
+    if (l.tuple.size() > max_public_lookup_tuple) {
+      return reject(verify_error_code::wrong_shape, "a public lookup's tuple is too long");
+    }
+    max_tuple = std::max(max_tuple, l.tuple.size());
+  }
+  if (!public_lookups.empty() && vk.tables_with_lookups().empty()) {
+    return reject(verify_error_code::unbalanced_lookups, "the statement has public lookups but no table has lookups");
+  }
+  const std::uint32_t bits = conjectured_security_bits(params, vk.size(public_lookups.size()));
   if (bits < policy.min_security_bits) {
     return reject(verify_error_code::weak_parameters, "the parameters give " + std::to_string(bits) +
                                                           "-bit security, below the minimum of " +
@@ -120,7 +135,7 @@ ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk
   }
 
   // Replay the transcript.
-  hash::challenger ch = start_transcript(params, vk.digest, p.stmt);
+  hash::challenger ch = start_transcript(params, vk.digest, p.stmt, public_lookups);
   ch.observe(p.main_root);
   const E z = ch.template sample_ext_as<E>();
   const E gamma = ch.template sample_ext_as<E>();
@@ -140,19 +155,25 @@ ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk
   for (auto& x : seed) x = ch.sample();
   const E mu = ch.template sample_ext_as<E>();
 
-  // The buses balance: the totals add up to zero.
+  std::vector<E> gamma_powers(max_tuple);
+  for (std::size_t j = 0; j < max_tuple; ++j) gamma_powers[j] = j == 0 ? gamma : gamma_powers[j - 1] * gamma;
+
+  // The buses balance: the totals and the public lookups add up to zero.
   E sum = E::zero();
   for (const E& total : p.lookup_totals) sum += total;
+  if (!public_lookups.empty()) {
+    const std::optional<E> boundary = public_lookup_sum<E>(public_lookups, z, gamma_powers);
+    if (!boundary) return reject(verify_error_code::unbalanced_lookups, "a public lookup's denominator is zero");
+    sum += *boundary;
+  }
   if (!sum.is_zero()) {
-    return reject(verify_error_code::unbalanced_lookups, "the tables' lookup totals do not add up to zero");
+    return reject(verify_error_code::unbalanced_lookups,
+                  public_lookups.empty() ? "the tables' lookup totals do not add up to zero"
+                                         : "the tables' lookup totals do not cancel the public lookups");
   }
 
   // Each table's constraint identity at zeta: C(zeta) = Z_H(zeta) sum_j zeta^(j n) Q_j(zeta),
   // Q_j(zeta) = sum_c X^c (opened base column j D + c), X the extension's generator.
-  std::size_t max_tuple = 0;
-  for (const auto& inst : vk.tables) max_tuple = std::max(max_tuple, inst.kind->lookups().max_tuple_length);
-  std::vector<E> gamma_powers(max_tuple);
-  for (std::size_t j = 0; j < max_tuple; ++j) gamma_powers[j] = j == 0 ? gamma : gamma_powers[j - 1] * gamma;
   std::array<babybear, D> x_coeffs{};
   x_coeffs[1] = babybear::one();
   const E x_gen = E::from_coeffs(x_coeffs);
@@ -338,8 +359,10 @@ ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk
 }
 
 template ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<field::babybear4>&,
-                                                               const proof<field::babybear4>&, const verifier_policy&);
+                                                               const proof<field::babybear4>&, const verifier_policy&,
+                                                               std::span<const public_lookup>);
 template ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<field::babybear5>&,
-                                                               const proof<field::babybear5>&, const verifier_policy&);
+                                                               const proof<field::babybear5>&, const verifier_policy&,
+                                                               std::span<const public_lookup>);
 
 }  // namespace ciro::stark

@@ -6,6 +6,7 @@
 #include "core/result.hpp"
 #include "stark/circuit.hpp"
 #include "stark/proof.hpp"
+#include "stark/public_lookups.hpp"
 
 namespace ciro::stark {
 
@@ -35,9 +36,12 @@ struct verifier_policy {
 /// Verifies `p` against the verifying key `vk` (docs/protocol.md). Every length, index and
 /// count taken from the proof is checked against the key and the parameters before use; work
 /// grows with the number of tables, their widths and the number of queries, not with the
-/// tables' heights. Returns the conjectured security in bits on success.
+/// tables' heights. Returns the conjectured security in bits on success. `public_lookups` are the
+/// statement's public lookups (stark/public_lookups.hpp), rebuilt by the caller from the public
+/// data it checks; they must be the prover's.
 template <class E>
 ciro::result<std::uint32_t, verify_error_code> verify(const verifying_key<E>& vk, const proof<E>& p,
-                                                      const verifier_policy& policy = {});
+                                                      const verifier_policy& policy = {},
+                                                      std::span<const public_lookup> public_lookups = {});
 
 }  // namespace ciro::stark

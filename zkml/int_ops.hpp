@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -118,10 +119,25 @@ quantized_weights quantize_weights(const int_context& c, const std::vector<doubl
                                    const std::function<std::size_t(std::size_t)>& channel_of,
                                    const std::vector<double>& bias, int input_frac);
 
+/// A floating initializer as an ordinary operand: quantized at activation precision with no
+/// headroom (an exact integer tensor as it is). Refuses a constant too large for the range.
+result<int_value, run_error_code> quantize_constant(const std::string& name, const tensor& t,
+                                                   const quantization_config& config);
+
+/// The shift that keeps a sum of n activations inside the field: the smallest s with
+/// n * bound(s) <= (p - 1) / 2, bound(s) the largest |q| after a rounding shift by s.
+int sum_shift(const int_context& c, std::int64_t n);
+
 /// The shifts (s_a, s_b) to apply to two activations before a product summed over k terms, the
 /// smallest total with k * bound(s_a) * bound(s_b) <= field_half, where bound(s) is the largest
 /// |q| after a rounding shift by s; the operand with more fractional bits is shifted first.
 std::pair<int, int> product_shifts(const int_context& c, std::int64_t k, int frac_a, int frac_b);
+
+/// The real function f of an element-wise op that the integer inference runs as a table
+/// (T[q] = round(f(q 2^-f_in) 2^f_out)): Sigmoid, Tanh, Exp, Erf, Log, Sqrt, HardSigmoid, HardSwish,
+/// LeakyRelu, Pow with a constant exponent; nothing for other ops. Refuses (as the op would) an
+/// attribute or exponent the integer inference does not take.
+std::optional<std::function<double(double)>> table_function(const int_context& c);
 
 /// Each op family adds its operators.
 void add_linear_ops(int_op_table& t);     // zkml/int_ops_linear.cpp

@@ -424,14 +424,6 @@ int_value mean_of_sums(const int_context& c, const shape_t& shape, const std::ve
   return requantize(c, shape, q, from + s, to);
 }
 
-/// The shift that keeps a sum of n activations inside the field.
-int sum_shift(const int_context& c, std::int64_t n) {
-  int s = 0;
-  while (static_cast<double>(n) * static_cast<double>(s == 0 ? c.limit() : (c.limit() >> s) + 1) >
-         static_cast<double>(fixed::field_half))
-    ++s;
-  return s;
-}
 
 /// Sensitivity of an averaging or summing op: the op itself applied to the input's errors.
 void averaging_error(const int_context& c, int_value& r) {
@@ -547,6 +539,14 @@ std::vector<int_value> op_average_pool(const int_context& c) {
 }
 
 }  // namespace
+
+int sum_shift(const int_context& c, std::int64_t n) {
+  int s = 0;
+  while (static_cast<double>(n) * static_cast<double>(s == 0 ? c.limit() : (c.limit() >> s) + 1) >
+         static_cast<double>(fixed::field_half))
+    ++s;
+  return s;
+}
 
 void add_linear_ops(int_op_table& t) {
   t.emplace("Add", op_sum);

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <map>
+#include <optional>
+#include <string>
 
 #include "zkml/fixed_point.hpp"
 #include "zkml/int_ops.hpp"
@@ -85,12 +88,12 @@ unary_function hard_swish() {
 
 /// Pow with a constant scalar exponent: x^p (refused where the table would need x^p of a negative x
 /// with a non-integer p).
-std::vector<int_value> op_pow(const int_context& c) {
+unary_function power(const int_context& c) {
   const tensor* p = c.constant(1);
   if (!p && c.original.size() > 1) p = c.original[1];
   if (!p || p->size() != 1) c.unsupported("only a constant scalar exponent is supported by the integer inference");
   const double e = p->value(0);
-  return table_op(c, {[e](double v) { return std::pow(v, e); }, {0.0}});
+  return {[e](double v) { return std::pow(v, e); }, {0.0}};
 }
 
 /// The positions of one softmax row: `count` elements `stride` apart from `base`.
@@ -190,23 +193,38 @@ std::vector<int_value> op_softmax(const int_context& c, bool log) {
 
 double sigmoid(double v) { return v >= 0 ? 1.0 / (1.0 + std::exp(-v)) : std::exp(v) / (1.0 + std::exp(v)); }
 
+/// The element-wise functions that are tables, by op type.
+const std::map<std::string, std::function<unary_function(const int_context&)>>& table_functions() {
+  static const std::map<std::string, std::function<unary_function(const int_context&)>> fns = {
+      {"Sigmoid", [](const int_context&) { return unary_function{sigmoid, {}}; }},
+      {"Tanh", [](const int_context&) { return unary_function{[](double v) { return std::tanh(v); }, {}}; }},
+      {"Exp", [](const int_context&) { return unary_function{[](double v) { return std::exp(v); }, {}}; }},
+      {"Erf", [](const int_context&) { return unary_function{[](double v) { return std::erf(v); }, {}}; }},
+      // Log's table is refused where an input is not positive (log is not finite there).
+      {"Log", [](const int_context&) { return unary_function{[](double v) { return std::log(v); }, {}}; }},
+      // Sqrt's table holds sqrt(max(x, 0)): an input rounded below zero reads 0.
+      {"Sqrt",
+       [](const int_context&) { return unary_function{[](double v) { return std::sqrt(std::max(v, 0.0)); }, {}}; }},
+      {"HardSigmoid", hard_sigmoid},
+      {"HardSwish", [](const int_context&) { return hard_swish(); }},
+      {"LeakyRelu", leaky_relu},
+      {"Pow", power},
+  };
+  return fns;
+}
+
 }  // namespace
 
+std::optional<std::function<double(double)>> table_function(const int_context& c) {
+  const auto it = table_functions().find(c.n.op_type);
+  if (!c.n.domain.empty() || it == table_functions().end()) return std::nullopt;
+  return it->second(c).f;
+}
+
 void add_nonlinear_ops(int_op_table& t) {
-  t.emplace("Sigmoid", [](const int_context& c) { return table_op(c, {sigmoid, {}}); });
-  t.emplace("Tanh", [](const int_context& c) { return table_op(c, {[](double v) { return std::tanh(v); }, {}}); });
-  t.emplace("Exp", [](const int_context& c) { return table_op(c, {[](double v) { return std::exp(v); }, {}}); });
-  t.emplace("Erf", [](const int_context& c) { return table_op(c, {[](double v) { return std::erf(v); }, {}}); });
-  // Log's table is refused where an input is not positive (log is not finite there).
-  t.emplace("Log", [](const int_context& c) { return table_op(c, {[](double v) { return std::log(v); }, {}}); });
-  // Sqrt's table holds sqrt(max(x, 0)): an input rounded below zero reads 0.
-  t.emplace("Sqrt", [](const int_context& c) {
-    return table_op(c, {[](double v) { return std::sqrt(std::max(v, 0.0)); }, {}});
-  });
-  t.emplace("HardSigmoid", [](const int_context& c) { return table_op(c, hard_sigmoid(c)); });
-  t.emplace("HardSwish", [](const int_context& c) { return table_op(c, hard_swish()); });
-  t.emplace("LeakyRelu", [](const int_context& c) { return table_op(c, leaky_relu(c)); });
-  t.emplace("Pow", op_pow);
+  for (const auto& [name, fn] : table_functions()) {
+    t.emplace(name, [make = fn](const int_context& c) { return table_op(c, make(c)); });
+  }
   t.emplace("Softmax", [](const int_context& c) { return op_softmax(c, false); });
   t.emplace("LogSoftmax", [](const int_context& c) { return op_softmax(c, true); });
 }

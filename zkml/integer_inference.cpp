@@ -214,6 +214,22 @@ quantized_weights quantize_weights(const int_context& c, const std::vector<doubl
   return r;
 }
 
+result<int_value, run_error_code> quantize_constant(const std::string& name, const tensor& t,
+                                                   const quantization_config& config) {
+  if (t.is_integer()) return int_value{t, std::nullopt, {}};
+  double mx = 0;
+  for (double x : t.data) mx = std::max(mx, std::fabs(x));
+  quantization_config exact_fit = config;
+  exact_fit.headroom = 1.0;
+  const int f = activation_frac(mx, exact_fit);
+  std::vector<std::int64_t> q(t.data.size());
+  if (std::ldexp(mx, f) > static_cast<double>(config.activation_limit()) + 0.5)
+    return error<run_error_code>{run_error_code::unsupported_attribute,
+                                 "constant '" + detail::printable(name) + "' is too large for the fixed-point range"};
+  for (std::size_t i = 0; i < q.size(); ++i) q[i] = fixed::quantize(t.data[i], f);
+  return fixed_tensor(t.shape, std::move(q), f);
+}
+
 std::pair<int, int> product_shifts(const int_context& c, std::int64_t k, int frac_a, int frac_b) {
   auto bound = [&](int s) { return s == 0 ? c.limit() : (c.limit() + (std::int64_t{1} << (s - 1))) >> s; };
   int sa = 0, sb = 0;
@@ -285,6 +301,7 @@ result<int_value_map, run_error_code> run_integer(const model& m, const tensor_m
   }
   if (auto failure = check_model_inputs(m, inputs)) return *failure;
   auto frac_of = [&](const std::string& name) -> std::optional<int> {
+    if (auto f = cal.fracs.find(name); f != cal.fracs.end()) return f->second;
     auto it = cal.max_abs.find(name);
     if (it == cal.max_abs.end()) return std::nullopt;
     return activation_frac(it->second, config);
@@ -321,21 +338,9 @@ result<int_value_map, run_error_code> run_integer(const model& m, const tensor_m
   for (const auto& [name, t] : m.initializers) {
     if (values.count(name)) continue;
     originals[name] = &t;
-    if (t.is_integer()) {
-      constants[name] = int_value{t, std::nullopt, {}};
-      continue;
-    }
-    double mx = 0;
-    for (double x : t.data) mx = std::max(mx, std::fabs(x));
-    quantization_config exact_fit = config;
-    exact_fit.headroom = 1.0;
-    const int f = activation_frac(mx, exact_fit);
-    std::vector<std::int64_t> q(t.data.size());
-    if (std::ldexp(mx, f) > static_cast<double>(config.activation_limit()) + 0.5)
-      return err{run_error_code::unsupported_attribute,
-                 "constant '" + detail::printable(name) + "' is too large for the fixed-point range"};
-    for (std::size_t i = 0; i < q.size(); ++i) q[i] = fixed::quantize(t.data[i], f);
-    constants[name] = fixed_tensor(t.shape, std::move(q), f);
+    auto q = quantize_constant(name, t, config);
+    if (!q) return q.error();
+    constants[name] = std::move(q.value());
   }
   try {
     for (const node& n : m.nodes) {

@@ -37,4 +37,10 @@ int activation_frac(double max_abs, const quantization_config& config) {
                          config.max_frac);
 }
 
+std::map<std::string, int> tensor_fracs(const calibration& cal, const quantization_config& config) {
+  std::map<std::string, int> out = cal.fracs;
+  for (const auto& [name, m] : cal.max_abs) out.emplace(name, activation_frac(m, config));
+  return out;
+}
+
 }  // namespace ciro::zkml

@@ -42,7 +42,13 @@ struct quantization_config {
 /// largest |x| the float reference reached over the calibration inputs.
 struct calibration {
   std::map<std::string, double> max_abs;
+  /// Fracs given directly (a proof's quantization, which a verifier reproduces): they take the
+  /// place of activation_frac(max_abs) for the tensors they name.
+  std::map<std::string, int> fracs;
 };
+
+/// The frac of every tensor `cal` covers: its given frac, else activation_frac of its max |x|.
+[[nodiscard]] std::map<std::string, int> tensor_fracs(const calibration& cal, const quantization_config& config);
 
 /// Runs the float reference on each input set and records max |x| per floating tensor. Fails when
 /// the reference refuses an input set, or when `input_sets` is empty.

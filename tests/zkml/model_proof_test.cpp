@@ -1,0 +1,188 @@
+// Proofs of model inference: the generated models of tests/zkml/models proven and verified end to
+// end, and every kind of tampering rejected (an output, the statement, a byte of the proof, the
+// model, the input).
+
+#include "zkml/model_proof.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <sstream>
+
+#include "tests/support/seed.hpp"
+#include "tests/zkml/ort_parity.hpp"
+#include "zkml/integer_inference.hpp"
+#include "zkml/model.hpp"
+
+namespace ciro::zkml {
+namespace {
+
+std::vector<std::uint8_t> read_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), {}};
+}
+
+struct loaded {
+  std::vector<std::uint8_t> bytes;
+  model m;
+  std::vector<tensor_map> inputs;
+};
+
+const loaded& load(const std::string& name) {
+  static std::map<std::string, loaded> cache;
+  auto it = cache.find(name);
+  if (it != cache.end()) return it->second;
+  loaded l;
+  const std::string base = std::string(CIRO_ZKML_MODELS_DIR) + "/" + name;
+  l.bytes = read_bytes(base + ".onnx");
+  auto m = parse_model(std::string_view(reinterpret_cast<const char*>(l.bytes.data()), l.bytes.size()));
+  EXPECT_TRUE(m) << m.error().message;
+  l.m = m.value();
+  std::map<std::string, element_type> types;
+  for (const auto& v : l.m.inputs) types[v.name] = v.type;
+  auto sets = test::ort::read_tensor_sets(base + ".inputs.json", "inputs", types);
+  EXPECT_TRUE(sets) << sets.error().message;
+  l.inputs = sets.value().sets;
+  return cache.emplace(name, std::move(l)).first->second;
+}
+
+/// One proof of the MLP on its first input, shared by the tampering tests.
+const prove_model_result& mlp_proof() {
+  static const prove_model_result r = [] {
+    const loaded& l = load("mlp");
+    auto p = prove_model(l.bytes, l.m, l.inputs.at(0));
+    EXPECT_TRUE(p) << p.error().message;
+    return p.value();
+  }();
+  return r;
+}
+
+class ModelProof : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ModelProof, ProvesVerifiesAndMatchesTheIntegerInference) {
+  const loaded& l = load(GetParam());
+  // Calibrated on all the model's test inputs, so both proofs share one quantization and one circuit.
+  prove_model_options options;
+  options.calibration = l.inputs;
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto p = prove_model(l.bytes, l.m, l.inputs.at(i), options);
+    ASSERT_TRUE(p) << GetParam() << ": " << p.error().message;
+    EXPECT_EQ(p.value().circuit_cached, i > 0) << "the second input reuses the compiled circuit";
+    EXPECT_GE(p.value().security_bits, 100u);
+    // The proven outputs are the integer inference's, and the certificate holds.
+    calibration cal;
+    cal.fracs = p.value().file.statement.fracs;
+    auto run = run_integer(l.m, l.inputs.at(i), cal);
+    ASSERT_TRUE(run) << run.error().message;
+    for (const auto& o : p.value().file.statement.outputs) EXPECT_EQ(o.q, run.value().at(o.name).t.ints) << o.name;
+    const auto& parity = p.value().file.statement.parity;
+    EXPECT_LE(parity.max_abs_error, parity.bound);
+    // Verified alone, and against the model and the input (which recomputes the certificate).
+    auto alone = verify_model(p.value().bytes);
+    ASSERT_TRUE(alone) << alone.error().message;
+    EXPECT_FALSE(alone.value().model_checked);
+    auto full = verify_model(p.value().bytes, l.bytes, &l.m, &l.inputs.at(i));
+    ASSERT_TRUE(full) << full.error().message;
+    EXPECT_TRUE(full.value().model_checked && full.value().input_checked && full.value().parity_checked);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, ModelProof, ::testing::Values("mlp", "lenet", "mobilenet_block"));
+
+TEST(ModelProofTamper, AnAlteredOutputIsRejected) {
+  const auto& r = mlp_proof();
+  model_proof_file f = r.file;
+  f.statement.outputs[0].q[3] += 1;
+  auto v = verify_model(encode(f));
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().code, model_proof_error_code::invalid) << v.error().message;
+}
+
+TEST(ModelProofTamper, AnAlteredOutputWithItsDigestIsRejected) {
+  // The attacker also rewrites the io table's public values to the new statement's digest: the
+  // transcript changes and the io bus no longer balances.
+  const auto& r = mlp_proof();
+  model_proof_file f = r.file;
+  f.statement.outputs[0].q[3] += 1;
+  auto p = stark::decode<field::babybear4>(f.stark_proof);
+  ASSERT_TRUE(p);
+  const hash::digest d = statement_digest(f.statement);
+  p.value().stmt.tables[0].public_values.assign(d.begin(), d.end());
+  f.stark_proof = stark::encode(p.value());
+  auto v = verify_model(encode(f));
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().code, model_proof_error_code::invalid) << v.error().message;
+}
+
+TEST(ModelProofTamper, AlteredStatementFieldsAreRejected) {
+  const auto& r = mlp_proof();
+  {
+    model_proof_file f = r.file;
+    f.statement.inputs[0].q[100] += 1;  // the input (its commitment no longer matches)
+    EXPECT_FALSE(verify_model(encode(f)));
+  }
+  {
+    model_proof_file f = r.file;
+    f.statement.inputs[0].q[100] += 1;
+    f.statement.input_commitment = input_commitment(f.statement.inputs);
+    EXPECT_FALSE(verify_model(encode(f)));
+  }
+  {
+    model_proof_file f = r.file;
+    f.statement.parity.max_abs_error = 0;  // the certificate is part of the statement
+    EXPECT_FALSE(verify_model(encode(f)));
+  }
+  {
+    model_proof_file f = r.file;
+    f.statement.fixed_root[0] = f.statement.fixed_root[0] + field::babybear::one();  // another circuit
+    EXPECT_FALSE(verify_model(encode(f)));
+  }
+}
+
+TEST(ModelProofTamper, EveryAlteredByteIsRejected) {
+  const auto& r = mlp_proof();
+  const std::uint64_t seed = ciro::test::seed();
+  std::mt19937_64 rng(seed);
+  const std::size_t n = r.bytes.size();
+  for (int i = 0; i < 64; ++i) {
+    std::vector<std::uint8_t> b = r.bytes;
+    const std::size_t at = i < 8 ? static_cast<std::size_t>(i) : rng() % n;
+    b[at] ^= static_cast<std::uint8_t>(1 + rng() % 255);
+    EXPECT_FALSE(verify_model(b)) << "byte " << at << " of " << n << " (seed " << seed << ")";
+  }
+  std::vector<std::uint8_t> truncated(r.bytes.begin(), r.bytes.end() - 1);
+  EXPECT_FALSE(verify_model(truncated));
+}
+
+TEST(ModelProofTamper, AnotherModelOrInputIsRejected) {
+  const auto& r = mlp_proof();
+  const loaded& mlp = load("mlp");
+  // A different weight: one byte of the model file changed.
+  std::vector<std::uint8_t> other = mlp.bytes;
+  other[other.size() / 2] ^= 0x01;
+  auto m = parse_model(std::string_view(reinterpret_cast<const char*>(other.data()), other.size()));
+  ASSERT_TRUE(m);
+  auto v = verify_model(r.bytes, other, &m.value(), nullptr);
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().code, model_proof_error_code::model_mismatch) << v.error().message;
+  auto w = verify_model(r.bytes, mlp.bytes, &mlp.m, &mlp.inputs.at(1));
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, model_proof_error_code::input_mismatch) << w.error().message;
+  const loaded& lenet = load("lenet");
+  auto x = verify_model(r.bytes, lenet.bytes, &lenet.m, nullptr);
+  ASSERT_FALSE(x);
+  EXPECT_EQ(x.error().code, model_proof_error_code::model_mismatch);
+}
+
+TEST(ModelProof, UnprovenOpsAreRefusedWithTheirNode) {
+  const loaded& l = load("transformer_block");
+  auto p = prove_model(l.bytes, l.m, l.inputs.at(0));
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code, model_proof_error_code::bad_input);
+  EXPECT_NE(p.error().message.find("MatMul"), std::string::npos) << p.error().message;
+}
+
+}  // namespace
+}  // namespace ciro::zkml

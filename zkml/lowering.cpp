@@ -1,0 +1,770 @@
+// The lowering of the integer inference to affine, select and function steps (zkml/lowering.hpp).
+// Each op is written as the steps that compute exactly what zkml/int_ops_*.cpp computes, with the
+// same quantized weights (quantize_weights on the same context), the same rescalings and the same
+// tables; lower() then evaluates the program on the run it was given and compares every tensor.
+
+#include "zkml/lowering.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "zkml/detail.hpp"
+#include "zkml/fixed_point.hpp"
+#include "zkml/int_ops.hpp"
+#include "zkml/reference.hpp"
+
+namespace ciro::zkml {
+
+namespace {
+
+using int_ops::int_context;
+using ops::run_failure;
+
+/// (mul, add, div) of a rounding shift by `shift` (fixed::round_shift): ties up for shift > 0, a
+/// multiplication by 2^-shift otherwise.
+struct rescaling {
+  std::int64_t mul = 1, add = 0, div = 1;
+};
+
+class lowerer {
+ public:
+  lowerer(const model& m, const int_value_map& run, const quantization_config& config)
+      : m_(m), run_(run), config_(config) {
+    p_.limit = config.activation_limit();
+  }
+
+  program lower() {
+    for (const auto& v : m_.inputs) {
+      const int_value& x = run_.at(v.name);
+      if (!x.is_fixed()) {
+        input_dependent_.insert(v.name);
+        continue;
+      }
+      program_tensor t{v.name, x.t.shape, *x.frac, fresh(x.t.ints.size())};
+      p_.tensors[v.name] = t.addresses;
+      p_.inputs.push_back(std::move(t));
+    }
+    for (const auto& [name, t] : m_.initializers) {
+      if (p_.tensors.count(name)) continue;
+      originals_[name] = &t;
+      auto q = int_ops::quantize_constant(name, t, config_);
+      if (!q) throw run_failure{q.error().code, q.error().message};
+      constants_[name] = std::move(q.value());
+    }
+    for (const auto& v : m_.inputs) originals_[v.name] = nullptr;  // inputs are not constants here
+    for (const node& n : m_.nodes) lower_node(n);
+    for (const auto& v : m_.outputs) {
+      const auto it = p_.tensors.find(v.name);
+      const auto r = run_.find(v.name);
+      if (it == p_.tensors.end() || r == run_.end() || !r->second.is_fixed()) {
+        throw run_failure{run_error_code::unsupported_operator,
+                          "output '" + detail::printable(v.name) +
+                              "' is not a fixed-point tensor computed from the input (integer outputs such as labels "
+                              "are not proven yet)"};
+      }
+      p_.outputs.push_back({v.name, r->second.t.shape, *r->second.frac, it->second});
+    }
+    return std::move(p_);
+  }
+
+ private:
+  const model& m_;
+  const int_value_map& run_;
+  const quantization_config& config_;
+  program p_;
+  std::map<std::string, const tensor*> originals_;
+  int_value_map constants_;
+  /// Exact (integer) tensors whose values depend on the input: they may not steer wiring.
+  std::set<std::string> input_dependent_;
+
+  std::vector<address> fresh(std::size_t n) {
+    if (static_cast<std::uint64_t>(p_.num_values) + n >= (std::uint64_t{1} << 30))
+      throw run_failure{run_error_code::unsupported_attribute, "the model has too many values to prove"};
+    std::vector<address> a(n);
+    for (auto& x : a) x = p_.num_values++;
+    return a;
+  }
+
+  [[noreturn]] static void refuse(const node& n, run_error_code code, const std::string& why) {
+    throw run_failure{code, n.label() + ": " + why};
+  }
+
+  const std::vector<address>& addresses(const node& n, const std::string& name) const {
+    const auto it = p_.tensors.find(name);
+    if (it == p_.tensors.end())
+      refuse(n, run_error_code::unsupported_attribute,
+             "input '" + detail::printable(name) + "' is not a fixed-point value of the program");
+    return it->second;
+  }
+
+  static rescaling rescale_by(const node& n, int shift) {
+    if (shift > 32) refuse(n, run_error_code::unsupported_attribute, "a rescaling by 2^-" + std::to_string(shift));
+    if (shift < -30) refuse(n, run_error_code::unsupported_attribute, "a rescaling by 2^" + std::to_string(-shift));
+    if (shift > 0) return {1, std::int64_t{1} << (shift - 1), std::int64_t{1} << shift};
+    return {std::int64_t{1} << -shift, 0, 1};
+  }
+
+  /// The tightest bound for a divisor: (2 bound + 1) div <= p, and at most the activation limit.
+  std::int64_t bound_for(std::int64_t div) const {
+    return std::min<std::int64_t>(p_.limit, (fixed::field_modulus - div) / (2 * div));
+  }
+
+  /// Adds the affine step y = floor((r.mul (bias + sum w x) + r.add) / r.div) writing `out`.
+  void affine(const node& n, const std::vector<std::pair<address, std::int64_t>>& terms, std::int64_t bias,
+              rescaling r, address out) {
+    constexpr std::int64_t r16 = std::int64_t{1} << 16;
+    if (!(r.div <= r16 || (r.div % r16 == 0 && r.div / r16 <= r16)))
+      refuse(n, run_error_code::unsupported_attribute, "a divisor of " + std::to_string(r.div) + " is not checkable");
+    double reach = std::fabs(static_cast<double>(bias));
+    for (const auto& [a, w] : terms) reach += std::fabs(static_cast<double>(w)) * static_cast<double>(p_.limit);
+    if (reach > static_cast<double>(fixed::field_half))
+      refuse(n, run_error_code::unsupported_attribute, "an accumulator could leave the field");
+    affine_step s;
+    s.first_term = static_cast<std::uint32_t>(p_.term_address.size());
+    s.num_terms = static_cast<std::uint32_t>(terms.size());
+    for (const auto& [a, w] : terms) {
+      p_.term_address.push_back(a);
+      p_.term_weight.push_back(w);
+    }
+    s.bias = bias;
+    s.mul = r.mul;
+    s.add = r.add;
+    s.div = r.div;
+    s.bound = bound_for(r.div);
+    s.out = out;
+    p_.order.emplace_back(program::step_kind::affine, static_cast<std::uint32_t>(p_.affine.size()));
+    p_.affine.push_back(s);
+  }
+
+  /// `in` rescaled from frac `from` to `to` (fixed::round_shift): the same addresses when equal.
+  std::vector<address> rescaled(const node& n, const std::vector<address>& in, int from, int to) {
+    if (from == to) return in;
+    const rescaling r = rescale_by(n, from - to);
+    std::vector<address> out = fresh(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) affine(n, {{in[i], 1}}, 0, r, out[i]);
+    return out;
+  }
+
+  void select(address a, std::optional<address> b, std::int64_t b_const, bool is_max, address out) {
+    select_step s{a, b.value_or(0), b.has_value(), is_max, b ? 0 : b_const, out};
+    p_.order.emplace_back(program::step_kind::select, static_cast<std::uint32_t>(p_.select.size()));
+    p_.select.push_back(s);
+  }
+
+  int_context context(const node& n) const {
+    int_context c{n, {}, {}, {}, config_};
+    for (const auto& name : n.inputs) {
+      const int_value* v = nullptr;
+      const tensor* orig = nullptr;
+      if (!name.empty()) {
+        if (auto it = run_.find(name); it != run_.end()) {
+          v = &it->second;
+        } else if (auto k = constants_.find(name); k != constants_.end()) {
+          v = &k->second;
+        }
+        if (auto o = originals_.find(name); o != originals_.end()) orig = o->second;
+      }
+      c.in.push_back(v);
+      c.original.push_back(orig);
+    }
+    for (const auto& out : n.outputs) {
+      const auto it = run_.find(out);
+      c.out_frac_hint.push_back(it != run_.end() && it->second.is_fixed() ? *it->second.frac : 0);
+    }
+    return c;
+  }
+
+  const int_value& value(const node& n, const std::string& name) const {
+    const auto it = run_.find(name);
+    if (it == run_.end()) refuse(n, run_error_code::invalid_node, "'" + detail::printable(name) + "' was not computed");
+    return it->second;
+  }
+
+  /// A weight operand: a floating initializer (never a tensor computed from the input, whose
+  /// values would change the circuit).
+  const tensor* weight(const node& n, std::size_t i) const {
+    if (i >= n.inputs.size() || n.inputs[i].empty()) return nullptr;
+    const auto it = m_.initializers.find(n.inputs[i]);
+    if (it == m_.initializers.end() || it->second.is_integer() || p_.tensors.count(n.inputs[i]))
+      refuse(n, run_error_code::unsupported_attribute,
+             "input " + std::to_string(i) + " must be a constant: products of two activations are not proven yet");
+    return &it->second;
+  }
+
+  void define(const node& n, std::size_t output, std::vector<address> a) {
+    const int_value& v = value(n, n.outputs.at(output));
+    if (!v.is_fixed() || a.size() != v.t.ints.size())
+      refuse(n, run_error_code::invalid_node, "internal: output " + std::to_string(output) + " does not match the run");
+    p_.tensors[n.outputs[output]] = std::move(a);
+  }
+
+  void lower_node(const node& n) {
+    // Nodes on exact tensors only: evaluated when the circuit is built, nothing to prove, unless
+    // their values depend on the input.
+    bool any_fixed = false, any_dependent = false;
+    for (const auto& name : n.inputs) {
+      if (name.empty()) continue;
+      any_fixed = any_fixed || p_.tensors.count(name) != 0;
+      any_dependent = any_dependent || input_dependent_.count(name) != 0;
+    }
+    bool fixed_out = false;
+    for (const auto& o : n.outputs) {
+      const auto it = run_.find(o);
+      fixed_out = fixed_out || (it != run_.end() && it->second.is_fixed());
+    }
+    if (!fixed_out) {
+      if (any_dependent || (any_fixed && n.op_type != "Shape")) {
+        for (const auto& o : n.outputs) input_dependent_.insert(o);
+      }
+      return;
+    }
+    if (!n.domain.empty())
+      refuse(n, run_error_code::unsupported_operator, "not proven yet (the " + n.domain + " domain)");
+    const std::string& op = n.op_type;
+    if (op == "Gemm") return gemm(n);
+    if (op == "MatMul") return matmul(n);
+    if (op == "Conv") return conv(n);
+    if (op == "BatchNormalization") return batch_normalization(n);
+    if (op == "Add" || op == "Sub" || op == "Sum") return sum(n);
+    if (op == "Relu") return relu(n);
+    if (op == "MaxPool") return max_pool(n);
+    if (op == "Max" || op == "Min") return max_min(n);
+    if (op == "AveragePool") return average_pool(n);
+    if (op == "GlobalAveragePool") return global_average_pool(n);
+    if (is_wiring(op)) return wiring(n);
+    if (auto f = int_ops::table_function(context(n))) return table(n, *f);
+    refuse(n, run_error_code::unsupported_operator, "not proven yet");
+  }
+
+  static bool is_wiring(const std::string& op) {
+    static const std::set<std::string> ops = {"Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice",
+                                              "Gather",  "Concat",  "Identity",  "Dropout"};
+    return ops.count(op) != 0;
+  }
+
+  /// Gemm with a constant B (int_ops op_gemm): per output element, sum_k A[i,k] B[k,j] + C at
+  /// the column's accumulator frac, rounded to the output's.
+  void gemm(const node& n) {
+    const int_context c = context(n);
+    const double alpha = n.find("alpha") ? n.find("alpha")->f : 1.0;
+    const double beta = n.find("beta") ? n.find("beta")->f : 1.0;
+    const bool trans_a = n.find("transA") && n.find("transA")->i != 0;
+    const bool trans_b = n.find("transB") && n.find("transB")->i != 0;
+    const int_value& a = value(n, n.inputs.at(0));
+    const std::vector<address>& xa = addresses(n, n.inputs[0]);
+    const tensor* b = weight(n, 1);
+    if (a.t.shape.size() != 2 || b->shape.size() != 2) refuse(n, run_error_code::invalid_node, "A and B must be 2-D");
+    const std::int64_t m = trans_a ? a.t.shape[1] : a.t.shape[0];
+    const std::int64_t k = trans_a ? a.t.shape[0] : a.t.shape[1];
+    const std::int64_t nn = trans_b ? b->shape[0] : b->shape[1];
+    const auto un = static_cast<std::size_t>(nn), uk = static_cast<std::size_t>(k);
+    std::vector<double> w(b->data.size());
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = alpha * b->data[i];
+    const std::function<std::size_t(std::size_t)> channel_of = [&](std::size_t i) { return trans_b ? i / uk : i % un; };
+    std::vector<double> bias(static_cast<std::size_t>(m * nn), 0.0), per_column(un, 0.0);
+    if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
+      const tensor* ct = weight(n, 2);
+      const shape_t out{m, nn};
+      if (!broadcasts_to(ct->shape, out)) refuse(n, run_error_code::invalid_node, "C does not broadcast to [M, N]");
+      const auto map = broadcast_map(ct->shape, out);
+      for (std::size_t o = 0; o < map.size(); ++o) {
+        bias[o] = beta * ct->data[static_cast<std::size_t>(map[o])];
+        per_column[o % un] = std::max(per_column[o % un], std::fabs(bias[o]));
+      }
+    }
+    const int_ops::quantized_weights qw = int_ops::quantize_weights(c, w, un, channel_of, per_column, *a.frac);
+    const int out_frac = *value(n, n.outputs.at(0)).frac;
+    std::vector<address> y = fresh(static_cast<std::size_t>(m * nn));
+    std::vector<std::pair<address, std::int64_t>> terms;
+    for (std::int64_t i = 0; i < m; ++i) {
+      for (std::int64_t j = 0; j < nn; ++j) {
+        terms.clear();
+        for (std::int64_t kk = 0; kk < k; ++kk) {
+          const std::int64_t ai = trans_a ? kk * m + i : i * k + kk;
+          const std::int64_t bi = trans_b ? j * k + kk : kk * nn + j;
+          terms.emplace_back(xa[static_cast<std::size_t>(ai)], qw.q[static_cast<std::size_t>(bi)]);
+        }
+        const int acc_frac = *a.frac + qw.frac[static_cast<std::size_t>(j)];
+        const std::int64_t qb = fixed::quantize(bias[static_cast<std::size_t>(i * nn + j)], acc_frac);
+        affine(n, terms, qb, rescale_by(n, acc_frac - out_frac), y[static_cast<std::size_t>(i * nn + j)]);
+      }
+    }
+    define(n, 0, std::move(y));
+  }
+
+  /// MatMul of an activation by a constant 2-D matrix (int_ops op_matmul, per output column).
+  void matmul(const node& n) {
+    const int_context c = context(n);
+    const tensor* w = weight(n, 1);
+    const int_value& a = value(n, n.inputs.at(0));
+    const std::vector<address>& xa = addresses(n, n.inputs[0]);
+    if (w->shape.size() != 2 || a.t.shape.empty())
+      refuse(n, run_error_code::unsupported_attribute, "only an activation times a constant 2-D matrix is proven");
+    const std::int64_t k = a.t.shape.back(), nn = w->shape[1];
+    if (w->shape[0] != k) refuse(n, run_error_code::invalid_node, "inner dimensions differ");
+    const auto un = static_cast<std::size_t>(nn);
+    const std::function<std::size_t(std::size_t)> channel_of = [&](std::size_t i) { return i % un; };
+    const int_ops::quantized_weights qw = int_ops::quantize_weights(c, w->data, un, channel_of, {}, *a.frac);
+    const int out_frac = *value(n, n.outputs.at(0)).frac;
+    const std::int64_t rows = static_cast<std::int64_t>(xa.size()) / k;
+    std::vector<address> y = fresh(static_cast<std::size_t>(rows * nn));
+    std::vector<std::pair<address, std::int64_t>> terms;
+    for (std::int64_t i = 0; i < rows; ++i) {
+      for (std::int64_t j = 0; j < nn; ++j) {
+        terms.clear();
+        for (std::int64_t kk = 0; kk < k; ++kk)
+          terms.emplace_back(xa[static_cast<std::size_t>(i * k + kk)], qw.q[static_cast<std::size_t>(kk * nn + j)]);
+        const int acc_frac = *a.frac + qw.frac[static_cast<std::size_t>(j)];
+        affine(n, terms, 0, rescale_by(n, acc_frac - out_frac), y[static_cast<std::size_t>(i * nn + j)]);
+      }
+    }
+    define(n, 0, std::move(y));
+  }
+
+  /// Conv with constant weights and bias (int_ops op_conv; the reference's window and groups).
+  void conv(const node& n) {
+    const int_context c = context(n);
+    const int_value& x = value(n, n.inputs.at(0));
+    const std::vector<address>& xa = addresses(n, n.inputs[0]);
+    const tensor* wt = weight(n, 1);
+    const tensor* bias_t = n.inputs.size() > 2 && !n.inputs[2].empty() ? weight(n, 2) : nullptr;
+    if (wt->shape.size() != x.t.shape.size() || wt->shape.empty() || wt->shape[0] <= 0)
+      refuse(n, run_error_code::invalid_node, "X and W must have the same rank");
+    const auto channels = static_cast<std::size_t>(wt->shape[0]);
+    const std::size_t per_channel = wt->data.size() / channels;
+    const std::vector<double> bias = bias_t ? bias_t->data : std::vector<double>{};
+    std::vector<double> bias_abs(bias.size());
+    for (std::size_t i = 0; i < bias.size(); ++i) bias_abs[i] = std::fabs(bias[i]);
+    const int_ops::quantized_weights qw = int_ops::quantize_weights(
+        c, wt->data, channels, [&](std::size_t i) { return i / per_channel; }, bias_abs, *x.frac);
+    const shape_t kernel(wt->shape.begin() + 2, wt->shape.end());
+    const tensor fx = as_shape(x.t.shape);
+    const ops::op_context oc{n, {&fx}};
+    const ops::window w = ops::make_window(oc, x.t.shape, kernel, false, true);
+    const std::int64_t group = n.find("group") ? n.find("group")->i : 1;
+    const std::int64_t nb = x.t.shape[0], ch = x.t.shape[1], m = wt->shape[0];
+    const std::int64_t cg = ch / group, mg = m / group;
+    const int out_frac = *value(n, n.outputs.at(0)).frac;
+    const auto& in = w.in;
+    const auto& k = w.kernel;
+    std::vector<address> y = fresh(static_cast<std::size_t>(nb * m * w.out[0] * w.out[1] * w.out[2]));
+    std::vector<std::pair<address, std::int64_t>> terms;
+    std::size_t o = 0;
+    for (std::int64_t b = 0; b < nb; ++b) {
+      for (std::int64_t f = 0; f < m; ++f) {
+        const std::int64_t g = f / mg;
+        const int acc_frac = *x.frac + qw.frac[static_cast<std::size_t>(f)];
+        const std::int64_t qb = bias.empty() ? 0 : fixed::quantize(bias[static_cast<std::size_t>(f)], acc_frac);
+        const rescaling r = rescale_by(n, acc_frac - out_frac);
+        for (std::int64_t o0 = 0; o0 < w.out[0]; ++o0) {
+          for (std::int64_t o1 = 0; o1 < w.out[1]; ++o1) {
+            for (std::int64_t o2 = 0; o2 < w.out[2]; ++o2, ++o) {
+              terms.clear();
+              for (std::int64_t q = 0; q < cg; ++q) {
+                const std::int64_t xc = ((b * ch) + g * cg + q) * in[0];
+                const std::int64_t wc = ((f * cg) + q) * k[0];
+                for (std::int64_t k0 = 0; k0 < k[0]; ++k0) {
+                  const std::int64_t i0 = o0 * w.stride[0] - w.pad_begin[0] + k0 * w.dilation[0];
+                  if (i0 < 0 || i0 >= in[0]) continue;
+                  for (std::int64_t k1 = 0; k1 < k[1]; ++k1) {
+                    const std::int64_t i1 = o1 * w.stride[1] - w.pad_begin[1] + k1 * w.dilation[1];
+                    if (i1 < 0 || i1 >= in[1]) continue;
+                    for (std::int64_t k2 = 0; k2 < k[2]; ++k2) {
+                      const std::int64_t i2 = o2 * w.stride[2] - w.pad_begin[2] + k2 * w.dilation[2];
+                      if (i2 < 0 || i2 >= in[2]) continue;
+                      const std::int64_t wi = ((wc + k0) * k[1] + k1) * k[2] + k2;
+                      if (qw.q[static_cast<std::size_t>(wi)] == 0) continue;
+                      terms.emplace_back(xa[static_cast<std::size_t>(((xc + i0) * in[1] + i1) * in[2] + i2)],
+                                         qw.q[static_cast<std::size_t>(wi)]);
+                    }
+                  }
+                }
+              }
+              affine(n, terms, qb, r, y[o]);
+            }
+          }
+        }
+      }
+    }
+    define(n, 0, std::move(y));
+  }
+
+  /// A FLOAT tensor of zeros of `shape` (what the window code reads of X: its shape).
+  static tensor as_shape(const shape_t& shape) { return tensor::floats(shape, std::vector<double>(
+                                                                               static_cast<std::size_t>(num_elements(shape)), 0.0)); }
+
+  /// BatchNormalization (int_ops op_batch_normalization): y = a_c x + b_c per channel.
+  void batch_normalization(const node& n) {
+    const int_context c = context(n);
+    if (n.outputs.size() > 1) refuse(n, run_error_code::unsupported_attribute, "training-mode outputs");
+    const int_value& x = value(n, n.inputs.at(0));
+    const std::vector<address>& xa = addresses(n, n.inputs[0]);
+    std::array<const tensor*, 4> prm{};
+    for (std::size_t i = 0; i < 4; ++i) prm[i] = weight(n, i + 1);
+    const std::int64_t ch = x.t.shape.at(1);
+    const double eps = n.find("epsilon") ? n.find("epsilon")->f : 1e-5;
+    std::vector<double> a(static_cast<std::size_t>(ch)), b(a.size()), b_abs(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      a[i] = prm[0]->data[i] / std::sqrt(prm[3]->data[i] + eps);
+      b[i] = prm[1]->data[i] - prm[2]->data[i] * a[i];
+      b_abs[i] = std::fabs(b[i]);
+    }
+    const int_ops::quantized_weights qw = int_ops::quantize_weights(
+        c, a, a.size(), [](std::size_t i) { return i; }, b_abs, *x.frac);
+    const std::int64_t inner = ops::product(x.t.shape, 2, x.t.shape.size());
+    const int out_frac = *value(n, n.outputs.at(0)).frac;
+    std::vector<address> y = fresh(xa.size());
+    for (std::size_t i = 0; i < xa.size(); ++i) {
+      const auto chn = static_cast<std::size_t>((static_cast<std::int64_t>(i) / inner) % ch);
+      const int acc_frac = *x.frac + qw.frac[chn];
+      affine(n, {{xa[i], qw.q[chn]}}, fixed::quantize(b[chn], acc_frac), rescale_by(n, acc_frac - out_frac), y[i]);
+    }
+    define(n, 0, std::move(y));
+  }
+
+  /// Add, Sub, Sum (int_ops op_sum): every operand at the output's frac (a constant quantized
+  /// there, a value rescaled), then the exact sum, broadcast.
+  void sum(const node& n) {
+    const int to = *value(n, n.outputs.at(0)).frac;
+    const shape_t& out_shape = value(n, n.outputs[0]).t.shape;
+    const auto count = static_cast<std::size_t>(num_elements(out_shape));
+    std::vector<std::int64_t> bias(count, 0);
+    std::vector<std::vector<std::pair<address, std::int64_t>>> terms(count);
+    for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+      const std::int64_t sign = n.op_type == "Sub" && i == 1 ? -1 : 1;
+      const std::string& name = n.inputs[i];
+      if (p_.tensors.count(name)) {
+        const int_value& v = value(n, name);
+        const std::vector<address> a = rescaled(n, p_.tensors.at(name), *v.frac, to);
+        const auto map = broadcast_map(v.t.shape, out_shape);
+        for (std::size_t o = 0; o < count; ++o) terms[o].emplace_back(a[static_cast<std::size_t>(map[o])], sign);
+        continue;
+      }
+      const tensor* k = weight(n, i);
+      const auto map = broadcast_map(k->shape, out_shape);
+      for (std::size_t o = 0; o < count; ++o) {
+        const double v = k->data[static_cast<std::size_t>(map[o])];
+        if (std::fabs(std::ldexp(v, to)) > static_cast<double>(fixed::field_half))
+          refuse(n, run_error_code::unsupported_attribute, "a constant too large for the output's frac");
+        bias[o] += sign * fixed::quantize(v, to);
+      }
+    }
+    std::vector<address> y = fresh(count);
+    for (std::size_t o = 0; o < count; ++o) affine(n, terms[o], bias[o], {}, y[o]);
+    define(n, 0, std::move(y));
+  }
+
+  void relu(const node& n) {
+    const std::vector<address>& xa = addresses(n, n.inputs.at(0));
+    std::vector<address> y = fresh(xa.size());
+    for (std::size_t i = 0; i < xa.size(); ++i) select(xa[i], std::nullopt, 0, true, y[i]);
+    define(n, 0, std::move(y));
+  }
+
+  /// Max and Min of values (int_ops op_common_frac: every operand at the smallest frac).
+  void max_min(const node& n) {
+    const int to = *value(n, n.outputs.at(0)).frac;
+    const shape_t& out_shape = value(n, n.outputs[0]).t.shape;
+    const auto count = static_cast<std::size_t>(num_elements(out_shape));
+    std::vector<address> acc;
+    for (const auto& name : n.inputs) {
+      const int_value& v = value(n, name);
+      if (!p_.tensors.count(name)) refuse(n, run_error_code::unsupported_attribute, "constant operands are not proven yet");
+      const std::vector<address> a = rescaled(n, p_.tensors.at(name), *v.frac, to);
+      const auto map = broadcast_map(v.t.shape, out_shape);
+      std::vector<address> b(count);
+      for (std::size_t o = 0; o < count; ++o) b[o] = a[static_cast<std::size_t>(map[o])];
+      if (acc.empty()) {
+        acc = std::move(b);
+        continue;
+      }
+      std::vector<address> y = fresh(count);
+      for (std::size_t o = 0; o < count; ++o) select(acc[o], b[o], 0, n.op_type == "Max", y[o]);
+      acc = std::move(y);
+    }
+    define(n, 0, std::move(acc));
+  }
+
+  /// The input positions of each output of a pooling window (inside the input; padding is never
+  /// selected), in the reference's order.
+  static std::vector<std::vector<std::int64_t>> windows(const ops::window& w, std::int64_t planes) {
+    std::vector<std::vector<std::int64_t>> out;
+    for (std::int64_t p = 0; p < planes; ++p) {
+      for (std::int64_t o0 = 0; o0 < w.out[0]; ++o0) {
+        for (std::int64_t o1 = 0; o1 < w.out[1]; ++o1) {
+          for (std::int64_t o2 = 0; o2 < w.out[2]; ++o2) {
+            std::vector<std::int64_t>& at = out.emplace_back();
+            const std::array<std::int64_t, 3> start{o0 * w.stride[0] - w.pad_begin[0],
+                                                    o1 * w.stride[1] - w.pad_begin[1],
+                                                    o2 * w.stride[2] - w.pad_begin[2]};
+            for (std::int64_t k0 = 0; k0 < w.kernel[0]; ++k0) {
+              const std::int64_t i0 = start[0] + k0 * w.dilation[0];
+              if (i0 < 0 || i0 >= w.in[0]) continue;
+              for (std::int64_t k1 = 0; k1 < w.kernel[1]; ++k1) {
+                const std::int64_t i1 = start[1] + k1 * w.dilation[1];
+                if (i1 < 0 || i1 >= w.in[1]) continue;
+                for (std::int64_t k2 = 0; k2 < w.kernel[2]; ++k2) {
+                  const std::int64_t i2 = start[2] + k2 * w.dilation[2];
+                  if (i2 < 0 || i2 >= w.in[2]) continue;
+                  at.push_back(((p * w.in[0] + i0) * w.in[1] + i1) * w.in[2] + i2);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  void max_pool(const node& n) {
+    if (n.outputs.size() > 1 && !n.outputs[1].empty())
+      refuse(n, run_error_code::unsupported_attribute, "the Indices output is not proven");
+    const int_value& x = value(n, n.inputs.at(0));
+    const std::vector<address>& xa = addresses(n, n.inputs[0]);
+    const attribute* ks = n.find("kernel_shape");
+    if (!ks) refuse(n, run_error_code::invalid_node, "kernel_shape is required");
+    const tensor fx = as_shape(x.t.shape);
+    const ops::op_context oc{n, {&fx}};
+    const bool ceil_mode = n.opset >= 10 && n.find("ceil_mode") && n.find("ceil_mode")->i != 0;
+    const ops::window w = ops::make_window(oc, x.t.shape, ks->ints, ceil_mode, n.opset >= 10);
+    std::vector<address> y;
+    for (const auto& win : windows(w, x.t.shape[0] * x.t.shape[1])) {
+      if (win.empty()) refuse(n, run_error_code::unsupported_attribute, "a window inside the padding");
+      address acc = xa[static_cast<std::size_t>(win[0])];
+      for (std::size_t j = 1; j < win.size(); ++j) {
+        const address next = fresh(1)[0];
+        select(acc, xa[static_cast<std::size_t>(win[j])], 0, true, next);
+        acc = next;
+      }
+      y.push_back(acc);
+    }
+    define(n, 0, std::move(y));
+  }
+
+  /// The rounded means of sums at frac `from` (int_ops mean_of_sums): one affine step per output
+  /// when the mean lands at the output's frac, else a second rescaling step.
+  void means(const node& n, const std::vector<std::vector<address>>& sums, const std::vector<std::int64_t>& counts,
+             int from, int to) {
+    std::int64_t n_max = 1;
+    for (auto c : counts) n_max = std::max(n_max, c);
+    int s_max = 0;
+    while (static_cast<double>(n_max) * static_cast<double>(p_.limit << (s_max + 1)) <=
+           static_cast<double>(fixed::field_half))
+      ++s_max;
+    const int s = std::min(to - from, s_max);
+    std::vector<address> mean = fresh(sums.size());
+    std::vector<std::pair<address, std::int64_t>> terms;
+    for (std::size_t i = 0; i < sums.size(); ++i) {
+      const std::int64_t cnt = counts[i % counts.size()];
+      if (cnt <= 0) refuse(n, run_error_code::unsupported_attribute, "an empty window");
+      terms.clear();
+      for (address a : sums[i]) terms.emplace_back(a, 1);
+      rescaling r;
+      if (s >= 0) {
+        r = {std::int64_t{2} << s, cnt, 2 * cnt};
+      } else {
+        if (-s > 20) refuse(n, run_error_code::unsupported_attribute, "a mean rescaled by 2^" + std::to_string(s));
+        r = {2, cnt << -s, (2 * cnt) << -s};
+      }
+      affine(n, terms, 0, r, mean[i]);
+    }
+    define(n, 0, rescaled(n, mean, from + s, to));
+  }
+
+  void average_pool(const node& n) {
+    const int_value& x0 = value(n, n.inputs.at(0));
+    const attribute* ks = n.find("kernel_shape");
+    if (!ks) refuse(n, run_error_code::invalid_node, "kernel_shape is required");
+    std::int64_t window_size = 1;
+    for (auto k : ks->ints) window_size *= std::max<std::int64_t>(k, 1);
+    const int from = *x0.frac - int_ops::sum_shift(context(n), window_size);
+    const std::vector<address> xa = rescaled(n, addresses(n, n.inputs[0]), *x0.frac, from);
+    const tensor fx = as_shape(x0.t.shape);
+    const ops::op_context oc{n, {&fx}};
+    const bool ceil_mode = n.opset >= 10 && n.find("ceil_mode") && n.find("ceil_mode")->i != 0;
+    const bool include_pad = n.find("count_include_pad") && n.find("count_include_pad")->i != 0;
+    if (include_pad) refuse(n, run_error_code::unsupported_attribute, "count_include_pad is not proven yet");
+    const ops::window w = ops::make_window(oc, x0.t.shape, ks->ints, ceil_mode, false);
+    std::vector<std::vector<address>> sums;
+    std::vector<std::int64_t> counts;
+    for (const auto& win : windows(w, x0.t.shape[0] * x0.t.shape[1])) {
+      std::vector<address>& s = sums.emplace_back();
+      for (auto i : win) s.push_back(xa[static_cast<std::size_t>(i)]);
+      counts.push_back(static_cast<std::int64_t>(win.size()));
+    }
+    means(n, sums, counts, from, *value(n, n.outputs.at(0)).frac);
+  }
+
+  void global_average_pool(const node& n) {
+    const int_value& x0 = value(n, n.inputs.at(0));
+    const std::int64_t inner = ops::product(x0.t.shape, 2, x0.t.shape.size());
+    const int from = *x0.frac - int_ops::sum_shift(context(n), inner);
+    const std::vector<address> xa = rescaled(n, addresses(n, n.inputs[0]), *x0.frac, from);
+    std::vector<std::vector<address>> sums(xa.size() / static_cast<std::size_t>(inner));
+    for (std::size_t i = 0; i < sums.size(); ++i)
+      sums[i].assign(xa.begin() + static_cast<std::ptrdiff_t>(i * static_cast<std::size_t>(inner)),
+                     xa.begin() + static_cast<std::ptrdiff_t>((i + 1) * static_cast<std::size_t>(inner)));
+    means(n, sums, {inner}, from, *value(n, n.outputs.at(0)).frac);
+  }
+
+  /// Data movement: the reference run on the addresses (as FLOAT values, exact below 2^53) gives
+  /// each output element's source. Fixed-point operands must share the output's frac.
+  void wiring(const node& n) {
+    std::vector<tensor> storage(n.inputs.size());
+    std::vector<const tensor*> ins(n.inputs.size(), nullptr);
+    for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+      const std::string& name = n.inputs[i];
+      if (name.empty()) continue;
+      if (p_.tensors.count(name)) {
+        const int_value& v = value(n, name);
+        if (*v.frac != *value(n, n.outputs.at(0)).frac)
+          refuse(n, run_error_code::unsupported_attribute, "operands at different fracs are not proven yet");
+        const auto& a = p_.tensors.at(name);
+        storage[i] = tensor::floats(v.t.shape, std::vector<double>(a.begin(), a.end()));
+      } else if (input_dependent_.count(name)) {
+        refuse(n, run_error_code::unsupported_attribute,
+               "input '" + detail::printable(name) + "' depends on the model's input: a data-dependent selection");
+      } else if (auto it = run_.find(name); it != run_.end()) {
+        storage[i] = it->second.t;
+      } else if (auto k = m_.initializers.find(name); k != m_.initializers.end()) {
+        if (!k->second.is_integer())
+          refuse(n, run_error_code::unsupported_attribute, "constant data operands are not proven yet");
+        storage[i] = k->second;
+      } else {
+        refuse(n, run_error_code::invalid_node, "input '" + detail::printable(name) + "' is not defined");
+      }
+      ins[i] = &storage[i];
+    }
+    auto out = run_reference_node(n, ins);
+    if (!out) throw run_failure{out.error().code, out.error().message};
+    for (std::size_t o = 0; o < n.outputs.size(); ++o) {
+      if (n.outputs[o].empty() || o >= out.value().size()) continue;
+      const tensor& t = out.value()[o];
+      if (t.is_integer()) continue;  // e.g. Dropout's mask
+      std::vector<address> a(t.data.size());
+      for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<address>(t.data[i]);
+      define(n, o, std::move(a));
+    }
+  }
+
+  /// An element-wise function as a table (int_ops table_op).
+  void table(const node& n, const std::function<double(double)>& f) {
+    const int_value& x = value(n, n.inputs.at(0));
+    const std::vector<address>& xa = addresses(n, n.inputs[0]);
+    const int fo = *value(n, n.outputs.at(0)).frac;
+    function_table t{n.op_type, *x.frac, fo, std::vector<std::optional<std::int64_t>>(2 * p_.limit + 1)};
+    for (std::int64_t q = -p_.limit; q <= p_.limit; ++q) {
+      const double y = f(fixed::dequantize(q, *x.frac));
+      if (!std::isfinite(y) || std::fabs(std::ldexp(y, fo)) > static_cast<double>(fixed::field_half)) continue;
+      const std::int64_t v = fixed::quantize(y, fo);
+      if (v < -p_.limit || v > p_.limit) continue;
+      t.values[static_cast<std::size_t>(q + p_.limit)] = v;
+    }
+    std::uint32_t id = 0;
+    while (id < p_.functions.size() && p_.functions[id].values != t.values) ++id;
+    if (id == p_.functions.size()) {
+      if (p_.functions.size() == 64) refuse(n, run_error_code::unsupported_attribute, "more than 64 function tables");
+      p_.functions.push_back(std::move(t));
+    }
+    std::vector<address> y = fresh(xa.size());
+    for (std::size_t i = 0; i < xa.size(); ++i) {
+      p_.order.emplace_back(program::step_kind::function, static_cast<std::uint32_t>(p_.function.size()));
+      p_.function.push_back({id, xa[i], y[i]});
+    }
+    define(n, 0, std::move(y));
+  }
+};
+
+}  // namespace
+
+result<std::vector<std::int64_t>, run_error_code> evaluate(const program& p,
+                                                           const std::vector<std::vector<std::int64_t>>& inputs) {
+  using err = error<run_error_code>;
+  if (inputs.size() != p.inputs.size()) return err{run_error_code::bad_input, "wrong number of inputs"};
+  std::vector<std::int64_t> v(p.num_values, 0);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto& t = p.inputs[i];
+    if (inputs[i].size() != t.addresses.size())
+      return err{run_error_code::bad_input, "input '" + detail::printable(t.name) + "' has the wrong size"};
+    for (std::size_t j = 0; j < inputs[i].size(); ++j) {
+      if (inputs[i][j] > p.limit || inputs[i][j] < -p.limit)
+        return err{run_error_code::bad_input, "input '" + detail::printable(t.name) + "' is outside its range"};
+      v[t.addresses[j]] = inputs[i][j];
+    }
+  }
+  for (const auto& [kind, index] : p.order) {
+    switch (kind) {
+      case program::step_kind::affine: {
+        const affine_step& s = p.affine[index];
+        std::int64_t acc = s.bias;
+        for (std::uint32_t k = s.first_term; k < s.first_term + s.num_terms; ++k)
+          acc += p.term_weight[k] * v[p.term_address[k]];
+        const std::int64_t y = fixed::floor_div(s.mul * acc + s.add, s.div);
+        if (y > s.bound || y < -s.bound) {
+          return err{run_error_code::bad_input, "value " + std::to_string(y) + " of step " + std::to_string(index) +
+                                                    " is outside its bound " + std::to_string(s.bound)};
+        }
+        v[s.out] = y;
+        break;
+      }
+      case program::step_kind::select: {
+        const select_step& s = p.select[index];
+        const std::int64_t a = v[s.a], b = s.b_is_value ? v[s.b] : s.b_const;
+        v[s.out] = s.is_max ? std::max(a, b) : std::min(a, b);
+        break;
+      }
+      case program::step_kind::function: {
+        const function_step& s = p.function[index];
+        const std::int64_t x = v[s.in];
+        const auto& t = p.functions[s.function];
+        if (x < -p.limit || x > p.limit || !t.values[static_cast<std::size_t>(x + p.limit)])
+          return err{run_error_code::bad_input, t.op + " is not defined at the input " + std::to_string(x)};
+        v[s.out] = *t.values[static_cast<std::size_t>(x + p.limit)];
+        break;
+      }
+    }
+  }
+  return v;
+}
+
+result<program, run_error_code> lower(const model& m, const int_value_map& run, const quantization_config& config) {
+  using err = error<run_error_code>;
+  program p;
+  try {
+    p = lowerer(m, run, config).lower();
+  } catch (const run_failure& f) {
+    return err{f.code, f.message};
+  }
+  // The program on the run's inputs must give the run's values, tensor by tensor.
+  std::vector<std::vector<std::int64_t>> inputs;
+  for (const auto& t : p.inputs) inputs.push_back(run.at(t.name).t.ints);
+  auto values = evaluate(p, inputs);
+  if (!values) return values.error();
+  for (const auto& [name, addresses] : p.tensors) {
+    const auto& q = run.at(name).t.ints;
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+      if (values.value()[addresses[i]] != q[i]) {
+        return err{run_error_code::invalid_node, "internal: the lowering of '" + detail::printable(name) +
+                                                     "' differs from the integer inference at element " +
+                                                     std::to_string(i)};
+      }
+    }
+  }
+  return p;
+}
+
+const std::vector<std::string>& lowered_operators() {
+  static const std::vector<std::string> ops = {
+      "Add",     "AveragePool", "BatchNormalization", "Concat", "Conv",      "Dropout", "Erf",     "Exp",
+      "Flatten", "Gather",      "Gemm",               "GlobalAveragePool", "HardSigmoid", "HardSwish", "Identity",
+      "LeakyRelu", "Log",       "MatMul",             "Max",    "MaxPool",   "Min",     "Pow",     "Relu",
+      "Reshape", "Sigmoid",     "Slice",              "Sqrt",   "Squeeze",   "Sub",     "Sum",     "Tanh",
+      "Transpose", "Unsqueeze"};
+  return ops;
+}
+
+}  // namespace ciro::zkml

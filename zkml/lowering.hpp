@@ -1,0 +1,112 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "zkml/integer_inference.hpp"
+#include "zkml/model.hpp"
+#include "zkml/quantization.hpp"
+#include "zkml/tensor.hpp"
+
+/// The lowering of a quantized model to integer steps (docs/zkml.md, "Proving"): the computation
+/// the integer inference makes, written as a program over a flat array of values, each value at an
+/// address, with three kinds of steps that the tables of zkml/model_tables.hpp check:
+///   affine    y = floor((mul (bias + sum_k w_k x_k) + add) / div), |y| <= bound
+///             (Gemm, MatMul and Conv with constant weights, BatchNormalization, Add, Sub, Sum,
+///             AveragePool, GlobalAveragePool, and every rescaling);
+///   select    y = max(a, b) or min(a, b), b a value or a constant (Relu, MaxPool, Max, Min);
+///   function  y = T[x], T a table over [-limit, limit] (Sigmoid, Tanh, Exp, Erf, Log, Sqrt,
+///             HardSigmoid, HardSwish, LeakyRelu, Pow with a constant exponent).
+/// Data movement (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Slice, Gather with constant
+/// indices, Concat, Identity, Dropout) is wiring: its output's addresses are its input's.
+///
+/// The program depends on the model and on the fracs of its tensors (the quantization), never on
+/// the input values: one program, one circuit, for every input. Evaluated on an input it gives
+/// exactly the integer inference's values (lower() checks this on the run it is given).
+namespace ciro::zkml {
+
+/// An index into a program's values.
+using address = std::uint32_t;
+
+/// y = floor((mul (bias + sum_k w_k x_k) + add) / div) with |y| <= bound; the terms are
+/// program::term_address / term_weight [first_term, first_term + num_terms).
+struct affine_step {
+  std::uint32_t first_term = 0, num_terms = 0;
+  std::int64_t bias = 0, mul = 1, add = 0, div = 1, bound = 0;
+  address out = 0;
+};
+
+/// y = max(a, b) (is_max) or min(a, b); b = b_const when !b_is_value.
+struct select_step {
+  address a = 0, b = 0;
+  bool b_is_value = true, is_max = true;
+  std::int64_t b_const = 0;
+  address out = 0;
+};
+
+/// y = function's table at x.
+struct function_step {
+  std::uint32_t function = 0;
+  address in = 0, out = 0;
+};
+
+/// A table over q in [-limit, limit]: values[q + limit], or nothing where it is not defined (the
+/// function is not finite there, or its value leaves [-limit, limit]).
+struct function_table {
+  std::string op;  ///< the op type, for reports
+  int in_frac = 0, out_frac = 0;
+  std::vector<std::optional<std::int64_t>> values;
+};
+
+/// A graph input or output of the program: its values' addresses in row-major order.
+struct program_tensor {
+  std::string name;
+  shape_t shape;
+  int frac = 0;
+  std::vector<address> addresses;
+};
+
+/// The lowered model.
+struct program {
+  /// The activation limit: every value satisfies |q| <= limit.
+  std::int64_t limit = 0;
+  std::uint32_t num_values = 0;
+  std::vector<program_tensor> inputs, outputs;
+  std::vector<address> term_address;
+  std::vector<std::int64_t> term_weight;
+  std::vector<affine_step> affine;
+  std::vector<select_step> select;
+  std::vector<function_step> function;
+  std::vector<function_table> functions;
+  /// The steps in evaluation order: (kind, index into its vector).
+  enum class step_kind : std::uint8_t { affine, select, function };
+  std::vector<std::pair<step_kind, std::uint32_t>> order;
+  /// Every fixed-point tensor of the graph that the program computes: its addresses (the
+  /// integer inference's tensor of that name holds the values at them).
+  std::map<std::string, std::vector<address>> tensors;
+  /// The number of multiply-adds of the affine steps (their terms).
+  [[nodiscard]] std::size_t multiply_adds() const { return term_address.size(); }
+};
+
+/// Lowers `m` with the fracs of `run` (the integer inference's values of every tensor on some
+/// input: run_integer's all_values, which fix each tensor's frac and shape), under `config`.
+/// Refuses with a one-line reason naming the node: an op the lowering does not take yet
+/// (run_error_code::unsupported_operator), an attribute or a case it does not (unsupported_attribute,
+/// e.g. a weight operand computed from the input, a product of two activations), a rescaling the
+/// tables cannot check (a divisor beyond 2^32).
+[[nodiscard]] result<program, run_error_code> lower(const model& m, const int_value_map& run,
+                                                     const quantization_config& config = {});
+
+/// The values of every address for the graph inputs' integers (in program::inputs order, each
+/// row-major). Refuses, naming the step, a value outside its bound or outside a function's table:
+/// an input outside the calibrated range, as the integer inference refuses it.
+[[nodiscard]] result<std::vector<std::int64_t>, run_error_code> evaluate(
+    const program& p, const std::vector<std::vector<std::int64_t>>& inputs);
+
+/// The op types lower() takes (default domain).
+[[nodiscard]] const std::vector<std::string>& lowered_operators();
+
+}  // namespace ciro::zkml

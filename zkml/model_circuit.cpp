@@ -1,0 +1,350 @@
+#include "zkml/model_circuit.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <bit>
+
+#include "air/range_check.hpp"
+#include "field/extension.hpp"
+#include "stark/table.hpp"
+#include "zkml/model_tables.hpp"
+
+namespace ciro::zkml {
+
+using field::babybear;
+using matrix = kernels::row_major_matrix<babybear>;
+
+babybear to_field(std::int64_t v) {
+  const auto p = static_cast<std::int64_t>(babybear::modulus);
+  const std::int64_t r = v % p;
+  return babybear::from_u64(static_cast<std::uint64_t>(r < 0 ? r + p : r));
+}
+
+namespace {
+
+constexpr std::uint32_t r16 = 1u << 16;
+
+/// log2 of the height of a table of `rows` rows: at least 8 rows.
+unsigned log_height(std::size_t rows) {
+  return static_cast<unsigned>(std::countr_zero(std::bit_ceil(std::max<std::size_t>(rows, 8))));
+}
+
+std::size_t affine_rows(const affine_step& s, std::size_t lanes) {
+  return std::max<std::size_t>(1, (s.num_terms + lanes - 1) / lanes);
+}
+
+/// k_lo and k_hi of an affine step's remainder checks (affine_air).
+std::pair<std::int64_t, std::int64_t> remainder_offsets(std::int64_t div) {
+  if (div <= r16) return {r16 - div, r16 - 1};
+  return {0, r16 - div / r16};
+}
+
+std::size_t num_io_rows(const program& p) {
+  std::size_t n = 0;
+  for (const auto& t : p.inputs) n += t.addresses.size();
+  for (const auto& t : p.outputs) n += t.addresses.size();
+  return n;
+}
+
+}  // namespace
+
+template <class E>
+model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(std::move(prog)) {
+  const program& p = *program_;
+  readers_.assign(p.num_values, 0);
+  for (address a : p.term_address) ++readers_[a];
+  for (const auto& s : p.select) {
+    ++readers_[s.a];
+    if (s.b_is_value) ++readers_[s.b];
+  }
+  for (const auto& s : p.function) ++readers_[s.in];
+  for (const auto& t : p.outputs)
+    for (address a : t.addresses) ++readers_[a];
+
+  affine_row_.resize(p.affine.size());
+  affine_wide_.resize(p.affine.size());
+  for (std::size_t i = 0; i < p.affine.size(); ++i) {
+    const bool wide = p.affine[i].num_terms > narrow_affine_lanes;
+    affine_wide_[i] = wide;
+    std::size_t& rows = wide ? wide_rows_ : narrow_rows_;
+    affine_row_[i] = static_cast<std::uint32_t>(rows);
+    rows += affine_rows(p.affine[i], wide ? wide_affine_lanes : narrow_affine_lanes);
+  }
+
+  const auto fixed_of = [](matrix m) { return std::make_shared<const matrix>(std::move(m)); };
+  const auto to = [](std::int64_t v) { return to_field(v); };
+  const auto add_table = [&](std::shared_ptr<const stark::table<E>> kind, unsigned log_rows) {
+    tables_.push_back({std::move(kind), log_rows, 1});
+    return static_cast<int>(tables_.size() - 1);
+  };
+
+  // io
+  {
+    const unsigned lr = log_height(num_io_rows(p));
+    matrix f(std::size_t{1} << lr, io_air::num_fixed);
+    std::size_t row = 0;
+    for (const auto& t : p.inputs) {
+      for (address a : t.addresses) {
+        f.at(row, io_air::fixed_position) = babybear::from_u64(row);
+        f.at(row, io_air::fixed_address) = babybear::from_u64(a);
+        f.at(row, io_air::fixed_tensor_mult) = babybear::from_u64(readers_[a]);
+        f.at(row, io_air::fixed_io_mult) = to(-1);
+        f.at(row, io_air::fixed_check) = babybear::one();
+        f.at(row, io_air::fixed_bound) = to(p.limit);
+        ++row;
+      }
+    }
+    for (const auto& t : p.outputs) {
+      for (address a : t.addresses) {
+        f.at(row, io_air::fixed_position) = babybear::from_u64(row);
+        f.at(row, io_air::fixed_address) = babybear::from_u64(a);
+        f.at(row, io_air::fixed_tensor_mult) = to(-1);
+        f.at(row, io_air::fixed_io_mult) = babybear::one();
+        f.at(row, io_air::fixed_bound) = to(p.limit);
+        ++row;
+      }
+    }
+    io_table_ = add_table(stark::make_table<E>(io_air(fixed_of(std::move(f)))), lr);
+  }
+
+  // affine (wide, narrow)
+  for (const bool wide : {true, false}) {
+    const std::size_t rows = wide ? wide_rows_ : narrow_rows_;
+    if (rows == 0) continue;
+    const std::size_t L = wide ? wide_affine_lanes : narrow_affine_lanes;
+    const affine_air shape(L);
+    const unsigned lr = log_height(rows);
+    matrix f(std::size_t{1} << lr, shape.num_fixed_columns());
+    tbb::parallel_for(std::size_t{0}, p.affine.size(), [&](std::size_t i) {
+      if (affine_wide_[i] != wide) return;
+      const affine_step& s = p.affine[i];
+      const std::size_t first = affine_row_[i], n = affine_rows(s, L);
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t r = first + j;
+        for (std::size_t l = 0; l < L; ++l) {
+          const std::size_t k = j * L + l;
+          if (k >= s.num_terms) break;
+          f.at(r, l) = babybear::from_u64(p.term_address[s.first_term + k]);
+          f.at(r, L + l) = babybear::one();
+          f.at(r, 2 * L + l) = to(p.term_weight[s.first_term + k]);
+        }
+      }
+      const auto x = [&](affine_air::extra e) { return shape.fixed_extra(e); };
+      f.at(first, x(affine_air::bias)) = to(s.bias);
+      const std::size_t last = first + n - 1;
+      const auto [k_lo, k_hi] = remainder_offsets(s.div);
+      f.at(last, x(affine_air::end)) = babybear::one();
+      f.at(last, x(affine_air::mul)) = to(s.mul);
+      f.at(last, x(affine_air::add)) = to(s.add);
+      f.at(last, x(affine_air::div)) = to(s.div);
+      f.at(last, x(affine_air::bound)) = to(s.bound);
+      f.at(last, x(affine_air::k_lo)) = to(k_lo);
+      f.at(last, x(affine_air::k_hi)) = to(k_hi);
+      f.at(last, x(affine_air::address_y)) = babybear::from_u64(s.out);
+      f.at(last, x(affine_air::readers_y)) = babybear::from_u64(readers_[s.out]);
+    });
+    const int t = add_table(stark::make_table<E>(affine_air(L, fixed_of(std::move(f)))), lr);
+    (wide ? wide_table_ : narrow_table_) = t;
+  }
+
+  // select
+  if (!p.select.empty()) {
+    const unsigned lr = log_height((p.select.size() + select_lanes - 1) / select_lanes);
+    matrix f(std::size_t{1} << lr, select_air::fixed_per_lane * select_lanes);
+    for (std::size_t i = 0; i < p.select.size(); ++i) {
+      const select_step& s = p.select[i];
+      const std::size_t r = i / select_lanes, c = select_air::fixed_per_lane * (i % select_lanes);
+      f.at(r, c + select_air::address_a) = babybear::from_u64(s.a);
+      f.at(r, c + select_air::address_b) = babybear::from_u64(s.b_is_value ? s.b : 0);
+      f.at(r, c + select_air::address_y) = babybear::from_u64(s.out);
+      f.at(r, c + select_air::active) = babybear::one();
+      f.at(r, c + select_air::use_b) = s.b_is_value ? babybear::one() : babybear::zero();
+      f.at(r, c + select_air::b_const) = to(s.b_const);
+      f.at(r, c + select_air::sign) = to(s.is_max ? 1 : -1);
+      f.at(r, c + select_air::readers_y) = babybear::from_u64(readers_[s.out]);
+    }
+    select_table_ = add_table(stark::make_table<E>(select_air(select_lanes, fixed_of(std::move(f)))), lr);
+  }
+
+  // apply and the function tables
+  if (!p.function.empty()) {
+    const unsigned lr = log_height((p.function.size() + apply_lanes - 1) / apply_lanes);
+    matrix f(std::size_t{1} << lr, apply_air::fixed_per_lane * apply_lanes);
+    for (std::size_t i = 0; i < p.function.size(); ++i) {
+      const function_step& s = p.function[i];
+      const std::size_t r = i / apply_lanes, c = apply_air::fixed_per_lane * (i % apply_lanes);
+      f.at(r, c + apply_air::address_x) = babybear::from_u64(s.in);
+      f.at(r, c + apply_air::address_y) = babybear::from_u64(s.out);
+      f.at(r, c + apply_air::active) = babybear::one();
+      f.at(r, c + apply_air::function) = babybear::from_u64(s.function);
+      f.at(r, c + apply_air::readers_y) = babybear::from_u64(readers_[s.out]);
+    }
+    apply_table_ = add_table(stark::make_table<E>(apply_air(apply_lanes, fixed_of(std::move(f)))), lr);
+    const std::size_t K = p.functions.size();
+    matrix g(r16, 1 + 2 * K);
+    tbb::parallel_for(std::uint32_t{0}, r16, [&](std::uint32_t v) {
+      const std::int64_t x = static_cast<std::int64_t>(v) - (1 << 15);
+      g.at(v, 0) = to(x);
+      if (x < -p.limit || x > p.limit) return;
+      for (std::size_t k = 0; k < K; ++k) {
+        const auto& y = p.functions[k].values[static_cast<std::size_t>(x + p.limit)];
+        if (!y) continue;
+        g.at(v, 1 + 2 * k) = to(*y);
+        g.at(v, 2 + 2 * k) = babybear::one();
+      }
+    });
+    functions_table_ =
+        add_table(stark::make_table<E>(function_table_air(K, fixed_of(std::move(g)))), function_table_air::table_log_rows);
+  }
+
+  range_table_ = add_table(stark::make_table<E>(air::range_table_air{}), air::range_table_air::table_log_rows);
+}
+
+template <class E>
+std::vector<air::witness> model_circuit<E>::witnesses(const std::vector<std::int64_t>& v,
+                                                      const std::vector<babybear>& statement_digest) const {
+  const program& p = *program_;
+  CIRO_CHECK(v.size() == p.num_values && statement_digest.size() == statement_digest_size);
+  std::vector<air::witness> out(tables_.size());
+  for (std::size_t t = 0; t < tables_.size(); ++t)
+    out[t].trace = matrix(std::size_t{1} << tables_[t].log_rows, tables_[t].kind->main_width());
+  out[static_cast<std::size_t>(io_table_)].public_values = statement_digest;
+  // Range lookups, per table (filled in parallel, counted at the end).
+  std::vector<std::vector<std::uint32_t>> ranges(p.affine.size());
+  const auto to = [](std::int64_t x) { return to_field(x); };
+  const auto range = [](std::int64_t x) {
+    CIRO_CHECK(x >= 0 && x < r16);
+    return static_cast<std::uint32_t>(x);
+  };
+  std::vector<std::uint32_t> io_ranges;
+  {
+    matrix& m = out[static_cast<std::size_t>(io_table_)].trace;
+    std::size_t row = 0;
+    for (const auto& t : p.inputs) {
+      for (address a : t.addresses) {
+        m.at(row++, 0) = to(v[a]);
+        io_ranges.push_back(range(v[a] + p.limit));
+        io_ranges.push_back(range(p.limit - v[a]));
+      }
+    }
+    for (const auto& t : p.outputs)
+      for (address a : t.addresses) m.at(row++, 0) = to(v[a]);
+  }
+  for (const bool wide : {true, false}) {
+    const int table = wide ? wide_table_ : narrow_table_;
+    if (table < 0) continue;
+    const std::size_t L = wide ? wide_affine_lanes : narrow_affine_lanes;
+    matrix& m = out[static_cast<std::size_t>(table)].trace;
+    tbb::parallel_for(std::size_t{0}, p.affine.size(), [&](std::size_t i) {
+      if (affine_wide_[i] != wide) return;
+      const affine_step& s = p.affine[i];
+      const std::size_t first = affine_row_[i], n = affine_rows(s, L);
+      std::int64_t sum = s.bias;
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t r = first + j;
+        for (std::size_t l = 0; l < L; ++l) {
+          const std::size_t k = j * L + l;
+          if (k >= s.num_terms) break;
+          const std::int64_t x = v[p.term_address[s.first_term + k]];
+          m.at(r, l) = to(x);
+          sum += p.term_weight[s.first_term + k] * x;
+        }
+        m.at(r, L) = to(sum);
+      }
+      const std::size_t last = first + n - 1;
+      const std::int64_t y = v[s.out], rem = s.mul * sum + s.add - y * s.div;
+      CIRO_CHECK(rem >= 0 && rem < s.div);
+      const std::int64_t r_lo = rem % r16, r_hi = rem / r16;
+      m.at(last, L + 1) = to(y);
+      m.at(last, L + 2) = to(r_lo);
+      m.at(last, L + 3) = to(r_hi);
+      const auto [k_lo, k_hi] = remainder_offsets(s.div);
+      ranges[i] = {range(y + s.bound), range(s.bound - y), range(r_lo), range(r_lo + k_lo), range(r_hi),
+                   range(r_hi + k_hi)};
+    });
+  }
+  std::vector<std::uint32_t> select_ranges;
+  if (select_table_ >= 0) {
+    matrix& m = out[static_cast<std::size_t>(select_table_)].trace;
+    select_ranges.resize(2 * p.select.size());
+    tbb::parallel_for(std::size_t{0}, p.select.size(), [&](std::size_t i) {
+      const select_step& s = p.select[i];
+      const std::size_t r = i / select_lanes, c = select_air::main_per_lane * (i % select_lanes);
+      const std::int64_t a = v[s.a], b = s.b_is_value ? v[s.b] : s.b_const, y = v[s.out];
+      const std::int64_t sign = s.is_max ? 1 : -1;
+      m.at(r, c) = to(a);
+      m.at(r, c + 1) = to(b);
+      m.at(r, c + 2) = to(y);
+      m.at(r, c + 3) = to(sign * (y - a));
+      m.at(r, c + 4) = to(sign * (y - b));
+      select_ranges[2 * i] = range(sign * (y - a));
+      select_ranges[2 * i + 1] = range(sign * (y - b));
+    });
+  }
+  if (apply_table_ >= 0) {
+    matrix& m = out[static_cast<std::size_t>(apply_table_)].trace;
+    matrix& counts = out[static_cast<std::size_t>(functions_table_)].trace;
+    std::vector<std::uint32_t> hits(static_cast<std::size_t>(r16) * p.functions.size(), 0);
+    for (std::size_t i = 0; i < p.function.size(); ++i) {
+      const function_step& s = p.function[i];
+      const std::size_t r = i / apply_lanes, c = apply_air::main_per_lane * (i % apply_lanes);
+      m.at(r, c) = to(v[s.in]);
+      m.at(r, c + 1) = to(v[s.out]);
+      ++hits[static_cast<std::size_t>(v[s.in] + (1 << 15)) * p.functions.size() + s.function];
+    }
+    for (std::size_t j = 0; j < hits.size(); ++j) counts.values()[j] = babybear::from_u64(hits[j]);
+  }
+  std::vector<std::uint32_t> all = std::move(io_ranges);
+  for (const auto& r : ranges) all.insert(all.end(), r.begin(), r.end());
+  all.insert(all.end(), select_ranges.begin(), select_ranges.end());
+  out[static_cast<std::size_t>(range_table_)] = air::range_table_witness(all);
+  return out;
+}
+
+template <class E>
+std::shared_ptr<const stark::table<E>> model_table_by_name(std::string_view name) {
+  static const auto kinds = [] {
+    std::vector<std::shared_ptr<const stark::table<E>>> v;
+    v.push_back(stark::make_table<E>(io_air()));
+    v.push_back(stark::make_table<E>(affine_air(wide_affine_lanes)));
+    v.push_back(stark::make_table<E>(affine_air(narrow_affine_lanes)));
+    v.push_back(stark::make_table<E>(select_air(select_lanes)));
+    v.push_back(stark::make_table<E>(apply_air(apply_lanes)));
+    v.push_back(stark::make_table<E>(air::range_table_air{}));
+    return v;
+  }();
+  for (const auto& k : kinds)
+    if (k->name() == name) return k;
+  constexpr std::string_view prefix = "zkml-functions-";
+  if (name.starts_with(prefix)) {
+    const std::string_view digits = name.substr(prefix.size());
+    if (digits.empty() || digits.size() > 2 || digits[0] == '0') return nullptr;
+    std::size_t k = 0;
+    for (const char c : digits) {
+      if (c < '0' || c > '9') return nullptr;
+      k = 10 * k + static_cast<std::size_t>(c - '0');
+    }
+    if (k < 1 || k > 64) return nullptr;
+    return stark::make_table<E>(function_table_air(k));
+  }
+  return nullptr;
+}
+
+std::vector<stark::public_lookup> io_lookups(const std::vector<std::vector<std::int64_t>>& inputs,
+                                             const std::vector<std::vector<std::int64_t>>& outputs) {
+  std::vector<stark::public_lookup> out;
+  std::uint64_t position = 0;
+  for (const auto& t : inputs)
+    for (const std::int64_t x : t) out.push_back({io_bus.id, {babybear::from_u64(position++), to_field(x)}, babybear::one()});
+  for (const auto& t : outputs)
+    for (const std::int64_t y : t) out.push_back({io_bus.id, {babybear::from_u64(position++), to_field(y)}, to_field(-1)});
+  return out;
+}
+
+template class model_circuit<field::babybear4>;
+template class model_circuit<field::babybear5>;
+template std::shared_ptr<const stark::table<field::babybear4>> model_table_by_name(std::string_view);
+template std::shared_ptr<const stark::table<field::babybear5>> model_table_by_name(std::string_view);
+
+}  // namespace ciro::zkml

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "air/air.hpp"
+#include "core/result.hpp"
+#include "stark/circuit.hpp"
+#include "stark/public_lookups.hpp"
+#include "zkml/lowering.hpp"
+
+/// A lowered model's circuit: its tables (zkml/model_tables.hpp and the 16-bit range table) with
+/// their fixed columns, where every step of the program sits in them, and the witnesses of a run.
+///
+/// Tables, in this order (a table without steps is left out):
+///   zkml-io             the inputs and outputs, one row per element;
+///   zkml-affine-16      affine steps of more than 2 terms, 16 lanes per row;
+///   zkml-affine-2       affine steps of at most 2 terms (rescalings, BatchNormalization, sums);
+///   zkml-select-4       selections, 4 per row;
+///   zkml-apply-4        function applications, 4 per row;
+///   zkml-functions-K    the K function tables (2^16 rows);
+///   range16-table       the 16-bit range table (2^16 rows).
+/// The io table has 8 public values, the digest a proof binds its statement with (the model hash,
+/// the quantization and the parity certificate, zkml/model_proof.hpp): the transcript absorbs them.
+namespace ciro::zkml {
+
+/// Lanes of the tables above.
+inline constexpr std::size_t wide_affine_lanes = 16, narrow_affine_lanes = 2, select_lanes = 4, apply_lanes = 4;
+/// The io table's public values: a Poseidon2 digest.
+inline constexpr std::size_t statement_digest_size = 8;
+
+template <class E>
+class model_circuit {
+ public:
+  /// The circuit of `p` (shared: the circuit keeps it for the witnesses).
+  explicit model_circuit(std::shared_ptr<const program> p);
+
+  /// The tables and heights, for stark::setup.
+  [[nodiscard]] const std::vector<stark::table_instance<E>>& tables() const { return tables_; }
+  [[nodiscard]] const program& lowered() const { return *program_; }
+
+  /// The witnesses of the run whose value array is `values` (evaluate()'s), in table order, the io
+  /// table's public values set to `statement_digest`.
+  [[nodiscard]] std::vector<air::witness> witnesses(const std::vector<std::int64_t>& values,
+                                                    const std::vector<field::babybear>& statement_digest) const;
+
+ private:
+  std::shared_ptr<const program> program_;
+  std::vector<stark::table_instance<E>> tables_;
+  /// Row of each affine step in its table (wide or narrow), lane position of each select and
+  /// function step, readers of each address.
+  std::vector<std::uint32_t> affine_row_;
+  std::vector<bool> affine_wide_;
+  std::vector<std::uint32_t> readers_;
+  std::size_t wide_rows_ = 0, narrow_rows_ = 0;
+  int io_table_ = -1, wide_table_ = -1, narrow_table_ = -1, select_table_ = -1, apply_table_ = -1,
+      functions_table_ = -1, range_table_ = -1;
+};
+
+/// The table kinds of a model circuit rebuilt from their names (as a proof names its tables), with
+/// no fixed columns: what a verifier needs besides the fixed root. Null for a name that is not one.
+template <class E>
+std::shared_ptr<const stark::table<E>> model_table_by_name(std::string_view name);
+
+/// The statement's public lookups: +1 (position, x) on the io bus per input element, -1
+/// (position, y) per output element (positions: inputs in order, then outputs), the integers as
+/// field elements.
+std::vector<stark::public_lookup> io_lookups(const std::vector<std::vector<std::int64_t>>& inputs,
+                                             const std::vector<std::vector<std::int64_t>>& outputs);
+
+/// A signed integer as a field element (v mod p). Precondition: |v| < 2^62.
+field::babybear to_field(std::int64_t v);
+
+}  // namespace ciro::zkml

@@ -1,0 +1,307 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "air/air.hpp"
+#include "air/lookup.hpp"
+#include "air/range_check.hpp"
+#include "core/check.hpp"
+#include "field/babybear.hpp"
+#include "kernels/matrix.hpp"
+
+/// The tables a model is proven with (docs/zkml.md, "Proving"). The lowering (zkml/lowering.hpp)
+/// turns the integer inference into steps over a flat array of values, each value with an
+/// address; these AIRs check the steps. Values move between steps on the tensor bus as (address,
+/// value): the step that computes a value sends it once with its number of readers (a fixed column:
+/// the wiring is part of the circuit), every reader receives it once. Because every sender's
+/// address column is fixed and every address has exactly one sender, the bus balances only if
+/// every reader reads the value its producer computed.
+///
+/// Every value on the tensor bus is an activation q with |q| <= bound (the activation limit,
+/// 2^15 - 1 by default, or a tighter bound): the step that computes it range-checks q + bound and
+/// bound - q with the 16-bit range table. So every product and sum the tables form is an exact
+/// integer (the lowering refuses weights whose sums could leave (p - 1) / 2).
+///
+/// The weights, the wiring and every rescaling constant are fixed columns: a circuit is compiled
+/// once per model and quantization, and its verifying key commits to them.
+namespace ciro::zkml {
+
+/// (address, value): every value of the lowered model.
+inline constexpr air::bus tensor_bus{20, "tensor"};
+/// (position, value): the model's inputs and outputs, matched against the statement's public
+/// lookups (stark/public_lookups.hpp).
+inline constexpr air::bus io_bus{21, "io"};
+/// (function, x, f(x)): the element-wise functions' tables.
+inline constexpr air::bus function_bus{22, "function"};
+
+/// A table's fixed columns, shared by the circuit's copies of its AIR. Null in an AIR rebuilt
+/// from its name by a verifier (which only needs the verifying key's commitment to them).
+using fixed_columns = std::shared_ptr<const kernels::row_major_matrix<field::babybear>>;
+
+namespace detail {
+
+/// What the model tables share: their fixed trace, fixed at construction with its height.
+class fixed_trace_holder {
+ public:
+  fixed_trace_holder(fixed_columns fixed, std::size_t width) : fixed_(std::move(fixed)), width_(width) {
+    CIRO_CHECK(!fixed_ || fixed_->width() == width_);
+  }
+  /// The number of fixed columns.
+  std::size_t num_fixed_columns() const { return width_; }
+  /// The table has exactly the height of its fixed trace (any height when rebuilt from its name).
+  bool accepts_log_rows(unsigned log_rows) const { return !fixed_ || fixed_->rows() == std::size_t{1} << log_rows; }
+  /// The fixed trace. Precondition: the AIR was built with it, for 2^log_rows rows (CIRO_CHECK).
+  kernels::row_major_matrix<field::babybear> fixed_trace(unsigned log_rows) const {
+    CIRO_CHECK(fixed_ && fixed_->rows() == std::size_t{1} << log_rows);
+    return *fixed_;
+  }
+
+ private:
+  fixed_columns fixed_;
+  std::size_t width_;
+};
+
+}  // namespace detail
+
+/// The model's inputs and outputs ("zkml-io"): one row per input or output element.
+///
+/// Main columns:  0  v, the element.
+/// Fixed columns: 0 position (inputs first, in graph order, then outputs), 1 address,
+///                2 tensor_mult (an input's number of readers; -1 for an output, which reads),
+///                3 io_mult (-1 for an input, +1 for an output), 4 check (1 for an input),
+///                5 bound (the activation limit).
+/// Buses, in order: sends (address, v) on tensor_bus with tensor_mult; sends (position, v) on
+///                io_bus with io_mult; sends (v + bound) and (bound - v) on range16 with check.
+/// Public values: 8, read by no constraint (see num_public_values).
+/// With the statement's public lookups (+1 (position, x) per input element x, -1 (position, y)
+/// per output element y) the io bus balances only if the table's inputs and outputs are the
+/// public ones; the range checks keep the inputs within the bound like every other value.
+struct io_air : detail::fixed_trace_holder {
+  static constexpr std::size_t fixed_position = 0, fixed_address = 1, fixed_tensor_mult = 2, fixed_io_mult = 3,
+                               fixed_check = 4, fixed_bound = 5, num_fixed = 6;
+  explicit io_air(fixed_columns fixed = nullptr) : fixed_trace_holder(std::move(fixed), num_fixed) {}
+  std::string_view name() const { return "zkml-io"; }
+  std::size_t width() const { return 1; }
+  /// 8 public values that no constraint reads: the transcript absorbs them, which binds a proof
+  /// to them (a model proof's statement digest).
+  std::size_t num_public_values() const { return 8; }
+
+  template <class B>
+  void eval(B& b) const {
+    const auto v = b.local(0);
+    b.send(tensor_bus, {b.fixed(fixed_address), v}, b.fixed(fixed_tensor_mult));
+    b.send(io_bus, {b.fixed(fixed_position), v}, b.fixed(fixed_io_mult));
+    b.send(air::range16_bus, {v + b.fixed(fixed_bound)}, b.fixed(fixed_check));
+    b.send(air::range16_bus, {b.fixed(fixed_bound) - v}, b.fixed(fixed_check));
+  }
+};
+
+/// Affine steps with rounding ("zkml-affine-L"): each step computes one value
+///     y = floor((mul * (bias + sum_k w_k x_k) + add) / div),     |y| <= bound,
+/// over one or more consecutive rows of L lanes (x_k read from the tensor bus at fixed addresses,
+/// w_k fixed). Gemm, MatMul, Conv, BatchNormalization, sums, means and every rescaling are such
+/// steps: a rounding shift by s is mul = 1, add = 2^(s-1), div = 2^s; a multiplication by 2^t is
+/// mul = 2^t; a mean of n is mul = 2, add = n, div = 2n.
+///
+/// Main columns:  0 .. L-1  x_l;  L  s, the running sum bias + sum w x up to this row of the step;
+///                L+1 y;  L+2 r_lo;  L+3 r_hi  (y and the remainder r = r_lo + 2^16 r_hi on a
+///                step's last row).
+/// Fixed columns: 0 .. L-1 address_l; L .. 2L-1 active_l; 2L .. 3L-1 w_l; then bias (on a step's
+///                first row), end (1 on its last row), mul, add, div, bound, k_lo, k_hi,
+///                address_y, readers_y (on the last row).
+/// Constraints:   first row: s = bias + sum_l w_l x_l;
+///                transition: s' = (1 - end) s + bias' + sum_l w_l' x_l';
+///                every row: end (mul s + add - div y - r_lo - 2^16 r_hi) = 0.
+/// Buses, in order: per lane receives (address_l, x_l) with active_l; sends (address_y, y) with
+///                readers_y; sends (y + bound), (bound - y), (r_lo), (r_lo + k_lo), (r_hi),
+///                (r_hi + k_hi) on range16 with end.
+/// The remainder's checks give 0 <= r < div: for div <= 2^16, k_lo = 2^16 - div and k_hi =
+/// 2^16 - 1 (so r_hi = 0); for div = 2^16 d (d <= 2^16), k_lo = 0 and k_hi = 2^16 - d. With |y|
+/// <= bound and (2 bound + 1) div <= p (the lowering chooses bound so), the integer y div + r
+/// takes each value mod p at most once, so y is the floor. Every |x| is bounded by the values'
+/// bound and the lowering bounds |bias| + sum |w| bound by (p - 1) / 2, so the sum is exact.
+struct affine_air : detail::fixed_trace_holder {
+  /// Fixed columns after the lanes' 3L.
+  enum extra : std::size_t { bias, end, mul, add, div, bound, k_lo, k_hi, address_y, readers_y, num_extra };
+
+  explicit affine_air(std::size_t lanes, fixed_columns fixed = nullptr)
+      : fixed_trace_holder(std::move(fixed), 3 * lanes + num_extra), lanes_(lanes), name_("zkml-affine-" + std::to_string(lanes)) {
+    CIRO_CHECK(lanes >= 1 && lanes <= 64);
+  }
+  std::string_view name() const { return name_; }
+  std::size_t width() const { return lanes_ + 4; }
+  std::size_t num_public_values() const { return 0; }
+  std::size_t lanes() const { return lanes_; }
+  /// Column indices.
+  std::size_t col_s() const { return lanes_; }
+  std::size_t fixed_extra(extra e) const { return 3 * lanes_ + e; }
+
+  template <class B>
+  void eval(B& b) const {
+    using expr = typename B::expr;
+    const std::size_t L = lanes_;
+    auto f = [&](extra e) { return b.fixed(fixed_extra(e)); };
+    expr dot = b.constant(field::babybear::zero()), dot_next = dot;
+    for (std::size_t l = 0; l < L; ++l) {
+      dot = dot + b.fixed(2 * L + l) * b.local(l);
+      dot_next = dot_next + b.fixed_next(2 * L + l) * b.next(l);
+    }
+    const expr s = b.local(L), y = b.local(L + 1), r_lo = b.local(L + 2), r_hi = b.local(L + 3);
+    const expr one = b.constant(field::babybear::one());
+    b.assert_zero_first(s - f(bias) - dot);
+    b.assert_zero_transition(b.next(L) - (one - f(end)) * s - b.fixed_next(fixed_extra(bias)) - dot_next);
+    b.assert_zero(f(end) * (f(mul) * s + f(add) - f(div) * y - r_lo -
+                            b.constant(field::babybear::from_canonical(65536)) * r_hi));
+    for (std::size_t l = 0; l < L; ++l) b.receive(tensor_bus, {b.fixed(l), b.local(l)}, b.fixed(L + l));
+    b.send(tensor_bus, {f(address_y), y}, f(readers_y));
+    b.send(air::range16_bus, {y + f(bound)}, f(end));
+    b.send(air::range16_bus, {f(bound) - y}, f(end));
+    b.send(air::range16_bus, {r_lo}, f(end));
+    b.send(air::range16_bus, {r_lo + f(k_lo)}, f(end));
+    b.send(air::range16_bus, {r_hi}, f(end));
+    b.send(air::range16_bus, {r_hi + f(k_hi)}, f(end));
+  }
+
+ private:
+  std::size_t lanes_;
+  std::string name_;
+};
+
+/// Selections ("zkml-select-L"): y = max(a, b) or min(a, b) per lane, b read from the tensor bus
+/// or a constant. ReLU (max with 0), Max, Min, Clip and MaxPool (a chain of maxima) are such
+/// steps.
+///
+/// Main columns, per lane l at 5l: a, b, y, d_a, d_b.
+/// Fixed columns, per lane at 8l: address_a, address_b, address_y, active, use_b (b from the
+///                bus), b_const, sign (+1 max, -1 min, 0 inactive), readers_y.
+/// Constraints, per lane: active (y - a)(y - b) = 0; (1 - use_b)(b - b_const) = 0;
+///                d_a = sign (y - a); d_b = sign (y - b).
+/// Buses, per lane in order: receives (address_a, a) with active; receives (address_b, b) with
+///                use_b; sends (address_y, y) with readers_y; sends (d_a) and (d_b) on range16
+///                with active.
+/// y is a or b, and both differences are in [0, 2^16) (exact: |a|, |b| <= 2^15), so y is the
+/// maximum (sign +1) or the minimum (sign -1).
+struct select_air : detail::fixed_trace_holder {
+  static constexpr std::size_t main_per_lane = 5, fixed_per_lane = 8;
+  enum lane_fixed : std::size_t { address_a, address_b, address_y, active, use_b, b_const, sign, readers_y };
+
+  explicit select_air(std::size_t lanes, fixed_columns fixed = nullptr)
+      : fixed_trace_holder(std::move(fixed), fixed_per_lane * lanes), lanes_(lanes), name_("zkml-select-" + std::to_string(lanes)) {
+    CIRO_CHECK(lanes >= 1 && lanes <= 64);
+  }
+  std::string_view name() const { return name_; }
+  std::size_t width() const { return main_per_lane * lanes_; }
+  std::size_t num_public_values() const { return 0; }
+  std::size_t lanes() const { return lanes_; }
+
+  template <class B>
+  void eval(B& b) const {
+    const auto one = b.constant(field::babybear::one());
+    for (std::size_t l = 0; l < lanes_; ++l) {
+      auto f = [&](lane_fixed c) { return b.fixed(fixed_per_lane * l + c); };
+      const auto a = b.local(main_per_lane * l), bv = b.local(main_per_lane * l + 1), y = b.local(main_per_lane * l + 2),
+                 da = b.local(main_per_lane * l + 3), db = b.local(main_per_lane * l + 4);
+      b.assert_zero(f(active) * (y - a) * (y - bv));
+      b.assert_zero((one - f(use_b)) * (bv - f(b_const)));
+      b.assert_zero(da - f(sign) * (y - a));
+      b.assert_zero(db - f(sign) * (y - bv));
+    }
+    for (std::size_t l = 0; l < lanes_; ++l) {
+      auto f = [&](lane_fixed c) { return b.fixed(fixed_per_lane * l + c); };
+      b.receive(tensor_bus, {f(address_a), b.local(main_per_lane * l)}, f(active));
+      b.receive(tensor_bus, {f(address_b), b.local(main_per_lane * l + 1)}, f(use_b));
+      b.send(tensor_bus, {f(address_y), b.local(main_per_lane * l + 2)}, f(readers_y));
+      b.send(air::range16_bus, {b.local(main_per_lane * l + 3)}, f(active));
+      b.send(air::range16_bus, {b.local(main_per_lane * l + 4)}, f(active));
+    }
+  }
+
+ private:
+  std::size_t lanes_;
+  std::string name_;
+};
+
+/// Element-wise functions applied ("zkml-apply-L"): y = T_f[x] per lane, looked up in the
+/// function table (function_table_air).
+///
+/// Main columns, per lane l at 2l: x, y.
+/// Fixed columns, per lane at 5l: address_x, address_y, active, function, readers_y.
+/// Buses, per lane in order: receives (address_x, x) with active; sends (address_y, y) with
+///                readers_y; sends (function, x, y) on function_bus with active.
+struct apply_air : detail::fixed_trace_holder {
+  static constexpr std::size_t main_per_lane = 2, fixed_per_lane = 5;
+  enum lane_fixed : std::size_t { address_x, address_y, active, function, readers_y };
+
+  explicit apply_air(std::size_t lanes, fixed_columns fixed = nullptr)
+      : fixed_trace_holder(std::move(fixed), fixed_per_lane * lanes), lanes_(lanes), name_("zkml-apply-" + std::to_string(lanes)) {
+    CIRO_CHECK(lanes >= 1 && lanes <= 64);
+  }
+  std::string_view name() const { return name_; }
+  std::size_t width() const { return main_per_lane * lanes_; }
+  std::size_t num_public_values() const { return 0; }
+  std::size_t lanes() const { return lanes_; }
+
+  template <class B>
+  void eval(B& b) const {
+    for (std::size_t l = 0; l < lanes_; ++l) {
+      auto f = [&](lane_fixed c) { return b.fixed(fixed_per_lane * l + c); };
+      const auto x = b.local(main_per_lane * l), y = b.local(main_per_lane * l + 1);
+      b.receive(tensor_bus, {f(address_x), x}, f(active));
+      b.send(tensor_bus, {f(address_y), y}, f(readers_y));
+      b.send(function_bus, {f(function), x, y}, f(active));
+    }
+  }
+
+ private:
+  std::size_t lanes_;
+  std::string name_;
+};
+
+/// The tables of K element-wise functions ("zkml-functions-K"): 2^16 rows, row v standing for
+/// the input x = v - 2^15, with T_k(x) for each function k where it is defined.
+///
+/// Fixed columns: 0 x; then per function k at 1 + 2k: T_k(x), valid_k (1 where T_k(x) is
+///                defined and within the output's bound).
+/// Main columns:  per function k: m_k, the number of lookups of (k, x).
+/// Buses, per function in order: receives (k, x, T_k(x)) on function_bus with valid_k m_k.
+struct function_table_air : detail::fixed_trace_holder {
+  static constexpr unsigned table_log_rows = 16;
+  explicit function_table_air(std::size_t functions, fixed_columns fixed = nullptr)
+      : fixed_trace_holder(std::move(fixed), 1 + 2 * functions),
+        functions_(functions),
+        name_("zkml-functions-" + std::to_string(functions)) {
+    CIRO_CHECK(functions >= 1 && functions <= 64);
+  }
+  std::string_view name() const { return name_; }
+  std::size_t width() const { return functions_; }
+  std::size_t num_public_values() const { return 0; }
+  std::size_t functions() const { return functions_; }
+  bool accepts_log_rows(unsigned log_rows) const {
+    return log_rows == table_log_rows && fixed_trace_holder::accepts_log_rows(log_rows);
+  }
+
+  template <class B>
+  void eval(B& b) const {
+    for (std::size_t k = 0; k < functions_; ++k) {
+      b.receive(function_bus,
+                {b.constant(field::babybear::from_u64(k)), b.fixed(0), b.fixed(1 + 2 * k)},
+                b.fixed(2 + 2 * k) * b.local(k));
+    }
+  }
+
+ private:
+  std::size_t functions_;
+  std::string name_;
+};
+
+static_assert(air::air<io_air> && air::has_fixed_columns<io_air>);
+static_assert(air::air<affine_air> && air::has_fixed_columns<affine_air>);
+static_assert(air::air<select_air> && air::has_fixed_columns<select_air>);
+static_assert(air::air<apply_air> && air::has_fixed_columns<apply_air>);
+static_assert(air::air<function_table_air> && air::has_fixed_columns<function_table_air>);
+
+}  // namespace ciro::zkml
