@@ -33,6 +33,7 @@ struct int_context {
   std::vector<const tensor*> original;  ///< the exact float tensor of a graph input or initializer, else nullptr
   std::vector<int> out_frac_hint;       ///< the calibrated frac of each output (0 for non-floating ones)
   const quantization_config& config;
+  std::vector<bool> from_input;         ///< whether input i is a graph input
 
   [[noreturn]] void fail(run_error_code code, const std::string& why) const {
     throw run_failure{code, n.label() + ": " + why};
@@ -44,9 +45,11 @@ struct int_context {
   [[nodiscard]] const int_value& input(std::size_t i) const;
   /// Input i, which must be fixed point.
   [[nodiscard]] const int_value& fixed_input(std::size_t i) const;
-  /// Input i's exact float values when they are known before the run (a constant of the model or a
-  /// graph input), else nullptr: such an input is quantized as weights where an op has weights.
+  /// Input i's exact float values when they are known before the run (a constant of the model or,
+  /// unless config.inputs_are_constants is off, a graph input), else nullptr: such an input is
+  /// quantized as weights where an op has weights.
   [[nodiscard]] const tensor* constant(std::size_t i) const {
+    if (i < from_input.size() && from_input[i] && !config.inputs_are_constants) return nullptr;
     return i < original.size() && original[i] && !original[i]->is_integer() ? original[i] : nullptr;
   }
   /// Input i as the float op sees it for the error bound: a graph input or constant exactly, a
@@ -123,6 +126,11 @@ quantized_weights quantize_weights(const int_context& c, const std::vector<doubl
 /// headroom (an exact integer tensor as it is). Refuses a constant too large for the range.
 result<int_value, run_error_code> quantize_constant(const std::string& name, const tensor& t,
                                                    const quantization_config& config);
+
+/// A constant operand quantized as the multiplier of one product (K = 1, one frac): the frac is
+/// that of the largest |k| alone (as one weight), and every k is quantized at it; `at_least` raises
+/// the magnitude the frac must hold (PRelu's implicit 1).
+quantized_weights multiplier(const int_context& c, const tensor& k, int other_frac, double at_least = 0);
 
 /// The shift that keeps a sum of n activations inside the field: the smallest s with
 /// n * bound(s) <= (p - 1) / 2, bound(s) the largest |q| after a rounding shift by s.

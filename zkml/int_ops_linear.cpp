@@ -85,18 +85,6 @@ std::vector<int_value> op_neg(const int_context& c) {
   return {y};
 }
 
-/// A constant operand quantized as the multiplier of one product (K = 1, one frac).
-/// Each output is one product, so the frac is that of the largest |k| alone (as one weight), and
-/// every k is quantized at it; `at_least` raises the magnitude the frac must hold (PRelu's implicit 1).
-quantized_weights multiplier(const int_context& c, const tensor& k, int other_frac, double at_least = 0) {
-  double mx = at_least;
-  for (double v : k.data) mx = std::max(mx, std::fabs(v));
-  quantized_weights w = quantize_weights(
-      c, {mx}, 1, [](std::size_t) { return std::size_t{0}; }, {}, other_frac);
-  w.q.resize(k.data.size());
-  for (std::size_t i = 0; i < k.data.size(); ++i) w.q[i] = fixed::quantize(k.data[i], w.frac[0]);
-  return w;
-}
 
 /// Mul (and Div by a constant, as a product with the reciprocal `k`): a * b with numpy
 /// broadcasting, b a constant (quantized as a multiplier) or an activation (both shifted into the
@@ -539,6 +527,16 @@ std::vector<int_value> op_average_pool(const int_context& c) {
 }
 
 }  // namespace
+
+quantized_weights multiplier(const int_context& c, const tensor& k, int other_frac, double at_least) {
+  double mx = at_least;
+  for (double v : k.data) mx = std::max(mx, std::fabs(v));
+  quantized_weights w = quantize_weights(
+      c, {mx}, 1, [](std::size_t) { return std::size_t{0}; }, {}, other_frac);
+  w.q.resize(k.data.size());
+  for (std::size_t i = 0; i < k.data.size(); ++i) w.q[i] = fixed::quantize(k.data[i], w.frac[0]);
+  return w;
+}
 
 int sum_shift(const int_context& c, std::int64_t n) {
   int s = 0;

@@ -348,7 +348,7 @@ result<int_value_map, run_error_code> run_integer(const model& m, const tensor_m
       const auto fn = table.find(ops::op_key(n.domain, n.op_type));
       if (fn == table.end())
         throw run_failure{run_error_code::unsupported_operator, n.label() + ": not supported by the integer inference"};
-      int_context c{n, {}, {}, {}, config};
+      int_context c{n, {}, {}, {}, config, {}};
       bool all_exact = true;
       for (const auto& name : n.inputs) {
         const int_value* v = nullptr;
@@ -365,6 +365,9 @@ result<int_value_map, run_error_code> run_integer(const model& m, const tensor_m
         }
         c.in.push_back(v);
         c.original.push_back(orig);
+        c.from_input.push_back(!name.empty() && values.count(name) && !constants.count(name) &&
+                               std::any_of(m.inputs.begin(), m.inputs.end(),
+                                           [&](const value_info& v) { return v.name == name; }));
         all_exact = all_exact && (!v || !v->is_fixed());
       }
       for (const auto& out : n.outputs) c.out_frac_hint.push_back(frac_of(out).value_or(0));

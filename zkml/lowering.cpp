@@ -40,8 +40,8 @@ class lowerer {
     for (const auto& v : m_.inputs) {
       const int_value& x = run_.at(v.name);
       if (!x.is_fixed()) {
-        input_dependent_.insert(v.name);
-        continue;
+        throw run_failure{run_error_code::unsupported_attribute,
+                          "input '" + detail::printable(v.name) + "' is an integer tensor: integer inputs are not proven yet"};
       }
       program_tensor t{v.name, x.t.shape, *x.frac, fresh(x.t.ints.size())};
       p_.tensors[v.name] = t.addresses;
@@ -80,11 +80,15 @@ class lowerer {
   /// Exact (integer) tensors whose values depend on the input: they may not steer wiring.
   std::set<std::string> input_dependent_;
 
+  /// The bound every value is range-checked to (the activation limit, or less after a rescaling).
+  std::vector<std::int64_t> bound_;
+
   std::vector<address> fresh(std::size_t n) {
     if (static_cast<std::uint64_t>(p_.num_values) + n >= (std::uint64_t{1} << 30))
       throw run_failure{run_error_code::unsupported_attribute, "the model has too many values to prove"};
     std::vector<address> a(n);
     for (auto& x : a) x = p_.num_values++;
+    bound_.resize(p_.num_values, p_.limit);
     return a;
   }
 
@@ -112,14 +116,20 @@ class lowerer {
     return std::min<std::int64_t>(p_.limit, (fixed::field_modulus - div) / (2 * div));
   }
 
-  /// Adds the affine step y = floor((r.mul (bias + sum w x) + r.add) / r.div) writing `out`.
-  void affine(const node& n, const std::vector<std::pair<address, std::int64_t>>& terms, std::int64_t bias,
-              rescaling r, address out) {
+  static void check_divisor(const node& n, std::int64_t div) {
     constexpr std::int64_t r16 = std::int64_t{1} << 16;
-    if (!(r.div <= r16 || (r.div % r16 == 0 && r.div / r16 <= r16)))
-      refuse(n, run_error_code::unsupported_attribute, "a divisor of " + std::to_string(r.div) + " is not checkable");
+    if (!(div <= r16 || (div % r16 == 0 && div / r16 <= r16)))
+      refuse(n, run_error_code::unsupported_attribute, "a divisor of " + std::to_string(div) + " is not checkable");
+  }
+
+  /// Adds the affine step y = floor((r.mul (bias + sum w x) + r.add) / r.div) writing `out`, with
+  /// |y| <= min(limit, bound) (and the divisor's bound, bound_for). Refuses terms whose sum could
+  /// leave (p - 1) / 2 for values within their bounds.
+  void affine(const node& n, const std::vector<std::pair<address, std::int64_t>>& terms, std::int64_t bias,
+              rescaling r, address out, std::int64_t bound = std::numeric_limits<std::int64_t>::max()) {
+    check_divisor(n, r.div);
     double reach = std::fabs(static_cast<double>(bias));
-    for (const auto& [a, w] : terms) reach += std::fabs(static_cast<double>(w)) * static_cast<double>(p_.limit);
+    for (const auto& [a, w] : terms) reach += std::fabs(static_cast<double>(w)) * static_cast<double>(bound_[a]);
     if (reach > static_cast<double>(fixed::field_half))
       refuse(n, run_error_code::unsupported_attribute, "an accumulator could leave the field");
     affine_step s;
@@ -133,18 +143,45 @@ class lowerer {
     s.mul = r.mul;
     s.add = r.add;
     s.div = r.div;
-    s.bound = bound_for(r.div);
+    s.bound = std::min(bound_for(r.div), bound);
     s.out = out;
+    bound_[out] = s.bound;
     p_.order.emplace_back(program::step_kind::affine, static_cast<std::uint32_t>(p_.affine.size()));
     p_.affine.push_back(s);
   }
 
-  /// `in` rescaled from frac `from` to `to` (fixed::round_shift): the same addresses when equal.
+  /// Adds the dot step y = floor((r.mul sum a b + r.add) / r.div) writing `out`.
+  void dot(const node& n, const std::vector<std::pair<address, address>>& pairs, rescaling r, address out) {
+    check_divisor(n, r.div);
+    double reach = 0;
+    for (const auto& [a, b] : pairs) reach += static_cast<double>(bound_[a]) * static_cast<double>(bound_[b]);
+    if (reach > static_cast<double>(fixed::field_half))
+      refuse(n, run_error_code::unsupported_attribute, "a product sum could leave the field");
+    dot_step s;
+    s.first_pair = static_cast<std::uint32_t>(p_.pair_a.size());
+    s.num_pairs = static_cast<std::uint32_t>(pairs.size());
+    for (const auto& [a, b] : pairs) {
+      p_.pair_a.push_back(a);
+      p_.pair_b.push_back(b);
+    }
+    s.mul = r.mul;
+    s.add = r.add;
+    s.div = r.div;
+    s.bound = bound_for(r.div);
+    s.out = out;
+    bound_[out] = s.bound;
+    p_.order.emplace_back(program::step_kind::dot, static_cast<std::uint32_t>(p_.dot.size()));
+    p_.dot.push_back(s);
+  }
+
+  /// `in` rescaled from frac `from` to `to` (fixed::round_shift): the same addresses when equal. A
+  /// rescaling down by s bounds the values by round_shift(limit, s).
   std::vector<address> rescaled(const node& n, const std::vector<address>& in, int from, int to) {
     if (from == to) return in;
     const rescaling r = rescale_by(n, from - to);
+    const std::int64_t bound = from > to ? fixed::round_shift(p_.limit, from - to) : p_.limit;
     std::vector<address> out = fresh(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) affine(n, {{in[i], 1}}, 0, r, out[i]);
+    for (std::size_t i = 0; i < in.size(); ++i) affine(n, {{in[i], 1}}, 0, r, out[i], bound);
     return out;
   }
 
@@ -155,7 +192,7 @@ class lowerer {
   }
 
   int_context context(const node& n) const {
-    int_context c{n, {}, {}, {}, config_};
+    int_context c{n, {}, {}, {}, config_, {}};
     for (const auto& name : n.inputs) {
       const int_value* v = nullptr;
       const tensor* orig = nullptr;
@@ -226,6 +263,7 @@ class lowerer {
     const std::string& op = n.op_type;
     if (op == "Gemm") return gemm(n);
     if (op == "MatMul") return matmul(n);
+    if (op == "Mul" || op == "Div") return mul_div(n);
     if (op == "Conv") return conv(n);
     if (op == "BatchNormalization") return batch_normalization(n);
     if (op == "Add" || op == "Sub" || op == "Sum") return sum(n);
@@ -295,8 +333,100 @@ class lowerer {
     define(n, 0, std::move(y));
   }
 
+  bool is_value(const node& n, std::size_t i) const { return i < n.inputs.size() && p_.tensors.count(n.inputs[i]); }
+
+  /// Two activations shifted for a product summed over k terms (int_ops product_shifts): their
+  /// addresses after the shifts and their fracs.
+  struct shifted_pair {
+    std::vector<address> a, b;
+    int frac_a = 0, frac_b = 0;
+  };
+  shifted_pair shifted(const node& n, std::int64_t k) {
+    const int_value& a = value(n, n.inputs.at(0));
+    const int_value& b = value(n, n.inputs.at(1));
+    const auto [sa, sb] = int_ops::product_shifts(context(n), k, *a.frac, *b.frac);
+    shifted_pair s;
+    s.frac_a = *a.frac - sa;
+    s.frac_b = *b.frac - sb;
+    s.a = rescaled(n, addresses(n, n.inputs[0]), *a.frac, s.frac_a);
+    s.b = rescaled(n, addresses(n, n.inputs[1]), *b.frac, s.frac_b);
+    return s;
+  }
+
+  /// Mul and Div (int_ops product, op_div): by a constant, a multiplier quantized as one weight
+  /// (Div: the reciprocal); of two activations, both shifted into the field, then their product.
+  void mul_div(const node& n) {
+    const bool div = n.op_type == "Div";
+    const int out_frac = *value(n, n.outputs.at(0)).frac;
+    const shape_t& out_shape = value(n, n.outputs[0]).t.shape;
+    const auto count = static_cast<std::size_t>(num_elements(out_shape));
+    std::vector<address> y = fresh(count);
+    if (is_value(n, 0) && is_value(n, 1)) {
+      if (div) refuse(n, run_error_code::unsupported_attribute, "a division by an activation is not proven yet");
+      const shifted_pair s = shifted(n, 1);
+      const auto ma = broadcast_map(value(n, n.inputs[0]).t.shape, out_shape);
+      const auto mb = broadcast_map(value(n, n.inputs[1]).t.shape, out_shape);
+      const rescaling r = rescale_by(n, s.frac_a + s.frac_b - out_frac);
+      for (std::size_t o = 0; o < count; ++o)
+        dot(n, {{s.a[static_cast<std::size_t>(ma[o])], s.b[static_cast<std::size_t>(mb[o])]}}, r, y[o]);
+      return define(n, 0, std::move(y));
+    }
+    const std::size_t ia = is_value(n, 0) ? 0 : 1;
+    if (div && ia != 0) refuse(n, run_error_code::unsupported_attribute, "a division of a constant by an activation");
+    const tensor* k = weight(n, 1 - ia);
+    tensor kk = *k;
+    if (div) {
+      for (auto& v : kk.data) {
+        if (v == 0) refuse(n, run_error_code::invalid_node, "division by a zero constant");
+        v = 1.0 / v;
+      }
+    }
+    const int_value& a = value(n, n.inputs[ia]);
+    const std::vector<address>& xa = addresses(n, n.inputs[ia]);
+    const int_ops::quantized_weights w = int_ops::multiplier(context(n), kk, *a.frac);
+    const auto ma = broadcast_map(a.t.shape, out_shape), mk = broadcast_map(kk.shape, out_shape);
+    const rescaling r = rescale_by(n, *a.frac + w.frac[0] - out_frac);
+    for (std::size_t o = 0; o < count; ++o)
+      affine(n, {{xa[static_cast<std::size_t>(ma[o])], w.q[static_cast<std::size_t>(mk[o])]}}, 0, r, y[o]);
+    define(n, 0, std::move(y));
+  }
+
+  /// MatMul of two activations (int_ops activation_product): both shifted so that the K-term sums
+  /// stay in the field, then a dot step per output; batch dimensions broadcast as numpy's matmul.
+  void matmul_values(const node& n) {
+    const shape_t& sa = value(n, n.inputs.at(0)).t.shape;
+    const shape_t& sb = value(n, n.inputs.at(1)).t.shape;
+    if (sa.size() < 2 || sb.size() < 2)
+      refuse(n, run_error_code::unsupported_attribute, "a MatMul of 1-D activations is not proven yet");
+    const std::int64_t m = sa[sa.size() - 2], k = sa.back(), nn = sb.back();
+    if (sb[sb.size() - 2] != k) refuse(n, run_error_code::invalid_node, "inner dimensions differ");
+    const shifted_pair s = shifted(n, k);
+    const shape_t& out_shape = value(n, n.outputs.at(0)).t.shape;
+    const shape_t batch(out_shape.begin(), out_shape.end() - 2);
+    const shape_t ba(sa.begin(), sa.end() - 2), bb(sb.begin(), sb.end() - 2);
+    const auto map_a = broadcast_map(ba, batch), map_b = broadcast_map(bb, batch);
+    const int out_frac = *value(n, n.outputs[0]).frac;
+    const rescaling r = rescale_by(n, s.frac_a + s.frac_b - out_frac);
+    std::vector<address> y = fresh(static_cast<std::size_t>(num_elements(out_shape)));
+    std::vector<std::pair<address, address>> pairs;
+    std::size_t o = 0;
+    for (std::size_t bi = 0; bi < map_a.size(); ++bi) {
+      const std::int64_t oa = map_a[bi] * m * k, ob = map_b[bi] * k * nn;
+      for (std::int64_t i = 0; i < m; ++i) {
+        for (std::int64_t j = 0; j < nn; ++j, ++o) {
+          pairs.clear();
+          for (std::int64_t kk = 0; kk < k; ++kk)
+            pairs.emplace_back(s.a[static_cast<std::size_t>(oa + i * k + kk)], s.b[static_cast<std::size_t>(ob + kk * nn + j)]);
+          dot(n, pairs, r, y[o]);
+        }
+      }
+    }
+    define(n, 0, std::move(y));
+  }
+
   /// MatMul of an activation by a constant 2-D matrix (int_ops op_matmul, per output column).
   void matmul(const node& n) {
+    if (is_value(n, 0) && is_value(n, 1)) return matmul_values(n);
     const int_context c = context(n);
     const tensor* w = weight(n, 1);
     const int_value& a = value(n, n.inputs.at(0));
@@ -612,18 +742,24 @@ class lowerer {
   }
 
   /// Data movement: the reference run on the addresses (as FLOAT values, exact below 2^53) gives
-  /// each output element's source. Fixed-point operands must share the output's frac.
+  /// each output element's source. The data operands (input 0; every operand of Concat) are first
+  /// rescaled to the output's frac (int_ops op_common_frac: Concat's is the smallest of theirs).
   void wiring(const node& n) {
     std::vector<tensor> storage(n.inputs.size());
     std::vector<const tensor*> ins(n.inputs.size(), nullptr);
+    const int out_frac = *value(n, n.outputs.at(0)).frac;
     for (std::size_t i = 0; i < n.inputs.size(); ++i) {
       const std::string& name = n.inputs[i];
       if (name.empty()) continue;
-      if (p_.tensors.count(name)) {
+      const bool data = i == 0 || n.op_type == "Concat";
+      if (p_.tensors.count(name) && !data) {
+        // Dropout's ratio: read by the reference, without effect on an inference-mode output.
+        if (n.op_type != "Dropout")
+          refuse(n, run_error_code::unsupported_attribute, "a fixed-point operand that steers the data movement");
+        storage[i] = value(n, name).dequantized();
+      } else if (p_.tensors.count(name)) {
         const int_value& v = value(n, name);
-        if (*v.frac != *value(n, n.outputs.at(0)).frac)
-          refuse(n, run_error_code::unsupported_attribute, "operands at different fracs are not proven yet");
-        const auto& a = p_.tensors.at(name);
+        const auto a = rescaled(n, p_.tensors.at(name), *v.frac, out_frac);
         storage[i] = tensor::floats(v.t.shape, std::vector<double>(a.begin(), a.end()));
       } else if (input_dependent_.count(name)) {
         refuse(n, run_error_code::unsupported_attribute,
@@ -711,6 +847,19 @@ result<std::vector<std::int64_t>, run_error_code> evaluate(const program& p,
         v[s.out] = y;
         break;
       }
+      case program::step_kind::dot: {
+        const dot_step& s = p.dot[index];
+        std::int64_t acc = 0;
+        for (std::uint32_t k = s.first_pair; k < s.first_pair + s.num_pairs; ++k) acc += v[p.pair_a[k]] * v[p.pair_b[k]];
+        const std::int64_t y = fixed::floor_div(s.mul * acc + s.add, s.div);
+        if (y > s.bound || y < -s.bound) {
+          return err{run_error_code::bad_input, "value " + std::to_string(y) + " of product step " +
+                                                    std::to_string(index) + " is outside its bound " +
+                                                    std::to_string(s.bound)};
+        }
+        v[s.out] = y;
+        break;
+      }
       case program::step_kind::select: {
         const select_step& s = p.select[index];
         const std::int64_t a = v[s.a], b = s.b_is_value ? v[s.b] : s.b_const;
@@ -759,11 +908,12 @@ result<program, run_error_code> lower(const model& m, const int_value_map& run, 
 
 const std::vector<std::string>& lowered_operators() {
   static const std::vector<std::string> ops = {
-      "Add",     "AveragePool", "BatchNormalization", "Concat", "Conv",      "Dropout", "Erf",     "Exp",
-      "Flatten", "Gather",      "Gemm",               "GlobalAveragePool", "HardSigmoid", "HardSwish", "Identity",
-      "LeakyRelu", "Log",       "MatMul",             "Max",    "MaxPool",   "Min",     "Pow",     "Relu",
-      "Reshape", "Sigmoid",     "Slice",              "Sqrt",   "Squeeze",   "Sub",     "Sum",     "Tanh",
-      "Transpose", "Unsqueeze"};
+      "Add",       "AveragePool", "BatchNormalization", "Concat",  "Conv",     "Div",       "Dropout",
+      "Erf",       "Exp",         "Flatten",            "Gather",  "Gemm",     "GlobalAveragePool",
+      "HardSigmoid", "HardSwish", "Identity",           "LeakyRelu", "Log",    "MatMul",    "Max",
+      "MaxPool",   "Min",         "Mul",                "Pow",     "Relu",     "Reshape",   "Sigmoid",
+      "Slice",     "Sqrt",        "Squeeze",            "Sub",     "Sum",      "Tanh",      "Transpose",
+      "Unsqueeze"};
   return ops;
 }
 

@@ -17,6 +17,8 @@
 ///   affine    y = floor((mul (bias + sum_k w_k x_k) + add) / div), |y| <= bound
 ///             (Gemm, MatMul and Conv with constant weights, BatchNormalization, Add, Sub, Sum,
 ///             AveragePool, GlobalAveragePool, and every rescaling);
+///   dot       y = floor((mul sum_k a_k b_k + add) / div), |y| <= bound, a and b values (Mul of
+///             two activations, MatMul and Gemm of two activations, as attention computes them);
 ///   select    y = max(a, b) or min(a, b), b a value or a constant (Relu, MaxPool, Max, Min);
 ///   function  y = T[x], T a table over [-limit, limit] (Sigmoid, Tanh, Exp, Erf, Log, Sqrt,
 ///             HardSigmoid, HardSwish, LeakyRelu, Pow with a constant exponent).
@@ -36,6 +38,14 @@ using address = std::uint32_t;
 struct affine_step {
   std::uint32_t first_term = 0, num_terms = 0;
   std::int64_t bias = 0, mul = 1, add = 0, div = 1, bound = 0;
+  address out = 0;
+};
+
+/// y = floor((mul sum_k a_k b_k + add) / div) with |y| <= bound, a product of activations; the
+/// pairs are program::pair_a / pair_b [first_pair, first_pair + num_pairs).
+struct dot_step {
+  std::uint32_t first_pair = 0, num_pairs = 0;
+  std::int64_t mul = 1, add = 0, div = 1, bound = 0;
   address out = 0;
 };
 
@@ -77,18 +87,20 @@ struct program {
   std::vector<program_tensor> inputs, outputs;
   std::vector<address> term_address;
   std::vector<std::int64_t> term_weight;
+  std::vector<address> pair_a, pair_b;
   std::vector<affine_step> affine;
+  std::vector<dot_step> dot;
   std::vector<select_step> select;
   std::vector<function_step> function;
   std::vector<function_table> functions;
   /// The steps in evaluation order: (kind, index into its vector).
-  enum class step_kind : std::uint8_t { affine, select, function };
+  enum class step_kind : std::uint8_t { affine, dot, select, function };
   std::vector<std::pair<step_kind, std::uint32_t>> order;
   /// Every fixed-point tensor of the graph that the program computes: its addresses (the
   /// integer inference's tensor of that name holds the values at them).
   std::map<std::string, std::vector<address>> tensors;
-  /// The number of multiply-adds of the affine steps (their terms).
-  [[nodiscard]] std::size_t multiply_adds() const { return term_address.size(); }
+  /// The number of multiply-adds of the affine and dot steps (their terms and pairs).
+  [[nodiscard]] std::size_t multiply_adds() const { return term_address.size() + pair_a.size(); }
 };
 
 /// Lowers `m` with the fracs of `run` (the integer inference's values of every tensor on some

@@ -54,6 +54,8 @@ model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(
   const program& p = *program_;
   readers_.assign(p.num_values, 0);
   for (address a : p.term_address) ++readers_[a];
+  for (address a : p.pair_a) ++readers_[a];
+  for (address a : p.pair_b) ++readers_[a];
   for (const auto& s : p.select) {
     ++readers_[s.a];
     if (s.b_is_value) ++readers_[s.b];
@@ -70,6 +72,12 @@ model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(
     std::size_t& rows = wide ? wide_rows_ : narrow_rows_;
     affine_row_[i] = static_cast<std::uint32_t>(rows);
     rows += affine_rows(p.affine[i], wide ? wide_affine_lanes : narrow_affine_lanes);
+  }
+
+  dot_row_.resize(p.dot.size());
+  for (std::size_t i = 0; i < p.dot.size(); ++i) {
+    dot_row_[i] = static_cast<std::uint32_t>(dot_rows_);
+    dot_rows_ += std::max<std::size_t>(1, (p.dot[i].num_pairs + dot_lanes - 1) / dot_lanes);
   }
 
   const auto fixed_of = [](matrix m) { return std::make_shared<const matrix>(std::move(m)); };
@@ -146,6 +154,39 @@ model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(
     });
     const int t = add_table(stark::make_table<E>(affine_air(L, fixed_of(std::move(f)))), lr);
     (wide ? wide_table_ : narrow_table_) = t;
+  }
+
+  // dot
+  if (!p.dot.empty()) {
+    const std::size_t L = dot_lanes;
+    const dot_air shape(L);
+    const unsigned lr = log_height(dot_rows_);
+    matrix f(std::size_t{1} << lr, shape.num_fixed_columns());
+    tbb::parallel_for(std::size_t{0}, p.dot.size(), [&](std::size_t i) {
+      const dot_step& s = p.dot[i];
+      const std::size_t first = dot_row_[i], n = std::max<std::size_t>(1, (s.num_pairs + L - 1) / L);
+      for (std::size_t j = 0; j < n; ++j) {
+        for (std::size_t l = 0; l < L && j * L + l < s.num_pairs; ++l) {
+          const std::size_t k = s.first_pair + j * L + l;
+          f.at(first + j, l) = babybear::from_u64(p.pair_a[k]);
+          f.at(first + j, L + l) = babybear::from_u64(p.pair_b[k]);
+          f.at(first + j, 2 * L + l) = babybear::one();
+        }
+      }
+      const auto x = [&](dot_air::extra e) { return shape.fixed_extra(e); };
+      const std::size_t last = first + n - 1;
+      const auto [k_lo, k_hi] = remainder_offsets(s.div);
+      f.at(last, x(dot_air::end)) = babybear::one();
+      f.at(last, x(dot_air::mul)) = to(s.mul);
+      f.at(last, x(dot_air::add)) = to(s.add);
+      f.at(last, x(dot_air::div)) = to(s.div);
+      f.at(last, x(dot_air::bound)) = to(s.bound);
+      f.at(last, x(dot_air::k_lo)) = to(k_lo);
+      f.at(last, x(dot_air::k_hi)) = to(k_hi);
+      f.at(last, x(dot_air::address_y)) = babybear::from_u64(s.out);
+      f.at(last, x(dot_air::readers_y)) = babybear::from_u64(readers_[s.out]);
+    });
+    dot_table_ = add_table(stark::make_table<E>(dot_air(L, fixed_of(std::move(f)))), lr);
   }
 
   // select
@@ -264,6 +305,36 @@ std::vector<air::witness> model_circuit<E>::witnesses(const std::vector<std::int
                    range(r_hi + k_hi)};
     });
   }
+  std::vector<std::vector<std::uint32_t>> dot_ranges(p.dot.size());
+  if (dot_table_ >= 0) {
+    const std::size_t L = dot_lanes;
+    matrix& m = out[static_cast<std::size_t>(dot_table_)].trace;
+    tbb::parallel_for(std::size_t{0}, p.dot.size(), [&](std::size_t i) {
+      const dot_step& s = p.dot[i];
+      const std::size_t first = dot_row_[i], n = std::max<std::size_t>(1, (s.num_pairs + L - 1) / L);
+      std::int64_t sum = 0;
+      for (std::size_t j = 0; j < n; ++j) {
+        for (std::size_t l = 0; l < L && j * L + l < s.num_pairs; ++l) {
+          const std::size_t k = s.first_pair + j * L + l;
+          const std::int64_t a = v[p.pair_a[k]], bv = v[p.pair_b[k]];
+          m.at(first + j, l) = to(a);
+          m.at(first + j, L + l) = to(bv);
+          sum += a * bv;
+        }
+        m.at(first + j, 2 * L) = to(sum);
+      }
+      const std::size_t last = first + n - 1;
+      const std::int64_t y = v[s.out], rem = s.mul * sum + s.add - y * s.div;
+      CIRO_CHECK(rem >= 0 && rem < s.div);
+      const std::int64_t r_lo = rem % r16, r_hi = rem / r16;
+      m.at(last, 2 * L + 1) = to(y);
+      m.at(last, 2 * L + 2) = to(r_lo);
+      m.at(last, 2 * L + 3) = to(r_hi);
+      const auto [k_lo, k_hi] = remainder_offsets(s.div);
+      dot_ranges[i] = {range(y + s.bound), range(s.bound - y), range(r_lo), range(r_lo + k_lo), range(r_hi),
+                       range(r_hi + k_hi)};
+    });
+  }
   std::vector<std::uint32_t> select_ranges;
   if (select_table_ >= 0) {
     matrix& m = out[static_cast<std::size_t>(select_table_)].trace;
@@ -297,6 +368,7 @@ std::vector<air::witness> model_circuit<E>::witnesses(const std::vector<std::int
   }
   std::vector<std::uint32_t> all = std::move(io_ranges);
   for (const auto& r : ranges) all.insert(all.end(), r.begin(), r.end());
+  for (const auto& r : dot_ranges) all.insert(all.end(), r.begin(), r.end());
   all.insert(all.end(), select_ranges.begin(), select_ranges.end());
   out[static_cast<std::size_t>(range_table_)] = air::range_table_witness(all);
   return out;
@@ -309,6 +381,7 @@ std::shared_ptr<const stark::table<E>> model_table_by_name(std::string_view name
     v.push_back(stark::make_table<E>(io_air()));
     v.push_back(stark::make_table<E>(affine_air(wide_affine_lanes)));
     v.push_back(stark::make_table<E>(affine_air(narrow_affine_lanes)));
+    v.push_back(stark::make_table<E>(dot_air(dot_lanes)));
     v.push_back(stark::make_table<E>(select_air(select_lanes)));
     v.push_back(stark::make_table<E>(apply_air(apply_lanes)));
     v.push_back(stark::make_table<E>(air::range_table_air{}));

@@ -229,6 +229,9 @@ result<prove_model_result, model_proof_error_code> prove_with(std::span<const st
     if (options.on_phase) options.on_phase(name);
   };
   model_statement& st = out.file.statement;
+  // A proof knows the input only by its quantized integers (quantization_config).
+  quantization_config config = options.config;
+  config.inputs_are_constants = false;
   st.profile = options.profile;
   st.activation_bits = options.config.activation_bits;
   st.weight_bits = options.config.weight_bits;
@@ -238,13 +241,13 @@ result<prove_model_result, model_proof_error_code> prove_with(std::span<const st
   st.model_hash = model_hash(model_bytes);
   auto cal = calibrate(m, options.calibration.empty() ? std::vector<tensor_map>{inputs} : options.calibration);
   if (!cal) return err{model_proof_error_code::bad_input, cal.error().message};
-  st.fracs = tensor_fracs(cal.value(), options.config);
+  st.fracs = tensor_fracs(cal.value(), config);
   auto reference = run_reference(m, inputs);
   if (!reference) return err{model_proof_error_code::bad_input, reference.error().message};
   calibration fixed_cal;
   fixed_cal.fracs = st.fracs;
   int_value_map all;
-  auto run = run_integer(m, inputs, fixed_cal, options.config, &all);
+  auto run = run_integer(m, inputs, fixed_cal, config, &all);
   if (!run) return err{model_proof_error_code::bad_input, run.error().message};
   out.phases.emplace_back("quantize", seconds_since(t0));
 
@@ -254,7 +257,7 @@ result<prove_model_result, model_proof_error_code> prove_with(std::span<const st
   auto compiled = circuit_cache<E>::instance().find(key);
   out.circuit_cached = compiled != nullptr;
   if (!compiled) {
-    auto c = compile<E>(m, all, options.config, params);
+    auto c = compile<E>(m, all, config, params);
     if (!c) return c.error();
     compiled = c.value();
     circuit_cache<E>::instance().put(key, compiled);
@@ -337,12 +340,17 @@ result<verify_model_result, model_proof_error_code> verify_with(const model_proo
     if (model_hash(model_bytes) != st.model_hash)
       return err{model_proof_error_code::model_mismatch, "the proof is for another model (the model hashes differ)"};
     quantization_config config;
+    config.inputs_are_constants = false;
     config.activation_bits = st.activation_bits;
     config.weight_bits = st.weight_bits;
     calibration cal;
     cal.fracs = st.fracs;
     int_value_map all;
-    const tensor_map stated = dequantized_inputs(st);
+    tensor_map stated = dequantized_inputs(st);
+    for (const auto& v : m->inputs) {  // at the model's declared floating type
+      auto it = stated.find(v.name);
+      if (it != stated.end() && !is_integer_type(v.type)) it->second.type = v.type;
+    }
     auto run = run_integer(*m, stated, cal, config, &all);
     if (!run) return err{model_proof_error_code::model_mismatch, "the stated input does not run on this model: " + run.error().message};
     const std::string key = cache_key(st);

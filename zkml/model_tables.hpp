@@ -171,6 +171,67 @@ struct affine_air : detail::fixed_trace_holder {
   std::string name_;
 };
 
+/// Products of activations ("zkml-dot-L"): each step computes one value
+///     y = floor((mul * sum_k a_k b_k + add) / div),     |y| <= bound,
+/// over one or more consecutive rows of L lanes, a_k and b_k both read from the tensor bus (Mul of
+/// two activations, MatMul of two activations). The rounding and its checks are affine_air's.
+///
+/// Main columns:  0 .. L-1 a_l; L .. 2L-1 b_l; 2L s (the running sum); 2L+1 y; 2L+2 r_lo; 2L+3 r_hi.
+/// Fixed columns: 0 .. L-1 address_a_l; L .. 2L-1 address_b_l; 2L .. 3L-1 active_l; then end, mul,
+///                add, div, bound, k_lo, k_hi, address_y, readers_y.
+/// Constraints:   first row: s = sum_l a_l b_l; transition: s' = (1 - end) s + sum_l a_l' b_l';
+///                every row: end (mul s + add - div y - r_lo - 2^16 r_hi) = 0.
+/// Buses, in order: per lane receives (address_a_l, a_l) and (address_b_l, b_l) with active_l;
+///                sends (address_y, y) with readers_y; the six range checks of affine_air with end.
+/// The lowering shifts the operands first so that sum_k |a_k| |b_k| <= (p - 1) / 2 for every value
+/// within the operands' range-checked bounds.
+struct dot_air : detail::fixed_trace_holder {
+  enum extra : std::size_t { end, mul, add, div, bound, k_lo, k_hi, address_y, readers_y, num_extra };
+
+  explicit dot_air(std::size_t lanes, fixed_columns fixed = nullptr)
+      : fixed_trace_holder(std::move(fixed), 3 * lanes + num_extra), lanes_(lanes), name_("zkml-dot-" + std::to_string(lanes)) {
+    CIRO_CHECK(lanes >= 1 && lanes <= 64);
+  }
+  std::string_view name() const { return name_; }
+  std::size_t width() const { return 2 * lanes_ + 4; }
+  std::size_t num_public_values() const { return 0; }
+  std::size_t lanes() const { return lanes_; }
+  std::size_t fixed_extra(extra e) const { return 3 * lanes_ + e; }
+
+  template <class B>
+  void eval(B& b) const {
+    using expr = typename B::expr;
+    const std::size_t L = lanes_;
+    auto f = [&](extra e) { return b.fixed(fixed_extra(e)); };
+    expr dot = b.constant(field::babybear::zero()), dot_next = dot;
+    for (std::size_t l = 0; l < L; ++l) {
+      dot = dot + b.local(l) * b.local(L + l);
+      dot_next = dot_next + b.next(l) * b.next(L + l);
+    }
+    const expr s = b.local(2 * L), y = b.local(2 * L + 1), r_lo = b.local(2 * L + 2), r_hi = b.local(2 * L + 3);
+    const expr one = b.constant(field::babybear::one());
+    b.assert_zero_first(s - dot);
+    b.assert_zero_transition(b.next(2 * L) - (one - f(end)) * s - dot_next);
+    b.assert_zero(f(end) * (f(mul) * s + f(add) - f(div) * y - r_lo -
+                            b.constant(field::babybear::from_canonical(65536)) * r_hi));
+    for (std::size_t l = 0; l < L; ++l) {
+      b.receive(tensor_bus, {b.fixed(l), b.local(l)}, b.fixed(2 * L + l));
+      b.receive(tensor_bus, {b.fixed(L + l), b.local(L + l)}, b.fixed(2 * L + l));
+    }
+    b.send(tensor_bus, {f(address_y), y}, f(readers_y));
+    b.send(air::range16_bus, {y + f(bound)}, f(end));
+    b.send(air::range16_bus, {f(bound) - y}, f(end));
+    b.send(air::range16_bus, {r_lo}, f(end));
+    b.send(air::range16_bus, {r_lo + f(k_lo)}, f(end));
+    b.send(air::range16_bus, {r_hi}, f(end));
+    b.send(air::range16_bus, {r_hi + f(k_hi)}, f(end));
+  }
+
+ private:
+  std::size_t lanes_;
+  std::string name_;
+};
+
 /// Selections ("zkml-select-L"): y = max(a, b) or min(a, b) per lane, b read from the tensor bus
 /// or a constant. ReLU (max with 0), Max, Min, Clip and MaxPool (a chain of maxima) are such
 /// steps.
@@ -301,6 +362,7 @@ struct function_table_air : detail::fixed_trace_holder {
 static_assert(air::air<io_air> && air::has_fixed_columns<io_air>);
 static_assert(air::air<affine_air> && air::has_fixed_columns<affine_air>);
 static_assert(air::air<select_air> && air::has_fixed_columns<select_air>);
+static_assert(air::air<dot_air> && air::has_fixed_columns<dot_air>);
 static_assert(air::air<apply_air> && air::has_fixed_columns<apply_air>);
 static_assert(air::air<function_table_air> && air::has_fixed_columns<function_table_air>);
 

@@ -28,6 +28,11 @@ struct quantization_config {
   /// Bounds on any tensor's frac.
   int min_frac = -24;
   int max_frac = 24;
+  /// A floating graph input that an op reads where it takes constants (weights, a bias, an operand
+  /// quantized straight at the output's frac) is used by its exact values, like a constant. Proofs
+  /// turn this off: a proof knows the input only by its quantized integers, so graph inputs are then
+  /// activations like any other (and an op that needs constant weights refuses them).
+  bool inputs_are_constants = true;
   /// Compute every fixed-point tensor's error bound (about three more float passes per node); off,
   /// the integer inference computes the witness only.
   bool error_bounds = true;

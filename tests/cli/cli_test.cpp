@@ -462,11 +462,12 @@ TEST(CliProve, RefusesASizeWhoseSecurityVerifyWouldRefuseBeforeBuildingItsTrace)
 std::string models_dir() { return CIRO_MODELS_DIR; }
 
 /// The first input set of a generated model's .inputs.json, written as a `ciro run` input file.
-std::string first_input_file(const std::string& model) {
+std::string first_input_file(const std::string& model, std::size_t index = 0) {
   std::ifstream in(models_dir() + "/" + model + ".inputs.json");
   const auto all = nlohmann::json::parse(in);
-  const std::string path = testing::TempDir() + "ciro_run_" + model + "_" + std::to_string(getpid()) + ".json";
-  std::ofstream(path) << all["inputs"][0].dump();
+  const std::string path = testing::TempDir() + "ciro_run_" + model + "_" + std::to_string(index) + "_" +
+                           std::to_string(getpid()) + ".json";
+  std::ofstream(path) << all["inputs"][index].dump();
   return path;
 }
 
@@ -619,6 +620,68 @@ TEST(CliRun, ADynamicBatchDimensionTakesTheInputFilesShape) {
     EXPECT_EQ(lines(bad.err), 1u) << input << "\n" << bad.err;
     EXPECT_NE(bad.err.find("does not match the model's [?, 4]"), std::string::npos) << bad.err;
   }
+}
+
+TEST(CliModelProof, ProvesAndVerifiesTheMlpWithItsModelAndInput) {
+  const std::string model = models_dir() + "/mlp.onnx", input = first_input_file("mlp");
+  const std::string proof = testing::TempDir() + "ciro_mlp_" + std::to_string(getpid()) + ".proof";
+  const std::string json = testing::TempDir() + "ciro_mlp_verify_" + std::to_string(getpid()) + ".json";
+  const auto p = ciro("prove --model " + model + " --input " + input + " -o " + proof);
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  for (const char* line : {"model hash   0x", "commitment 0x", "output 'logits' [1, 10]", "parity       max |error|",
+                           "proof size", "security     100 bits"})
+    EXPECT_NE(p.out.find(line), std::string::npos) << line << "\n" << p.out;
+  const auto alone = ciro("verify " + proof);
+  EXPECT_EQ(alone.exit_code, 0) << alone.out;
+  EXPECT_NE(alone.out.find("valid: model 0x"), std::string::npos) << alone.out;
+  const auto full = ciro("verify " + proof + " --model " + model + " --input " + input + " --json " + json);
+  EXPECT_EQ(full.exit_code, 0) << full.out << full.err;
+  EXPECT_NE(full.out.find("model checked, input checked, parity checked"), std::string::npos) << full.out;
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["model_hash"].get<std::string>().substr(0, 2), "0x");
+  EXPECT_EQ(j["input_commitment"].get<std::string>().substr(0, 2), "0x");
+  EXPECT_EQ(j["outputs"]["logits"]["shape"], nlohmann::json::parse("[1, 10]"));
+  EXPECT_EQ(j["security_bits"].get<int>(), 100);
+  EXPECT_TRUE(j["parity"]["checked"].get<bool>());
+  EXPECT_LE(j["parity"]["max_abs_error"].get<double>(), j["parity"]["bound"].get<double>());
+
+  // Another input, another model, a flipped byte: exit 1 with the reason.
+  const auto other_input = ciro("verify " + proof + " --input " + first_input_file("mlp", 1));
+  EXPECT_EQ(other_input.exit_code, 1);
+  EXPECT_NE(other_input.out.find("another input"), std::string::npos) << other_input.out;
+  const auto other_model = ciro("verify " + proof + " --model " + models_dir() + "/lenet.onnx");
+  EXPECT_EQ(other_model.exit_code, 1);
+  EXPECT_NE(other_model.out.find("another model"), std::string::npos) << other_model.out;
+  std::string bytes;
+  {
+    std::ifstream f(proof, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  bytes[bytes.size() - 100] ^= 0x10;
+  const std::string tampered = proof + ".tampered";
+  std::ofstream(tampered, std::ios::binary) << bytes;
+  const auto bad = ciro("verify " + tampered);
+  EXPECT_EQ(bad.exit_code, 1) << bad.out;
+  EXPECT_NE(bad.out.find("invalid"), std::string::npos) << bad.out;
+}
+
+TEST(CliModelProof, UnsupportedOpsAndBadInputsExitTwoWithOneLine) {
+  const std::string proof = testing::TempDir() + "ciro_bad_" + std::to_string(getpid()) + ".proof";
+  const auto unsupported = ciro("prove --model " + models_dir() + "/transformer_block.onnx --input " +
+                                first_input_file("transformer_block") + " -o " + proof);
+  EXPECT_EQ(unsupported.exit_code, 2);
+  EXPECT_EQ(std::count(unsupported.err.begin(), unsupported.err.end(), '\n'), 1) << unsupported.err;
+  EXPECT_NE(unsupported.err.find("not proven yet"), std::string::npos) << unsupported.err;
+  const auto shape = ciro("prove --model " + models_dir() + "/lenet.onnx --input " + first_input_file("mlp") + " -o " +
+                          proof);
+  EXPECT_EQ(shape.exit_code, 2);
+  EXPECT_EQ(std::count(shape.err.begin(), shape.err.end(), '\n'), 1) << shape.err;
+  const auto missing = ciro("prove --model " + models_dir() + "/mlp.onnx -o " + proof);
+  EXPECT_EQ(missing.exit_code, 2);
+  const auto profile = ciro("prove --model " + models_dir() + "/mlp.onnx --input " + first_input_file("mlp") +
+                            " --profile turbo -o " + proof);
+  EXPECT_EQ(profile.exit_code, 2);
 }
 
 }  // namespace
