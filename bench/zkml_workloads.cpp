@@ -151,22 +151,25 @@ std::span<const std::uint8_t> name_bytes(const std::string& name) {
   return {reinterpret_cast<const std::uint8_t*>(name.data()), name.size()};
 }
 
-/// A proof of `make()` on a random input (fast profile; the circuit compiled while preparing, as
-/// a service compiles each model once). Extras: the proof's size, the multiply-adds, the prover's
-/// estimated peak memory, the compile time.
-workload prove_workload(std::string name, std::string description, model (*make)(), shape_t input_shape) {
-  return {name, "proofs/s", std::move(description), [name, make, input_shape] {
+/// A proof of `make()` on a random input (the circuit compiled while preparing, as a service
+/// compiles each model once). Extras: the proof's size, the multiply-adds, the prover's estimated
+/// peak memory, the time of the first proof (with the compilation).
+workload prove_workload(std::string name, std::string description, model (*make)(), shape_t input_shape,
+                        std::string profile = "fast") {
+  return {name, "proofs/s", std::move(description), [name, make, input_shape, profile] {
             auto m = std::make_shared<model>(make());
             auto inputs = std::make_shared<zkml::tensor_map>(random_input(input_shape));
+            auto options = std::make_shared<zkml::prove_model_options>();
+            options->profile = profile;
             const auto start = std::chrono::steady_clock::now();
-            auto first = zkml::prove_model(name_bytes(name), *m, *inputs);
+            auto first = zkml::prove_model(name_bytes(name), *m, *inputs, *options);
             CIRO_CHECK(first.has_value());
             const double compile_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             const double bytes = static_cast<double>(first.value().bytes.size());
             const double macs = static_cast<double>(first.value().multiply_adds);
             const double memory = static_cast<double>(first.value().estimated_memory);
-            return [name, m, inputs, compile_s, bytes, macs, memory] {
-              auto p = zkml::prove_model(name_bytes(name), *m, *inputs);
+            return [name, m, inputs, options, compile_s, bytes, macs, memory] {
+              auto p = zkml::prove_model(name_bytes(name), *m, *inputs, *options);
               CIRO_CHECK(p.has_value() && p.value().circuit_cached);
               return run_output{1.0, {{"proof_bytes", bytes},
                                       {"multiply_adds", macs},
@@ -238,8 +241,10 @@ std::vector<workload> zkml_workloads() {
                      {1, 1, 28, 28}),
       prove_workload("zkml.prove.cnn2m", "prove the inference of the 3-conv CNN of zkml.infer.cnn (2.3M multiply-adds)",
                      cnn, {1, 1, 28, 28}),
-      prove_workload("zkml.prove.cnn10m", "prove the inference of a 3-conv CNN on 3x32x32 (9.9M multiply-adds)",
-                     cnn10m, {1, 3, 32, 32}),
+      prove_workload("zkml.prove.cnn10m",
+                     "prove the inference of a 3-conv CNN on 3x32x32 (9.9M multiply-adds), secure profile (the fast "
+                     "profile's LogUp term falls below 100 bits at this size)",
+                     cnn10m, {1, 3, 32, 32}, "secure"),
   };
 }
 

@@ -132,6 +132,11 @@ result<int_value, run_error_code> quantize_constant(const std::string& name, con
 /// the magnitude the frac must hold (PRelu's implicit 1).
 quantized_weights multiplier(const int_context& c, const tensor& k, int other_frac, double at_least = 0);
 
+/// The largest s >= 0 with 2^(s+1) n limit + 5 n <= (p - 1) / 2 (0 when none): a rounded mean of n
+/// values of magnitude <= limit scaled up by 2^s, floor((2^(s+1) sum + n) / 2n), then keeps its
+/// numerator and its checked remainder (below 2n) inside the field, which its proof needs.
+int mean_shift_limit(std::int64_t n, std::int64_t limit);
+
 /// The shift that keeps a sum of n activations inside the field: the smallest s with
 /// n * bound(s) <= (p - 1) / 2, bound(s) the largest |q| after a rounding shift by s.
 int sum_shift(const int_context& c, std::int64_t n);

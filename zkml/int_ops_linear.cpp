@@ -396,10 +396,7 @@ int_value mean_of_sums(const int_context& c, const shape_t& shape, const std::ve
                        const std::vector<std::int64_t>& counts, int from, int to) {
   std::int64_t n_max = 1;
   for (auto n : counts) n_max = std::max(n_max, n);
-  int s_max = 0;
-  while (static_cast<double>(n_max) * static_cast<double>(c.limit() << (s_max + 1)) <=
-         static_cast<double>(fixed::field_half))
-    ++s_max;
+  const int s_max = mean_shift_limit(n_max, c.limit());
   const int s = std::min(to - from, s_max);
   std::vector<std::int64_t> q(sums.size());
   for (std::size_t i = 0; i < q.size(); ++i) {
@@ -536,6 +533,16 @@ quantized_weights multiplier(const int_context& c, const tensor& k, int other_fr
   w.q.resize(k.data.size());
   for (std::size_t i = 0; i < k.data.size(); ++i) w.q[i] = fixed::quantize(k.data[i], w.frac[0]);
   return w;
+}
+
+int mean_shift_limit(std::int64_t n, std::int64_t limit) {
+  const auto fits = [&](int s) {
+    return std::ldexp(static_cast<double>(n) * static_cast<double>(limit), s + 1) + 5.0 * static_cast<double>(n) <=
+           static_cast<double>(fixed::field_half);
+  };
+  int s = 0;
+  while (s < 40 && fits(s + 1)) ++s;
+  return s;
 }
 
 int sum_shift(const int_context& c, std::int64_t n) {

@@ -111,9 +111,18 @@ class lowerer {
     return {std::int64_t{1} << -shift, 0, 1};
   }
 
-  /// The tightest bound for a divisor: (2 bound + 1) div <= p, and at most the activation limit.
-  std::int64_t bound_for(std::int64_t div) const {
-    return std::min<std::int64_t>(p_.limit, (fixed::field_modulus - div) / (2 * div));
+  /// The bound of a rounded value y = floor(N / div): the activation limit, or (p - 1) / 2 / div
+  /// when smaller. With |N| + 2 div <= (p - 1) / 2 (checked for every step), the true y is within
+  /// it, and every y' div + r' with |y'| <= bound, 0 <= r' < div differs from N by less than p, so
+  /// only the true (y, r) satisfies the step's equation modulo p.
+  std::int64_t bound_for(std::int64_t div) const { return std::min<std::int64_t>(p_.limit, fixed::field_half / div); }
+
+  /// Refuses a step whose numerator N = mul s + add could reach (p - 1) / 2 - 2 div, s the sum
+  /// bounded by `reach`.
+  static void check_numerator(const node& n, double reach, rescaling r) {
+    const double numerator = static_cast<double>(r.mul) * reach + static_cast<double>(r.add) + 2.0 * static_cast<double>(r.div);
+    if (numerator > static_cast<double>(fixed::field_half))
+      refuse(n, run_error_code::unsupported_attribute, "an accumulator could leave the field");
   }
 
   static void check_divisor(const node& n, std::int64_t div) {
@@ -128,17 +137,21 @@ class lowerer {
   void affine(const node& n, const std::vector<std::pair<address, std::int64_t>>& terms, std::int64_t bias,
               rescaling r, address out, std::int64_t bound = std::numeric_limits<std::int64_t>::max()) {
     check_divisor(n, r.div);
-    double reach = std::fabs(static_cast<double>(bias));
-    for (const auto& [a, w] : terms) reach += std::fabs(static_cast<double>(w)) * static_cast<double>(bound_[a]);
-    if (reach > static_cast<double>(fixed::field_half))
-      refuse(n, run_error_code::unsupported_attribute, "an accumulator could leave the field");
+    // A multiplication by 2^t without rounding goes into the weights, so that the sum bounds it.
+    const std::int64_t scale = r.div == 1 ? r.mul : 1;
+    if (scale != 1) r.mul = 1;
+    double reach = std::fabs(static_cast<double>(bias) * static_cast<double>(scale));
+    for (const auto& [a, w] : terms)
+      reach += std::fabs(static_cast<double>(w) * static_cast<double>(scale)) * static_cast<double>(bound_[a]);
+    check_numerator(n, reach, r);
     affine_step s;
     s.first_term = static_cast<std::uint32_t>(p_.term_address.size());
     s.num_terms = static_cast<std::uint32_t>(terms.size());
     for (const auto& [a, w] : terms) {
       p_.term_address.push_back(a);
-      p_.term_weight.push_back(w);
+      p_.term_weight.push_back(w * scale);
     }
+    bias *= scale;
     s.bias = bias;
     s.mul = r.mul;
     s.add = r.add;
@@ -155,8 +168,7 @@ class lowerer {
     check_divisor(n, r.div);
     double reach = 0;
     for (const auto& [a, b] : pairs) reach += static_cast<double>(bound_[a]) * static_cast<double>(bound_[b]);
-    if (reach > static_cast<double>(fixed::field_half))
-      refuse(n, run_error_code::unsupported_attribute, "a product sum could leave the field");
+    check_numerator(n, reach, r);
     dot_step s;
     s.first_pair = static_cast<std::uint32_t>(p_.pair_a.size());
     s.num_pairs = static_cast<std::uint32_t>(pairs.size());
@@ -568,9 +580,14 @@ class lowerer {
       const std::string& name = n.inputs[i];
       if (p_.tensors.count(name)) {
         const int_value& v = value(n, name);
-        const std::vector<address> a = rescaled(n, p_.tensors.at(name), *v.frac, to);
+        // A rounding shift down is a step of its own; a multiplication up goes into the weight
+        // (the integer inference range-checks only the sum).
+        const int up = std::max(0, to - *v.frac);
+        if (up > 30) refuse(n, run_error_code::unsupported_attribute, "an operand scaled by 2^" + std::to_string(up));
+        const std::vector<address> a = rescaled(n, p_.tensors.at(name), *v.frac, std::min(to, *v.frac));
         const auto map = broadcast_map(v.t.shape, out_shape);
-        for (std::size_t o = 0; o < count; ++o) terms[o].emplace_back(a[static_cast<std::size_t>(map[o])], sign);
+        for (std::size_t o = 0; o < count; ++o)
+          terms[o].emplace_back(a[static_cast<std::size_t>(map[o])], sign * (std::int64_t{1} << up));
         continue;
       }
       const tensor* k = weight(n, i);
@@ -681,11 +698,7 @@ class lowerer {
              int from, int to) {
     std::int64_t n_max = 1;
     for (auto c : counts) n_max = std::max(n_max, c);
-    int s_max = 0;
-    while (static_cast<double>(n_max) * static_cast<double>(p_.limit << (s_max + 1)) <=
-           static_cast<double>(fixed::field_half))
-      ++s_max;
-    const int s = std::min(to - from, s_max);
+    const int s = std::min(to - from, int_ops::mean_shift_limit(n_max, p_.limit));
     std::vector<address> mean = fresh(sums.size());
     std::vector<std::pair<address, std::int64_t>> terms;
     for (std::size_t i = 0; i < sums.size(); ++i) {

@@ -364,6 +364,25 @@ result<verify_model_result, model_proof_error_code> verify_with(const model_proo
     vk = compiled->pk->vk;
     if (vk.fixed_root != st.fixed_root)
       return err{model_proof_error_code::model_mismatch, "the proof's circuit is not this model's (fixed roots differ)"};
+    // The stated tensors are the program's, at the stated quantization, and the outputs are what
+    // this verifier's own integer inference gives on the stated input.
+    const program& prog = *compiled->lowered;
+    const auto same_tensors = [&](const std::vector<proven_tensor>& stated, const std::vector<program_tensor>& ours) {
+      if (stated.size() != ours.size()) return false;
+      for (std::size_t i = 0; i < ours.size(); ++i) {
+        if (stated[i].name != ours[i].name || stated[i].shape != ours[i].shape || stated[i].frac != ours[i].frac)
+          return false;
+      }
+      return true;
+    };
+    if (!same_tensors(st.inputs, prog.inputs) || !same_tensors(st.outputs, prog.outputs))
+      return err{model_proof_error_code::model_mismatch,
+                 "the stated tensors (names, shapes, fracs) are not this model's under the stated quantization"};
+    for (const auto& o : st.outputs) {
+      if (run.value().at(o.name).t.ints != o.q)
+        return err{model_proof_error_code::model_mismatch, "the stated output '" + detail::printable(o.name) +
+                                                               "' is not this model's on the stated input"};
+    }
     out.model_checked = true;
   } else {
     std::vector<stark::table_instance<E>> tables;
@@ -410,6 +429,24 @@ result<verify_model_result, model_proof_error_code> verify_with(const model_proo
   if (m && inputs) {
     auto ref = run_reference(*m, *inputs);
     if (!ref) return err{model_proof_error_code::bad_input, ref.error().message};
+    // The bound: this verifier's integer inference on the real input, at the stated quantization.
+    quantization_config config;
+    config.inputs_are_constants = false;
+    config.activation_bits = st.activation_bits;
+    config.weight_bits = st.weight_bits;
+    calibration cal;
+    cal.fracs = st.fracs;
+    auto run = run_integer(*m, *inputs, cal, config);
+    if (!run) return err{model_proof_error_code::input_mismatch, "the input does not run on the model: " + run.error().message};
+    double bound = 0;
+    for (const auto& o : st.outputs) {
+      const int_value& v = run.value().at(o.name);
+      bound = std::max(bound, v.error.empty() ? std::numeric_limits<double>::infinity() : v.max_error());
+    }
+    const bool same_bound = std::isinf(bound) ? std::isinf(st.parity.bound)
+                                              : std::fabs(bound - st.parity.bound) <= 1e-9 * std::max(1.0, bound);
+    if (!same_bound)
+      return err{model_proof_error_code::parity_mismatch, "the certificate's bound is not the one the quantization states"};
     double max_err = 0;
     for (std::size_t o = 0; o < st.outputs.size(); ++o) {
       const auto it = ref.value().find(st.outputs[o].name);

@@ -120,10 +120,11 @@ struct io_air : detail::fixed_trace_holder {
 ///                readers_y; sends (y + bound), (bound - y), (r_lo), (r_lo + k_lo), (r_hi),
 ///                (r_hi + k_hi) on range16 with end.
 /// The remainder's checks give 0 <= r < div: for div <= 2^16, k_lo = 2^16 - div and k_hi =
-/// 2^16 - 1 (so r_hi = 0); for div = 2^16 d (d <= 2^16), k_lo = 0 and k_hi = 2^16 - d. With |y|
-/// <= bound and (2 bound + 1) div <= p (the lowering chooses bound so), the integer y div + r
-/// takes each value mod p at most once, so y is the floor. Every |x| is bounded by the values'
-/// bound and the lowering bounds |bias| + sum |w| bound by (p - 1) / 2, so the sum is exact.
+/// 2^16 - 1 (so r_hi = 0); for div = 2^16 d (d <= 2^16), k_lo = 0 and k_hi = 2^16 - d. Every |x|
+/// is bounded by its value's range check, and the lowering requires mul (|bias| + sum |w| bound_x)
+/// + add + 2 div <= (p - 1) / 2 and bound <= (p - 1) / 2 / div: the numerator N = mul s + add is
+/// then an exact integer, the true floor y is within the bound, and any other y' div + r' in range
+/// differs from N by less than p, so y is the only solution modulo p.
 struct affine_air : detail::fixed_trace_holder {
   /// Fixed columns after the lanes' 3L.
   enum extra : std::size_t { bias, end, mul, add, div, bound, k_lo, k_hi, address_y, readers_y, num_extra };
@@ -179,8 +180,9 @@ struct affine_air : detail::fixed_trace_holder {
 /// Main columns:  0 .. L-1 a_l; L .. 2L-1 b_l; 2L s (the running sum); 2L+1 y; 2L+2 r_lo; 2L+3 r_hi.
 /// Fixed columns: 0 .. L-1 address_a_l; L .. 2L-1 address_b_l; 2L .. 3L-1 active_l; then end, mul,
 ///                add, div, bound, k_lo, k_hi, address_y, readers_y.
-/// Constraints:   first row: s = sum_l a_l b_l; transition: s' = (1 - end) s + sum_l a_l' b_l';
-///                every row: end (mul s + add - div y - r_lo - 2^16 r_hi) = 0.
+/// Constraints:   per lane (1 - active_l) a_l = 0 (an unused lane adds nothing); first row:
+///                s = sum_l a_l b_l; transition: s' = (1 - end) s + sum_l a_l' b_l'; every row:
+///                end (mul s + add - div y - r_lo - 2^16 r_hi) = 0.
 /// Buses, in order: per lane receives (address_a_l, a_l) and (address_b_l, b_l) with active_l;
 ///                sends (address_y, y) with readers_y; the six range checks of affine_air with end.
 /// The lowering shifts the operands first so that sum_k |a_k| |b_k| <= (p - 1) / 2 for every value
@@ -210,6 +212,7 @@ struct dot_air : detail::fixed_trace_holder {
     }
     const expr s = b.local(2 * L), y = b.local(2 * L + 1), r_lo = b.local(2 * L + 2), r_hi = b.local(2 * L + 3);
     const expr one = b.constant(field::babybear::one());
+    for (std::size_t l = 0; l < L; ++l) b.assert_zero((one - b.fixed(2 * L + l)) * b.local(l));
     b.assert_zero_first(s - dot);
     b.assert_zero_transition(b.next(2 * L) - (one - f(end)) * s - dot_next);
     b.assert_zero(f(end) * (f(mul) * s + f(add) - f(div) * y - r_lo -
