@@ -234,12 +234,12 @@ class lowerer {
 
   /// A weight operand: a floating initializer (never a tensor computed from the input, whose
   /// values would change the circuit).
-  const tensor* weight(const node& n, std::size_t i) const {
+  const tensor* weight(const node& n, std::size_t i,
+                       const std::string& why = "products of two activations are not proven yet") const {
     if (i >= n.inputs.size() || n.inputs[i].empty()) return nullptr;
     const auto it = m_.initializers.find(n.inputs[i]);
     if (it == m_.initializers.end() || it->second.is_integer() || p_.tensors.count(n.inputs[i]))
-      refuse(n, run_error_code::unsupported_attribute,
-             "input " + std::to_string(i) + " must be a constant: products of two activations are not proven yet");
+      refuse(n, run_error_code::unsupported_attribute, "input " + std::to_string(i) + " must be a constant: " + why);
     return &it->second;
   }
 
@@ -280,6 +280,8 @@ class lowerer {
     if (op == "BatchNormalization") return batch_normalization(n);
     if (op == "Add" || op == "Sub" || op == "Sum") return sum(n);
     if (op == "Relu") return relu(n);
+    if (op == "Clip") return clip(n);
+    if (op == "ReduceMean" || op == "ReduceSum" || op == "ReduceMax") return reduce(n);
     if (op == "MaxPool") return max_pool(n);
     if (op == "Max" || op == "Min") return max_min(n);
     if (op == "AveragePool") return average_pool(n);
@@ -611,6 +613,113 @@ class lowerer {
     define(n, 0, std::move(y));
   }
 
+  /// Clip (int_ops op_clip): max with the lower bound, then min with the upper one, each bound
+  /// quantized at the input's frac and clamped to limit + 1 (beyond the range a bound clamps
+  /// nothing, and a selection never picks it).
+  void clip(const node& n) {
+    const int_value& x = value(n, n.inputs.at(0));
+    const int f = *x.frac;
+    const auto quantized_bound = [&](double v) {
+      const double lim = std::ldexp(static_cast<double>(p_.limit) + 1, -f);
+      return fixed::quantize(std::clamp(v, -lim, lim), f);
+    };
+    std::optional<std::int64_t> lo, hi;
+    if (n.opset < 11) {
+      if (const attribute* a = n.find("min")) lo = quantized_bound(a->f);
+      if (const attribute* a = n.find("max")) hi = quantized_bound(a->f);
+    } else {
+      for (std::size_t i = 1; i < 3 && i < n.inputs.size(); ++i) {
+        if (n.inputs[i].empty()) continue;
+        const tensor* b = weight(n, i, "bounds computed from the input are not proven yet");
+        if (b->size() != 1) refuse(n, run_error_code::invalid_node, "a bound must be one value");
+        (i == 1 ? lo : hi) = quantized_bound(b->data[0]);
+      }
+    }
+    if ((lo && *lo > p_.limit) || (hi && *hi < -p_.limit))
+      refuse(n, run_error_code::unsupported_attribute, "a bound beyond the activation range");
+    std::vector<address> y = addresses(n, n.inputs[0]);
+    for (const auto& [bound, is_max] : {std::pair{lo, true}, std::pair{hi, false}}) {
+      if (!bound) continue;
+      std::vector<address> next = fresh(y.size());
+      for (std::size_t i = 0; i < y.size(); ++i) select(y[i], std::nullopt, *bound, is_max, next[i]);
+      y = std::move(next);
+    }
+    define(n, 0, std::move(y));
+  }
+
+  /// ReduceSum and ReduceMean (int_ops op_reduce): the input shifted down for a sum of all its
+  /// elements, then per output the exact sum (rounded to the output's frac) or the rounded mean.
+  /// ReduceMax: a chain of maxima per output.
+  void reduce(const node& n) {
+    const int_value& x0 = value(n, n.inputs.at(0));
+    const int_value& y = value(n, n.outputs.at(0));
+    const auto total = static_cast<std::int64_t>(x0.t.ints.size());
+    const bool max = n.op_type == "ReduceMax";
+    const int from = max ? *x0.frac : *x0.frac - int_ops::sum_shift(context(n), total);
+    const std::vector<address> xa = rescaled(n, addresses(n, n.inputs[0]), *x0.frac, from);
+    // The reduced axes: the attribute, or (ReduceSum from opset 13) the constant second input.
+    const std::size_t rank = x0.t.shape.size();
+    std::vector<std::int64_t> axes;
+    if (const attribute* a = n.find("axes")) axes = a->ints;
+    if (n.inputs.size() > 1 && !n.inputs[1].empty()) {
+      const auto it = m_.initializers.find(n.inputs[1]);
+      if (it == m_.initializers.end() || !it->second.is_integer())
+        refuse(n, run_error_code::unsupported_attribute, "the axes must be a constant");
+      axes = it->second.ints;
+    }
+    if (axes.empty() && n.find("noop_with_empty_axes") && n.find("noop_with_empty_axes")->i != 0)
+      refuse(n, run_error_code::unsupported_attribute, "noop_with_empty_axes is not proven yet");
+    std::vector<bool> reduced(rank, axes.empty());
+    for (auto a : axes) {
+      const std::int64_t r = a < 0 ? a + static_cast<std::int64_t>(rank) : a;
+      if (r < 0 || r >= static_cast<std::int64_t>(rank)) refuse(n, run_error_code::invalid_node, "axis out of range");
+      reduced[static_cast<std::size_t>(r)] = true;
+    }
+    // Each input element's output: its index with the reduced coordinates dropped.
+    const std::size_t outputs = y.t.ints.size();
+    std::vector<std::vector<address>> sums(outputs);
+    const shape_t strides = row_major_strides(x0.t.shape);
+    for (std::int64_t i = 0; i < total; ++i) {
+      std::int64_t o = 0, rest = i;
+      for (std::size_t d = 0; d < rank; ++d) {
+        const std::int64_t c = rest / strides[d];
+        rest %= strides[d];
+        if (!reduced[d]) o = o * x0.t.shape[d] + c;
+      }
+      if (static_cast<std::size_t>(o) >= outputs) refuse(n, run_error_code::invalid_node, "internal: reduction shape");
+      sums[static_cast<std::size_t>(o)].push_back(xa[static_cast<std::size_t>(i)]);
+    }
+    const int to = *y.frac;
+    if (max) {
+      std::vector<address> out;
+      for (const auto& group : sums) {
+        if (group.empty()) refuse(n, run_error_code::invalid_node, "a reduction over no elements");
+        address acc = group[0];
+        for (std::size_t j = 1; j < group.size(); ++j) {
+          const address next = fresh(1)[0];
+          select(acc, group[j], 0, true, next);
+          acc = next;
+        }
+        out.push_back(acc);
+      }
+      return define(n, 0, std::move(out));
+    }
+    if (n.op_type == "ReduceMean") {
+      const std::int64_t count = outputs ? total / static_cast<std::int64_t>(outputs) : 1;
+      if (count == 0) refuse(n, run_error_code::invalid_node, "a reduction over no elements");
+      return means(n, sums, {count}, from, to);
+    }
+    std::vector<address> out = fresh(outputs);
+    std::vector<std::pair<address, std::int64_t>> terms;
+    const rescaling r = rescale_by(n, from - to);
+    for (std::size_t o = 0; o < outputs; ++o) {
+      terms.clear();
+      for (address a : sums[o]) terms.emplace_back(a, 1);
+      affine(n, terms, 0, r, out[o]);
+    }
+    define(n, 0, std::move(out));
+  }
+
   /// Max and Min of values (int_ops op_common_frac: every operand at the smallest frac).
   void max_min(const node& n) {
     const int to = *value(n, n.outputs.at(0)).frac;
@@ -921,10 +1030,10 @@ result<program, run_error_code> lower(const model& m, const int_value_map& run, 
 
 const std::vector<std::string>& lowered_operators() {
   static const std::vector<std::string> ops = {
-      "Add",       "AveragePool", "BatchNormalization", "Concat",  "Conv",     "Div",       "Dropout",
+      "Add",       "AveragePool", "BatchNormalization", "Clip",    "Concat",  "Conv",     "Div",       "Dropout",
       "Erf",       "Exp",         "Flatten",            "Gather",  "Gemm",     "GlobalAveragePool",
       "HardSigmoid", "HardSwish", "Identity",           "LeakyRelu", "Log",    "MatMul",    "Max",
-      "MaxPool",   "Min",         "Mul",                "Pow",     "Relu",     "Reshape",   "Sigmoid",
+      "MaxPool",   "Min",         "Mul",                "Pow",     "ReduceMax", "ReduceMean", "ReduceSum", "Relu",     "Reshape",   "Sigmoid",
       "Slice",     "Sqrt",        "Squeeze",            "Sub",     "Sum",      "Tanh",      "Transpose",
       "Unsqueeze"};
   return ops;

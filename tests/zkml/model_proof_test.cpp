@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 #include <iterator>
 #include <random>
 #include <sstream>
@@ -15,6 +16,7 @@
 #include "tests/zkml/ort_parity.hpp"
 #include "zkml/integer_inference.hpp"
 #include "zkml/model.hpp"
+#include "zkml/reference.hpp"
 
 namespace ciro::zkml {
 namespace {
@@ -176,6 +178,110 @@ TEST(ModelProofTamper, AnotherModelOrInputIsRejected) {
   auto x = verify_model(r.bytes, lenet.bytes, &lenet.m, nullptr);
   ASSERT_FALSE(x);
   EXPECT_EQ(x.error().code, model_proof_error_code::model_mismatch);
+}
+
+/// A one-node model y = op(x[, w]) over float inputs, `w` a constant initializer when given.
+struct one_op {
+  std::string op;
+  shape_t x_shape;
+  std::optional<tensor> w;
+  std::vector<attribute> attributes;
+  bool two_inputs = false;  ///< a second graph input "z" of x's shape instead of w
+};
+
+attribute ints_attribute(const std::string& name, std::vector<std::int64_t> v) {
+  attribute a;
+  a.name = name;
+  a.type = attribute::kind::ints;
+  a.ints = std::move(v);
+  return a;
+}
+
+model one_op_model(const one_op& o, const shape_t& y_shape) {
+  model m;
+  m.opsets[""] = 14;
+  m.inputs = {{"x", element_type::float32, o.x_shape}};
+  node n;
+  n.op_type = o.op;
+  n.opset = 14;
+  n.inputs = {"x"};
+  if (o.two_inputs) {
+    m.inputs.push_back({"z", element_type::float32, o.x_shape});
+    n.inputs.push_back("z");
+  }
+  if (o.w) {
+    m.initializers["w"] = *o.w;
+    n.inputs.push_back("w");
+  }
+  n.outputs = {"y"};
+  n.name = "the_" + o.op;
+  n.attributes = o.attributes;
+  m.nodes = {n};
+  m.outputs = {{"y", element_type::float32, y_shape}};
+  return m;
+}
+
+TEST(ModelProof, EveryLoweredOpIsProvenOnRandomInputs) {
+  ciro::test::seeded_rng rng;
+  std::normal_distribution<double> normal(0.0, 1.0);
+  const auto random = [&](const shape_t& shape) {
+    std::vector<double> v(static_cast<std::size_t>(num_elements(shape)));
+    for (auto& x : v) x = static_cast<float>(normal(rng.engine()));
+    return tensor::floats(shape, std::move(v));
+  };
+  const std::vector<one_op> ops = {
+      {"Relu", {2, 8}, std::nullopt, {}},
+      {"Sigmoid", {2, 8}, std::nullopt, {}},
+      {"Tanh", {2, 8}, std::nullopt, {}},
+      {"HardSwish", {2, 8}, std::nullopt, {}},
+      {"Exp", {2, 8}, std::nullopt, {}},
+      {"Add", {2, 8}, random({8}), {}},
+      {"Sub", {2, 8}, std::nullopt, {}, true},
+      {"Mul", {2, 8}, std::nullopt, {}, true},
+      {"Mul", {2, 8}, random({2, 8}), {}},
+      {"Div", {2, 8}, tensor::floats({1}, {3.0}), {}},
+      {"Max", {2, 8}, std::nullopt, {}, true},
+      {"Min", {2, 8}, std::nullopt, {}, true},
+      {"MatMul", {3, 16}, random({16, 5}), {}},
+      {"Gemm", {3, 16}, random({16, 5}), {}},
+      {"Conv", {1, 2, 6, 6}, random({3, 2, 3, 3}), {ints_attribute("pads", {1, 1, 1, 1})}},
+      {"MaxPool", {1, 2, 6, 6}, std::nullopt, {ints_attribute("kernel_shape", {2, 2}), ints_attribute("strides", {2, 2})}},
+      {"AveragePool", {1, 2, 6, 6}, std::nullopt, {ints_attribute("kernel_shape", {3, 3})}},
+      {"GlobalAveragePool", {1, 3, 4, 4}, std::nullopt, {}},
+      {"ReduceMean", {2, 3, 4}, std::nullopt, {ints_attribute("axes", {1})}},
+      {"ReduceMax", {2, 3, 4}, std::nullopt, {ints_attribute("axes", {2})}},
+      {"Transpose", {2, 3, 4}, std::nullopt, {ints_attribute("perm", {2, 0, 1})}},
+      {"Flatten", {2, 3, 4}, std::nullopt, {}},
+  };
+  for (const one_op& o : ops) {
+    SCOPED_TRACE(o.op);
+    // The output's shape from the float reference on a first input.
+    tensor_map inputs{{"x", random(o.x_shape)}};
+    if (o.two_inputs) inputs["z"] = random(o.x_shape);
+    const model probe = one_op_model(o, {});
+    auto ref = run_reference(probe, inputs);
+    ASSERT_TRUE(ref) << ref.error().message;
+    const model m = one_op_model(o, ref.value().at("y").shape);
+    const std::string bytes_text = o.op + std::to_string(o.two_inputs) + shape_string(o.x_shape);
+    const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(bytes_text.data()), bytes_text.size());
+    auto p = prove_model(bytes, m, inputs);
+    ASSERT_TRUE(p) << p.error().message;
+    auto v = verify_model(p.value().bytes, bytes, &m, &inputs);
+    ASSERT_TRUE(v) << v.error().message;
+    EXPECT_TRUE(v.value().parity_checked);
+    // The proven output is the integer inference's.
+    quantization_config config;
+    config.inputs_are_constants = false;
+    calibration cal;
+    cal.fracs = p.value().file.statement.fracs;
+    auto run = run_integer(m, inputs, cal, config);
+    ASSERT_TRUE(run) << run.error().message;
+    EXPECT_EQ(p.value().file.statement.outputs.at(0).q, run.value().at("y").t.ints);
+    // A different output value is rejected.
+    model_proof_file f = p.value().file;
+    f.statement.outputs[0].q[0] += 1;
+    EXPECT_FALSE(verify_model(encode(f)));
+  }
 }
 
 TEST(ModelProof, UnprovenOpsAreRefusedWithTheirNode) {
