@@ -46,12 +46,21 @@ aux_trace<E> build_aux_trace(const table<E>& kind, kernels::matrix_view<const ba
     std::vector<babybear> m(rows * K), v(rows * T);
     kind.interactions_on_rows(main, fixed, public_values, lo, hi, m, v);
     std::vector<E> d(rows * K), inv(rows * K);
+    // An interaction of multiplicity 0 adds nothing: its denominator is left 0, which
+    // batch_inverse skips (many rows of lookup-heavy tables use only some of their interactions).
     for (std::size_t r = 0; r < rows; ++r) {
       std::size_t at = r * T;
       for (std::size_t k = 0; k < K; ++k) {
+        const std::size_t len = layout.interactions[k].tuple_length;
+        if (m[r * K + k].is_zero()) {
+          d[r * K + k] = E::zero();
+          at += len;
+          continue;
+        }
         E phi = E::from_base(babybear::from_u64(layout.interactions[k].bus_id));
-        for (std::size_t j = 0; j < layout.interactions[k].tuple_length; ++j) phi += gamma_powers[j] * v[at++];
+        for (std::size_t j = 0; j < len; ++j) phi += gamma_powers[j] * v[at++];
         d[r * K + k] = z - phi;
+        CIRO_CHECK(!d[r * K + k].is_zero());  // z equals a fingerprint: negligible for random z
       }
     }
     field::batch_inverse<E>(d, inv);
@@ -60,7 +69,7 @@ aux_trace<E> build_aux_trace(const table<E>& kind, kernels::matrix_view<const ba
     for (std::size_t r = 0; r < rows; ++r) {
       std::fill(h.begin(), h.end(), E::zero());
       for (std::size_t k = 0; k < K; ++k) {
-        CIRO_CHECK(!d[r * K + k].is_zero());  // z equals a fingerprint: negligible for random z
+        if (m[r * K + k].is_zero()) continue;
         const E term = inv[r * K + k] * m[r * K + k];
         if (layout.interactions[k].is_send) {
           h[batch_of[k]] += term;

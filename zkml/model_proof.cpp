@@ -311,6 +311,7 @@ result<prove_model_result, model_proof_error_code> prove_with(std::span<const st
   stark::prover_timings timings;
   stark::prove_options po;
   po.on_phase = options.on_phase;
+  po.check_constraints = options.check_constraints;
   po.public_lookups = io_lookups(in_q, out_q);
   auto proof = stark::prove<E>(*compiled->pk, witnesses, *backend, backend->merkle(), &timings, po);
   if (!proof) return err{model_proof_error_code::bad_input, "prove: " + proof.error().message};

@@ -103,6 +103,10 @@ struct prove_model_options {
   std::function<void(const std::string&)> on_phase;
   /// Refuse a circuit whose prover would need more memory than this (0: no limit).
   std::uint64_t max_memory_bytes = 0;
+  /// Run the STARK prover's debug check of every constraint and bus first (stark::prove_options).
+  /// Off by default: the witness is the lowered program's evaluation, which lower() checks against
+  /// the integer inference, and the tests verify every proof they make.
+  bool check_constraints = false;
 };
 
 /// What a proof run reports.
