@@ -1,5 +1,8 @@
 #pragma once
 
+#include <chrono>
+#include <cstdio>
+
 #include <string>
 #include <vector>
 
@@ -11,6 +14,19 @@ enum exit_code : int { exit_ok = 0, exit_failed = 1, exit_usage = 2 };
 
 /// Prints `ciro: <message>` on one line to stderr and returns exit_usage.
 int usage_error(const std::string& message);
+
+/// Prints phase names to stderr once a run has taken more than a second.
+class progress {
+ public:
+  void operator()(const std::string& phase) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (elapsed > 1.0) std::fprintf(stderr, "ciro prove: %.1f s: %s ...\n", elapsed, phase.c_str());
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
 
 /// `ciro bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--threads N] [--list]`.
 int bench_command(const std::vector<std::string>& args);

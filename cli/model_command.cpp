@@ -65,17 +65,6 @@ std::string bound_text(double b) {
   return std::isfinite(b) ? buf : "none (unbounded)";
 }
 
-/// Prints phase names to stderr once a run has taken more than a second.
-class progress {
- public:
-  void operator()(const std::string& phase) {
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    if (elapsed > 1.0) std::fprintf(stderr, "ciro prove: %.1f s: %s ...\n", elapsed, phase.c_str());
-  }
-
- private:
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
 
 }  // namespace
 
@@ -226,10 +215,10 @@ int verify_model_proof(std::span<const std::uint8_t> bytes, const std::string& m
     }
   } else if (!input_path.empty()) {
     // The input read against the stated inputs' names and shapes.
-    zkml::model stub;
+    zkml::model declared;
     for (const auto& t : file.value().statement.inputs)
-      stub.inputs.push_back({t.name, zkml::element_type::float32, t.shape});
-    auto in = zkml::load_input_file(input_path, stub);
+      declared.inputs.push_back({t.name, zkml::element_type::float32, t.shape});
+    auto in = zkml::load_input_file(input_path, declared);
     if (!in) return usage_error("verify: " + in.error().message);
     input = std::move(in.value());
   }

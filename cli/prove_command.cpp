@@ -34,17 +34,6 @@ std::optional<unsigned> parse_uint(const std::string& s, unsigned max) {
   return static_cast<unsigned>(v);
 }
 
-/// Prints phase names to stderr once a run has taken more than a second.
-class progress {
- public:
-  void operator()(const std::string& phase) {
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    if (elapsed > 1.0) std::fprintf(stderr, "ciro prove: %.1f s: %s ...\n", elapsed, phase.c_str());
-  }
-
- private:
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
 
 /// The statement's public values, all tables in order.
 std::vector<babybear> public_values_of(const stark::statement& stmt) {

@@ -3,6 +3,8 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <bit>
 
 #include "air/range_check.hpp"
@@ -38,6 +40,38 @@ std::size_t affine_rows(const affine_step& s, std::size_t lanes) {
 std::pair<std::int64_t, std::int64_t> remainder_offsets(std::int64_t div) {
   if (div <= r16) return {r16 - div, r16 - 1};
   return {0, r16 - div / r16};
+}
+
+/// The fixed columns of a rounding (affine_air and dot_air share their order from `end` on: end,
+/// mul, add, div, bound, k_lo, k_hi, address_y, readers_y) on a step's last row.
+template <class Step>
+void write_rounding(kernels::row_major_matrix<babybear>& f, std::size_t row, std::size_t end_column, const Step& s,
+                    std::uint32_t readers) {
+  const auto [k_lo, k_hi] = remainder_offsets(s.div);
+  const std::int64_t values[] = {1, s.mul, s.add, s.div, s.bound, k_lo, k_hi, s.out, readers};
+  for (std::size_t j = 0; j < std::size(values); ++j) f.at(row, end_column + j) = to_field(values[j]);
+}
+
+/// The witness of a rounding y = floor((mul sum + add) / div) on a step's last row: y, r_lo, r_hi
+/// at `y_column` .. + 2, and the six range-checked values, in the tables' order.
+template <class Step>
+std::array<std::uint32_t, 6> write_rounding_witness(kernels::row_major_matrix<babybear>& m, std::size_t row,
+                                                    std::size_t y_column, const Step& s, std::int64_t sum,
+                                                    std::int64_t y) {
+  const std::int64_t rem = s.mul * sum + s.add - y * s.div;
+  CIRO_CHECK(rem >= 0 && rem < s.div);
+  const std::int64_t r_lo = rem % r16, r_hi = rem / r16;
+  m.at(row, y_column) = to_field(y);
+  m.at(row, y_column + 1) = to_field(r_lo);
+  m.at(row, y_column + 2) = to_field(r_hi);
+  const auto [k_lo, k_hi] = remainder_offsets(s.div);
+  std::array<std::uint32_t, 6> out{};
+  const std::int64_t checked[] = {y + s.bound, s.bound - y, r_lo, r_lo + k_lo, r_hi, r_hi + k_hi};
+  for (std::size_t j = 0; j < out.size(); ++j) {
+    CIRO_CHECK(checked[j] >= 0 && checked[j] < r16);
+    out[j] = static_cast<std::uint32_t>(checked[j]);
+  }
+  return out;
 }
 
 std::size_t num_io_rows(const program& p) {
@@ -138,19 +172,8 @@ model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(
           f.at(r, 2 * L + l) = to(p.term_weight[s.first_term + k]);
         }
       }
-      const auto x = [&](affine_air::extra e) { return shape.fixed_extra(e); };
-      f.at(first, x(affine_air::bias)) = to(s.bias);
-      const std::size_t last = first + n - 1;
-      const auto [k_lo, k_hi] = remainder_offsets(s.div);
-      f.at(last, x(affine_air::end)) = babybear::one();
-      f.at(last, x(affine_air::mul)) = to(s.mul);
-      f.at(last, x(affine_air::add)) = to(s.add);
-      f.at(last, x(affine_air::div)) = to(s.div);
-      f.at(last, x(affine_air::bound)) = to(s.bound);
-      f.at(last, x(affine_air::k_lo)) = to(k_lo);
-      f.at(last, x(affine_air::k_hi)) = to(k_hi);
-      f.at(last, x(affine_air::address_y)) = babybear::from_u64(s.out);
-      f.at(last, x(affine_air::readers_y)) = babybear::from_u64(readers_[s.out]);
+      f.at(first, shape.fixed_extra(affine_air::bias)) = to(s.bias);
+      write_rounding(f, first + n - 1, shape.fixed_extra(affine_air::end), s, readers_[s.out]);
     });
     const int t = add_table(stark::make_table<E>(affine_air(L, fixed_of(std::move(f)))), lr);
     (wide ? wide_table_ : narrow_table_) = t;
@@ -173,18 +196,7 @@ model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(
           f.at(first + j, 2 * L + l) = babybear::one();
         }
       }
-      const auto x = [&](dot_air::extra e) { return shape.fixed_extra(e); };
-      const std::size_t last = first + n - 1;
-      const auto [k_lo, k_hi] = remainder_offsets(s.div);
-      f.at(last, x(dot_air::end)) = babybear::one();
-      f.at(last, x(dot_air::mul)) = to(s.mul);
-      f.at(last, x(dot_air::add)) = to(s.add);
-      f.at(last, x(dot_air::div)) = to(s.div);
-      f.at(last, x(dot_air::bound)) = to(s.bound);
-      f.at(last, x(dot_air::k_lo)) = to(k_lo);
-      f.at(last, x(dot_air::k_hi)) = to(k_hi);
-      f.at(last, x(dot_air::address_y)) = babybear::from_u64(s.out);
-      f.at(last, x(dot_air::readers_y)) = babybear::from_u64(readers_[s.out]);
+      write_rounding(f, first + n - 1, shape.fixed_extra(dot_air::end), s, readers_[s.out]);
     });
     dot_table_ = add_table(stark::make_table<E>(dot_air(L, fixed_of(std::move(f)))), lr);
   }
@@ -293,16 +305,8 @@ std::vector<air::witness> model_circuit<E>::witnesses(const std::vector<std::int
         }
         m.at(r, L) = to(sum);
       }
-      const std::size_t last = first + n - 1;
-      const std::int64_t y = v[s.out], rem = s.mul * sum + s.add - y * s.div;
-      CIRO_CHECK(rem >= 0 && rem < s.div);
-      const std::int64_t r_lo = rem % r16, r_hi = rem / r16;
-      m.at(last, L + 1) = to(y);
-      m.at(last, L + 2) = to(r_lo);
-      m.at(last, L + 3) = to(r_hi);
-      const auto [k_lo, k_hi] = remainder_offsets(s.div);
-      ranges[i] = {range(y + s.bound), range(s.bound - y), range(r_lo), range(r_lo + k_lo), range(r_hi),
-                   range(r_hi + k_hi)};
+      const auto checked = write_rounding_witness(m, first + n - 1, L + 1, s, sum, v[s.out]);
+      ranges[i].assign(checked.begin(), checked.end());
     });
   }
   std::vector<std::vector<std::uint32_t>> dot_ranges(p.dot.size());
@@ -323,16 +327,8 @@ std::vector<air::witness> model_circuit<E>::witnesses(const std::vector<std::int
         }
         m.at(first + j, 2 * L) = to(sum);
       }
-      const std::size_t last = first + n - 1;
-      const std::int64_t y = v[s.out], rem = s.mul * sum + s.add - y * s.div;
-      CIRO_CHECK(rem >= 0 && rem < s.div);
-      const std::int64_t r_lo = rem % r16, r_hi = rem / r16;
-      m.at(last, 2 * L + 1) = to(y);
-      m.at(last, 2 * L + 2) = to(r_lo);
-      m.at(last, 2 * L + 3) = to(r_hi);
-      const auto [k_lo, k_hi] = remainder_offsets(s.div);
-      dot_ranges[i] = {range(y + s.bound), range(s.bound - y), range(r_lo), range(r_lo + k_lo), range(r_hi),
-                       range(r_hi + k_hi)};
+      const auto checked = write_rounding_witness(m, first + n - 1, 2 * L + 1, s, sum, v[s.out]);
+      dot_ranges[i].assign(checked.begin(), checked.end());
     });
   }
   std::vector<std::uint32_t> select_ranges;

@@ -211,6 +211,23 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+/// The quantization a proof's integer inference runs with: the stated bit widths, graph inputs as
+/// activations.
+quantization_config proof_config(const model_statement& s) {
+  quantization_config config;
+  config.inputs_are_constants = false;
+  config.activation_bits = s.activation_bits;
+  config.weight_bits = s.weight_bits;
+  return config;
+}
+
+/// The stated fracs as a calibration.
+calibration stated_calibration(const model_statement& s) {
+  calibration cal;
+  cal.fracs = s.fracs;
+  return cal;
+}
+
 /// The inputs of `s` as the reals they stand for, by name.
 tensor_map dequantized_inputs(const model_statement& s) {
   tensor_map out;
@@ -340,12 +357,8 @@ result<verify_model_result, model_proof_error_code> verify_with(const model_proo
   if (m) {
     if (model_hash(model_bytes) != st.model_hash)
       return err{model_proof_error_code::model_mismatch, "the proof is for another model (the model hashes differ)"};
-    quantization_config config;
-    config.inputs_are_constants = false;
-    config.activation_bits = st.activation_bits;
-    config.weight_bits = st.weight_bits;
-    calibration cal;
-    cal.fracs = st.fracs;
+    const quantization_config config = proof_config(st);
+    const calibration cal = stated_calibration(st);
     int_value_map all;
     tensor_map stated = dequantized_inputs(st);
     for (const auto& v : m->inputs) {  // at the model's declared floating type
@@ -431,12 +444,8 @@ result<verify_model_result, model_proof_error_code> verify_with(const model_proo
     auto ref = run_reference(*m, *inputs);
     if (!ref) return err{model_proof_error_code::bad_input, ref.error().message};
     // The bound: this verifier's integer inference on the real input, at the stated quantization.
-    quantization_config config;
-    config.inputs_are_constants = false;
-    config.activation_bits = st.activation_bits;
-    config.weight_bits = st.weight_bits;
-    calibration cal;
-    cal.fracs = st.fracs;
+    const quantization_config config = proof_config(st);
+    const calibration cal = stated_calibration(st);
     auto run = run_integer(*m, *inputs, cal, config);
     if (!run) return err{model_proof_error_code::input_mismatch, "the input does not run on the model: " + run.error().message};
     double bound = 0;

@@ -65,6 +65,29 @@ class fixed_trace_holder {
   std::size_t width_;
 };
 
+/// The rounding of affine_air and dot_air, columns given: the constraint
+/// end (mul s + add - div y - r_lo - 2^16 r_hi) = 0 ...
+template <class B, class Expr>
+void assert_rounding(B& b, const Expr& s, const Expr& y, const Expr& r_lo, const Expr& r_hi, const Expr& end,
+                     const Expr& mul, const Expr& add, const Expr& div) {
+  b.assert_zero(end * (mul * s + add - div * y - r_lo - b.constant(field::babybear::from_canonical(65536)) * r_hi));
+}
+
+/// ... and its interactions: sends (address_y, y) on the tensor bus with readers_y, and (y + bound),
+/// (bound - y), (r_lo), (r_lo + k_lo), (r_hi), (r_hi + k_hi) on range16 with end. `f(j)` is fixed
+/// column end + j (end, mul, add, div, bound, k_lo, k_hi, address_y, readers_y).
+template <class B, class Expr, class Fixed>
+void send_rounded(B& b, const Expr& y, const Expr& r_lo, const Expr& r_hi, const Fixed& f) {
+  const Expr end = f(0), bound = f(4);
+  b.send(tensor_bus, {f(7), y}, f(8));
+  b.send(air::range16_bus, {y + bound}, end);
+  b.send(air::range16_bus, {bound - y}, end);
+  b.send(air::range16_bus, {r_lo}, end);
+  b.send(air::range16_bus, {r_lo + f(5)}, end);
+  b.send(air::range16_bus, {r_hi}, end);
+  b.send(air::range16_bus, {r_hi + f(6)}, end);
+}
+
 }  // namespace detail
 
 /// The model's inputs and outputs ("zkml-io"): one row per input or output element.
@@ -155,16 +178,9 @@ struct affine_air : detail::fixed_trace_holder {
     const expr one = b.constant(field::babybear::one());
     b.assert_zero_first(s - f(bias) - dot);
     b.assert_zero_transition(b.next(L) - (one - f(end)) * s - b.fixed_next(fixed_extra(bias)) - dot_next);
-    b.assert_zero(f(end) * (f(mul) * s + f(add) - f(div) * y - r_lo -
-                            b.constant(field::babybear::from_canonical(65536)) * r_hi));
+    detail::assert_rounding(b, s, y, r_lo, r_hi, f(end), f(mul), f(add), f(div));
     for (std::size_t l = 0; l < L; ++l) b.receive(tensor_bus, {b.fixed(l), b.local(l)}, b.fixed(L + l));
-    b.send(tensor_bus, {f(address_y), y}, f(readers_y));
-    b.send(air::range16_bus, {y + f(bound)}, f(end));
-    b.send(air::range16_bus, {f(bound) - y}, f(end));
-    b.send(air::range16_bus, {r_lo}, f(end));
-    b.send(air::range16_bus, {r_lo + f(k_lo)}, f(end));
-    b.send(air::range16_bus, {r_hi}, f(end));
-    b.send(air::range16_bus, {r_hi + f(k_hi)}, f(end));
+    detail::send_rounded(b, y, r_lo, r_hi, [&](std::size_t j) { return b.fixed(fixed_extra(end) + j); });
   }
 
  private:
@@ -215,19 +231,12 @@ struct dot_air : detail::fixed_trace_holder {
     for (std::size_t l = 0; l < L; ++l) b.assert_zero((one - b.fixed(2 * L + l)) * b.local(l));
     b.assert_zero_first(s - dot);
     b.assert_zero_transition(b.next(2 * L) - (one - f(end)) * s - dot_next);
-    b.assert_zero(f(end) * (f(mul) * s + f(add) - f(div) * y - r_lo -
-                            b.constant(field::babybear::from_canonical(65536)) * r_hi));
+    detail::assert_rounding(b, s, y, r_lo, r_hi, f(end), f(mul), f(add), f(div));
     for (std::size_t l = 0; l < L; ++l) {
       b.receive(tensor_bus, {b.fixed(l), b.local(l)}, b.fixed(2 * L + l));
       b.receive(tensor_bus, {b.fixed(L + l), b.local(L + l)}, b.fixed(2 * L + l));
     }
-    b.send(tensor_bus, {f(address_y), y}, f(readers_y));
-    b.send(air::range16_bus, {y + f(bound)}, f(end));
-    b.send(air::range16_bus, {f(bound) - y}, f(end));
-    b.send(air::range16_bus, {r_lo}, f(end));
-    b.send(air::range16_bus, {r_lo + f(k_lo)}, f(end));
-    b.send(air::range16_bus, {r_hi}, f(end));
-    b.send(air::range16_bus, {r_hi + f(k_hi)}, f(end));
+    detail::send_rounded(b, y, r_lo, r_hi, [&](std::size_t j) { return b.fixed(fixed_extra(end) + j); });
   }
 
  private:
