@@ -137,6 +137,38 @@ quantized_weights multiplier(const int_context& c, const tensor& k, int other_fr
 /// numerator and its checked remainder (below 2n) inside the field, which its proof needs.
 int mean_shift_limit(std::int64_t n, std::int64_t limit);
 
+/// The largest divisor a proven division of activations takes: round_shift(limit, 1), the bound of
+/// a divisor rescaled down by one bit (the integer inference rescales every divisor so).
+std::int64_t divisor_limit(std::int64_t limit);
+
+/// The largest s >= 0 with 2^(s+1) limit + 3 d + 2 d limit <= p - 1, d = divisor_limit(limit): a
+/// rounded division y = div_round(a 2^s, d) of activations (|a|, |y| <= limit, 1 <= d) is then
+/// checked exactly by 2^(s+1) a + d = 2 d y + r, 0 <= r < 2d, modulo p (zkml-divide).
+int division_shift_limit(std::int64_t limit);
+
+/// The rows Softmax works on: element (o, j, k) at (o count + j) inner + k, the row over j.
+struct softmax_rows {
+  std::int64_t outer = 1, count = 1, inner = 1;
+  [[nodiscard]] std::int64_t at(std::int64_t o, std::int64_t j, std::int64_t k) const {
+    return (o * count + j) * inner + k;
+  }
+};
+/// Softmax's axis: before opset 13 the input is coerced to 2-D at `axis` (default 1), from 13 it is
+/// one axis (default -1).
+softmax_rows softmax_rows_of(const node& n, const shape_t& shape);
+
+/// How Softmax over a row of `count` values computes, in steps its proof checks one by one:
+///   m = max_j q_j;  h_j = round_shift(q_j - m, 1) in [-limit, 0] (frac f_in - 1);
+///   e_j = round(exp(h_j 2^(1 - f_in)) 2^exp_frac) in [0, 2^exp_frac]  (a table);
+///   s = round_shift(sum_j e_j, sum_shift) in [1, divisor_limit];
+///   y_j = div_round(round_shift(e_j, e_down) 2^shift, s) 2^up  at frac f_out.
+struct softmax_plan {
+  int exp_frac = 0, sum_shift = 0, e_down = 0, shift = 0, up = 0;
+};
+/// The plan for rows of `count` values and output frac `out_frac`; nothing when the row is too
+/// long (sum_shift would exceed exp_frac).
+std::optional<softmax_plan> plan_softmax(std::int64_t count, int out_frac, const quantization_config& config);
+
 /// The shift that keeps a sum of n activations inside the field: the smallest s with
 /// n * bound(s) <= (p - 1) / 2, bound(s) the largest |q| after a rounding shift by s.
 int sum_shift(const int_context& c, std::int64_t n);

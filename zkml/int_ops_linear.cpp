@@ -139,16 +139,18 @@ std::vector<int_value> op_div(const int_context& c) {
     return product(c, 0, 1, &r);
   }
   const int_value& a = c.fixed_input(0);
-  const int_value& b = c.fixed_input(1);
-  const auto shape = broadcast_shapes(a.t.shape, b.t.shape);
+  const int_value& b0 = c.fixed_input(1);
+  const auto shape = broadcast_shapes(a.t.shape, b0.t.shape);
   if (!shape) c.invalid("shapes do not broadcast");
-  const auto ia = broadcast_map(a.t.shape, *shape), ib = broadcast_map(b.t.shape, *shape);
-  // y = a / b at frac f: q_y = round(q_a 2^s / q_b) with s = f + f_b - f_a, the numerator bounded by
-  // the field: s <= s_max (a lower frac, then scaled up exactly), s < 0 shifts q_a down first.
+  const auto ia = broadcast_map(a.t.shape, *shape), ib = broadcast_map(b0.t.shape, *shape);
+  // The divisor one bit down, so that |q_b| <= divisor_limit; y = a / b at frac f: q_y =
+  // round(q_a 2^s / q_b) with s = f + f_b - f_a, the numerator bounded for the proof's check
+  // (division_shift_limit): s <= s_max (a lower frac, then scaled up exactly), s < 0 shifts q_a
+  // down first.
+  const int_value b = rescale(b0, *b0.frac - 1);
   const int to = c.out_frac();
   const int s = to + *b.frac - *a.frac;
-  int s_max = 0;
-  while ((c.limit() << (s_max + 1)) <= fixed::field_half) ++s_max;
+  const int s_max = division_shift_limit(c.limit());
   const int_value a2 = s < 0 ? rescale(a, *a.frac + s) : a;
   const int shift = std::clamp(s, 0, s_max);
   const int frac = *a2.frac - *b.frac + shift;
@@ -539,6 +541,18 @@ int mean_shift_limit(std::int64_t n, std::int64_t limit) {
   const auto fits = [&](int s) {
     return std::ldexp(static_cast<double>(n) * static_cast<double>(limit), s + 1) + 5.0 * static_cast<double>(n) <=
            static_cast<double>(fixed::field_half);
+  };
+  int s = 0;
+  while (s < 40 && fits(s + 1)) ++s;
+  return s;
+}
+
+std::int64_t divisor_limit(std::int64_t limit) { return fixed::round_shift(limit, 1); }
+
+int division_shift_limit(std::int64_t limit) {
+  const double d = static_cast<double>(divisor_limit(limit)), l = static_cast<double>(limit);
+  const auto fits = [&](int s) {
+    return std::ldexp(l, s + 1) + 3 * d + 2 * d * l <= static_cast<double>(fixed::field_modulus - 1);
   };
   int s = 0;
   while (s < 40 && fits(s + 1)) ++s;

@@ -96,75 +96,63 @@ unary_function power(const int_context& c) {
   return {[e](double v) { return std::pow(v, e); }, {0.0}};
 }
 
-/// The positions of one softmax row: `count` elements `stride` apart from `base`.
-struct rows {
-  std::int64_t outer = 1, count = 1, inner = 1;
-  [[nodiscard]] std::int64_t at(std::int64_t o, std::int64_t j, std::int64_t k) const {
-    return (o * count + j) * inner + k;
-  }
-};
-
-/// Softmax's axis: before opset 13 the input is coerced to 2-D at `axis` (default 1), from 13 it is
-/// one axis (default -1).
-rows softmax_rows(const int_context& c, const shape_t& shape) {
-  const auto rank = static_cast<std::int64_t>(shape.size());
-  const attribute* a = c.n.find("axis");
-  std::int64_t axis = a ? a->i : (c.n.opset < 13 ? 1 : -1);
-  if (axis < -rank || axis >= std::max<std::int64_t>(rank, 1)) c.invalid("axis out of range");
-  if (axis < 0) axis += rank;
-  const auto ax = static_cast<std::size_t>(axis);
-  rows r;
-  r.outer = ops::product(shape, 0, ax);
-  if (c.n.opset < 13) {
-    r.count = ops::product(shape, ax, shape.size());
-  } else {
-    r.count = shape.empty() ? 1 : shape[ax];
-    r.inner = ops::product(shape, ax + 1, shape.size());
-  }
-  return r;
-}
-
 /// Softmax (log == false) or LogSoftmax.
 std::vector<int_value> op_softmax(const int_context& c, bool log) {
   const int_value& x = c.fixed_input(0);
   const int fi = *x.frac, fo = c.out_frac();
-  const rows r = softmax_rows(c, x.t.shape);
-  const int fe = c.config.activation_bits - 2;  // exp(0) = 1 is 2^fe <= the activation limit
+  const softmax_rows r = softmax_rows_of(c.n, x.t.shape);
   std::vector<std::int64_t> q(x.t.ints.size());
   std::vector<std::int64_t> e(static_cast<std::size_t>(r.count));
-  for (std::int64_t o = 0; o < r.outer; ++o) {
-    for (std::int64_t k = 0; k < r.inner; ++k) {
-      std::int64_t mx = INT64_MIN;
-      for (std::int64_t j = 0; j < r.count; ++j) mx = std::max(mx, x.t.ints[static_cast<std::size_t>(r.at(o, j, k))]);
-      std::int64_t s = 0;
-      for (std::int64_t j = 0; j < r.count; ++j) {
-        // The exp table over d = q - max in [-2 limit, 0].
-        const std::int64_t d = x.t.ints[static_cast<std::size_t>(r.at(o, j, k))] - mx;
-        e[static_cast<std::size_t>(j)] = fixed::quantize(std::exp(fixed::dequantize(d, fi)), fe);
-        s += e[static_cast<std::size_t>(j)];
+  const auto row_max = [&](std::int64_t o, std::int64_t k) {
+    std::int64_t mx = INT64_MIN;
+    for (std::int64_t j = 0; j < r.count; ++j) mx = std::max(mx, x.t.ints[static_cast<std::size_t>(r.at(o, j, k))]);
+    return mx;
+  };
+  if (!log) {
+    const auto plan = plan_softmax(r.count, fo, c.config);
+    if (!plan) c.unsupported("Softmax over too many elements");
+    // The steps of softmax_plan, each one a rounding or a table the proof checks.
+    const std::int64_t exp_one = std::int64_t{1} << plan->exp_frac;
+    for (std::int64_t o = 0; o < r.outer; ++o) {
+      for (std::int64_t k = 0; k < r.inner; ++k) {
+        const std::int64_t mx = row_max(o, k);
+        std::int64_t sum = 0;
+        for (std::int64_t j = 0; j < r.count; ++j) {
+          const std::int64_t h = fixed::round_shift(x.t.ints[static_cast<std::size_t>(r.at(o, j, k))] - mx, 1);
+          auto& ej = e[static_cast<std::size_t>(j)];
+          ej = std::min(exp_one, fixed::quantize(std::exp(fixed::dequantize(h, fi - 1)), plan->exp_frac));
+          sum += ej;
+        }
+        c.check_accumulator(sum);
+        const std::int64_t s = fixed::round_shift(sum, plan->sum_shift);
+        for (std::int64_t j = 0; j < r.count; ++j) {
+          const std::int64_t num = fixed::round_shift(e[static_cast<std::size_t>(j)], plan->e_down) << plan->shift;
+          q[static_cast<std::size_t>(r.at(o, j, k))] = fixed::div_round(num, s) << plan->up;
+        }
       }
-      c.check_accumulator(s);
-      if (!log) {
-        // y = round(e 2^fo / s), the numerator kept inside the field.
-        int shift = fo;
-        while (shift > 0 && (std::int64_t{1} << (fe + shift)) > fixed::field_half) --shift;
+    }
+  } else {
+    const int fe = c.config.activation_bits - 2;  // exp(0) = 1 is 2^fe <= the activation limit
+    for (std::int64_t o = 0; o < r.outer; ++o) {
+      for (std::int64_t k = 0; k < r.inner; ++k) {
+        const std::int64_t mx = row_max(o, k);
+        std::int64_t s = 0;
+        for (std::int64_t j = 0; j < r.count; ++j) {
+          // The exp table over d = q - max in [-2 limit, 0].
+          const std::int64_t d = x.t.ints[static_cast<std::size_t>(r.at(o, j, k))] - mx;
+          s += fixed::quantize(std::exp(fixed::dequantize(d, fi)), fe);
+        }
+        c.check_accumulator(s);
+        // log(sum): the sum shifted down by rs so that it indexes a table of 2^activation_bits entries.
+        int rs = 0;
+        while ((s >> rs) >= (std::int64_t{1} << c.config.activation_bits)) ++rs;
+        if (rs > fe) c.unsupported("LogSoftmax over too many elements for the log table");
+        const std::int64_t s2 = fixed::round_shift(s, rs);
+        const std::int64_t log_q = fixed::quantize(std::log(std::ldexp(static_cast<double>(s2), rs - fe)), fo);
         for (std::int64_t j = 0; j < r.count; ++j) {
           const auto at = static_cast<std::size_t>(r.at(o, j, k));
-          const std::int64_t y = shift >= 0 ? fixed::div_round(e[static_cast<std::size_t>(j)] << shift, s)
-                                            : fixed::div_round(e[static_cast<std::size_t>(j)], s << -shift);
-          q[at] = fixed::round_shift(y, shift - fo);
+          q[at] = fixed::round_shift(x.t.ints[at] - mx, fi - fo) - log_q;
         }
-        continue;
-      }
-      // log(sum): the sum shifted down by rs so that it indexes a table of 2^activation_bits entries.
-      int rs = 0;
-      while ((s >> rs) >= (std::int64_t{1} << c.config.activation_bits)) ++rs;
-      if (rs > fe) c.unsupported("LogSoftmax over too many elements for the log table");
-      const std::int64_t s2 = fixed::round_shift(s, rs);
-      const std::int64_t log_q = fixed::quantize(std::log(std::ldexp(static_cast<double>(s2), rs - fe)), fo);
-      for (std::int64_t j = 0; j < r.count; ++j) {
-        const auto at = static_cast<std::size_t>(r.at(o, j, k));
-        q[at] = fixed::round_shift(x.t.ints[at] - mx, fi - fo) - log_q;
       }
     }
   }
@@ -190,6 +178,46 @@ std::vector<int_value> op_softmax(const int_context& c, bool log) {
   }
   return {v};
 }
+
+}  // namespace
+
+softmax_rows softmax_rows_of(const node& n, const shape_t& shape) {
+  const auto rank = static_cast<std::int64_t>(shape.size());
+  const attribute* a = n.find("axis");
+  std::int64_t axis = a ? a->i : (n.opset < 13 ? 1 : -1);
+  if (axis < -rank || axis >= std::max<std::int64_t>(rank, 1))
+    throw run_failure{run_error_code::invalid_node, n.label() + ": axis out of range"};
+  if (axis < 0) axis += rank;
+  const auto ax = static_cast<std::size_t>(axis);
+  softmax_rows r;
+  r.outer = ops::product(shape, 0, ax);
+  if (n.opset < 13) {
+    r.count = ops::product(shape, ax, shape.size());
+  } else {
+    r.count = shape.empty() ? 1 : shape[ax];
+    r.inner = ops::product(shape, ax + 1, shape.size());
+  }
+  return r;
+}
+
+std::optional<softmax_plan> plan_softmax(std::int64_t count, int out_frac, const quantization_config& config) {
+  softmax_plan p;
+  const std::int64_t d_max = divisor_limit(config.activation_limit());
+  p.exp_frac = config.activation_bits - 2;
+  const std::int64_t e_max = std::int64_t{1} << p.exp_frac;
+  if (count < 1 || static_cast<double>(count) * static_cast<double>(e_max) > static_cast<double>(fixed::field_half) / 2)
+    return std::nullopt;
+  while (fixed::round_shift(count * e_max, p.sum_shift) > d_max) ++p.sum_shift;
+  if (p.sum_shift > p.exp_frac) return std::nullopt;
+  // e / s is at frac sum_shift: the numerator shifts by out_frac - sum_shift.
+  const int s = out_frac - p.sum_shift, s_max = division_shift_limit(config.activation_limit());
+  p.e_down = std::max(0, -s);
+  p.shift = std::clamp(s, 0, s_max);
+  p.up = std::max(0, s - s_max);
+  return p;
+}
+
+namespace {
 
 double sigmoid(double v) { return v >= 0 ? 1.0 / (1.0 + std::exp(-v)) : std::exp(v) / (1.0 + std::exp(v)); }
 

@@ -203,6 +203,20 @@ class lowerer {
     p_.select.push_back(s);
   }
 
+  /// Adds the divide step y = div_round(a 2^shift, d) writing `out`, d <= divisor_limit (its
+  /// value's bound), |y| <= limit. Refuses a numerator that could break the check's exactness.
+  void divide(const node& n, address a, address d, int shift, address out) {
+    divide_step s{a, d, shift, int_ops::divisor_limit(p_.limit), p_.limit, out};
+    if (bound_[d] > s.d_max) refuse(n, run_error_code::unsupported_attribute, "internal: an unbounded divisor");
+    const double reach = std::ldexp(static_cast<double>(bound_[a]), shift + 1) + 3.0 * static_cast<double>(s.d_max) +
+                         2.0 * static_cast<double>(s.d_max) * static_cast<double>(s.bound);
+    if (shift > 30 || reach > static_cast<double>(fixed::field_modulus - 1))
+      refuse(n, run_error_code::unsupported_attribute, "a division whose check could leave the field");
+    bound_[out] = s.bound;
+    p_.order.emplace_back(program::step_kind::divide, static_cast<std::uint32_t>(p_.divide.size()));
+    p_.divide.push_back(s);
+  }
+
   int_context context(const node& n) const {
     int_context c{n, {}, {}, {}, config_, {}};
     for (const auto& name : n.inputs) {
@@ -283,6 +297,7 @@ class lowerer {
     if (op == "Clip") return clip(n);
     if (op == "ReduceMean" || op == "ReduceSum" || op == "ReduceMax") return reduce(n);
     if (op == "MaxPool") return max_pool(n);
+    if (op == "Softmax") return softmax(n);
     if (op == "Max" || op == "Min") return max_min(n);
     if (op == "AveragePool") return average_pool(n);
     if (op == "GlobalAveragePool") return global_average_pool(n);
@@ -376,7 +391,7 @@ class lowerer {
     const auto count = static_cast<std::size_t>(num_elements(out_shape));
     std::vector<address> y = fresh(count);
     if (is_value(n, 0) && is_value(n, 1)) {
-      if (div) refuse(n, run_error_code::unsupported_attribute, "a division by an activation is not proven yet");
+      if (div) return divide_values(n, std::move(y));
       const shifted_pair s = shifted(n, 1);
       const auto ma = broadcast_map(value(n, n.inputs[0]).t.shape, out_shape);
       const auto mb = broadcast_map(value(n, n.inputs[1]).t.shape, out_shape);
@@ -403,6 +418,75 @@ class lowerer {
     for (std::size_t o = 0; o < count; ++o)
       affine(n, {{xa[static_cast<std::size_t>(ma[o])], w.q[static_cast<std::size_t>(mk[o])]}}, 0, r, y[o]);
     define(n, 0, std::move(y));
+  }
+
+  /// Div of two activations (int_ops op_div): the divisor one bit down, the dividend down when
+  /// the quotient's frac asks for it, a divide step per element, then the scale-up to the output's
+  /// frac when the shift was limited.
+  void divide_values(const node& n, std::vector<address> y) {
+    const int_value& a = value(n, n.inputs[0]);
+    const int_value& b = value(n, n.inputs[1]);
+    const shape_t& out_shape = value(n, n.outputs[0]).t.shape;
+    const int to = *value(n, n.outputs[0]).frac;
+    const int fb = *b.frac - 1;
+    const int s = to + fb - *a.frac;
+    const int fa = s < 0 ? *a.frac + s : *a.frac;
+    const int shift = std::clamp(s, 0, int_ops::division_shift_limit(p_.limit));
+    const std::vector<address> xa = rescaled(n, addresses(n, n.inputs[0]), *a.frac, fa);
+    const std::vector<address> xb = rescaled(n, addresses(n, n.inputs[1]), *b.frac, fb);
+    const auto ma = broadcast_map(a.t.shape, out_shape), mb = broadcast_map(b.t.shape, out_shape);
+    const int frac = fa - fb + shift;
+    std::vector<address> q = frac == to ? std::move(y) : fresh(y.size());
+    for (std::size_t o = 0; o < q.size(); ++o)
+      divide(n, xa[static_cast<std::size_t>(ma[o])], xb[static_cast<std::size_t>(mb[o])], shift, q[o]);
+    define(n, 0, rescaled(n, q, frac, to));
+  }
+
+  /// Softmax (int_ops op_softmax, softmax_plan): per row the maximum (a chain of selections), the
+  /// halved differences to it, their exponentials (a table), the rescaled sum, and a division per
+  /// element.
+  void softmax(const node& n) {
+    const int_value& x = value(n, n.inputs.at(0));
+    const std::vector<address>& xa = addresses(n, n.inputs[0]);
+    const int fi = *x.frac, fo = *value(n, n.outputs.at(0)).frac;
+    const int_ops::softmax_rows r = int_ops::softmax_rows_of(n, x.t.shape);
+    const auto plan = int_ops::plan_softmax(r.count, fo, config_);
+    if (!plan) refuse(n, run_error_code::unsupported_attribute, "Softmax over too many elements");
+    const std::int64_t exp_one = std::int64_t{1} << plan->exp_frac;
+    // exp over the halved differences h <= 0 (exp(0) = 1 where h > 0: never read, h is checked
+    // against the proven maximum).
+    const std::uint32_t exp_id =
+        function_id(n, "Softmax", fi - 1, plan->exp_frac, [](double v) { return std::exp(std::min(v, 0.0)); });
+    const int q_frac = fo - plan->up;
+    const std::vector<address> qa = fresh(xa.size());
+    std::vector<address> row(static_cast<std::size_t>(r.count)), e(row.size());
+    for (std::int64_t o = 0; o < r.outer; ++o) {
+      for (std::int64_t k = 0; k < r.inner; ++k) {
+        for (std::int64_t j = 0; j < r.count; ++j) row[static_cast<std::size_t>(j)] = xa[static_cast<std::size_t>(r.at(o, j, k))];
+        address mx = row[0];
+        for (std::size_t j = 1; j < row.size(); ++j) {
+          const address next = fresh(1)[0];
+          select(mx, row[j], 0, true, next);
+          mx = next;
+        }
+        std::vector<std::pair<address, std::int64_t>> sum_terms;
+        for (std::size_t j = 0; j < row.size(); ++j) {
+          const address h = fresh(1)[0];
+          affine(n, {{row[j], 1}, {mx, -1}}, 0, rescale_by(n, 1), h);
+          e[j] = fresh(1)[0];
+          apply(exp_id, h, e[j]);
+          bound_[e[j]] = exp_one;
+          sum_terms.emplace_back(e[j], 1);
+        }
+        const address s = fresh(1)[0];
+        affine(n, sum_terms, 0, rescale_by(n, plan->sum_shift), s, int_ops::divisor_limit(p_.limit));
+        for (std::size_t j = 0; j < row.size(); ++j) {
+          const address num = rescaled(n, {e[j]}, plan->exp_frac, plan->exp_frac - plan->e_down)[0];
+          divide(n, num, s, plan->shift, qa[static_cast<std::size_t>(r.at(o, static_cast<std::int64_t>(j), k))]);
+        }
+      }
+    }
+    define(n, 0, rescaled(n, qa, q_frac, fo));
   }
 
   /// MatMul of two activations (int_ops activation_product): both shifted so that the K-term sums
@@ -909,16 +993,15 @@ class lowerer {
     }
   }
 
-  /// An element-wise function as a table (int_ops table_op).
-  void table(const node& n, const std::function<double(double)>& f) {
-    const int_value& x = value(n, n.inputs.at(0));
-    const std::vector<address>& xa = addresses(n, n.inputs[0]);
-    const int fo = *value(n, n.outputs.at(0)).frac;
-    function_table t{n.op_type, *x.frac, fo, std::vector<std::optional<std::int64_t>>(2 * p_.limit + 1)};
+  /// The id of the table T[q] = round(f(q 2^-in_frac) 2^out_frac) over [-limit, limit] (undefined
+  /// where f is not finite or leaves the range), added unless the program has it already.
+  std::uint32_t function_id(const node& n, const std::string& op, int in_frac, int out_frac,
+                            const std::function<double(double)>& f) {
+    function_table t{op, in_frac, out_frac, std::vector<std::optional<std::int64_t>>(2 * p_.limit + 1)};
     for (std::int64_t q = -p_.limit; q <= p_.limit; ++q) {
-      const double y = f(fixed::dequantize(q, *x.frac));
-      if (!std::isfinite(y) || std::fabs(std::ldexp(y, fo)) > static_cast<double>(fixed::field_half)) continue;
-      const std::int64_t v = fixed::quantize(y, fo);
+      const double y = f(fixed::dequantize(q, in_frac));
+      if (!std::isfinite(y) || std::fabs(std::ldexp(y, out_frac)) > static_cast<double>(fixed::field_half)) continue;
+      const std::int64_t v = fixed::quantize(y, out_frac);
       if (v < -p_.limit || v > p_.limit) continue;
       t.values[static_cast<std::size_t>(q + p_.limit)] = v;
     }
@@ -928,11 +1011,21 @@ class lowerer {
       if (p_.functions.size() == 64) refuse(n, run_error_code::unsupported_attribute, "more than 64 function tables");
       p_.functions.push_back(std::move(t));
     }
+    return id;
+  }
+
+  void apply(std::uint32_t function, address in, address out) {
+    p_.order.emplace_back(program::step_kind::function, static_cast<std::uint32_t>(p_.function.size()));
+    p_.function.push_back({function, in, out});
+  }
+
+  /// An element-wise function as a table (int_ops table_op).
+  void table(const node& n, const std::function<double(double)>& f) {
+    const int_value& x = value(n, n.inputs.at(0));
+    const std::vector<address>& xa = addresses(n, n.inputs[0]);
+    const std::uint32_t id = function_id(n, n.op_type, *x.frac, *value(n, n.outputs.at(0)).frac, f);
     std::vector<address> y = fresh(xa.size());
-    for (std::size_t i = 0; i < xa.size(); ++i) {
-      p_.order.emplace_back(program::step_kind::function, static_cast<std::uint32_t>(p_.function.size()));
-      p_.function.push_back({id, xa[i], y[i]});
-    }
+    for (std::size_t i = 0; i < xa.size(); ++i) apply(id, xa[i], y[i]);
     define(n, 0, std::move(y));
   }
 };
@@ -988,6 +1081,23 @@ result<std::vector<std::int64_t>, run_error_code> evaluate(const program& p,
         v[s.out] = s.is_max ? std::max(a, b) : std::min(a, b);
         break;
       }
+      case program::step_kind::divide: {
+        const divide_step& s = p.divide[index];
+        const std::int64_t d = v[s.d];
+        if (d < 1 || d > s.d_max) {
+          return err{run_error_code::bad_input, "divisor " + std::to_string(d) + " of division step " +
+                                                    std::to_string(index) + " is outside [1, " +
+                                                    std::to_string(s.d_max) + "] (a proof divides by positive values)"};
+        }
+        const std::int64_t y = fixed::div_round(v[s.a] * (std::int64_t{1} << s.shift), d);
+        if (y > s.bound || y < -s.bound) {
+          return err{run_error_code::bad_input, "value " + std::to_string(y) + " of division step " +
+                                                    std::to_string(index) + " is outside its bound " +
+                                                    std::to_string(s.bound)};
+        }
+        v[s.out] = y;
+        break;
+      }
       case program::step_kind::function: {
         const function_step& s = p.function[index];
         const std::int64_t x = v[s.in];
@@ -1033,7 +1143,7 @@ const std::vector<std::string>& lowered_operators() {
       "Add",       "AveragePool", "BatchNormalization", "Clip",    "Concat",  "Conv",     "Div",       "Dropout",
       "Erf",       "Exp",         "Flatten",            "Gather",  "Gemm",     "GlobalAveragePool",
       "HardSigmoid", "HardSwish", "Identity",           "LeakyRelu", "Log",    "MatMul",    "Max",
-      "MaxPool",   "Min",         "Mul",                "Pow",     "ReduceMax", "ReduceMean", "ReduceSum", "Relu",     "Reshape",   "Sigmoid",
+      "MaxPool",   "Min",         "Mul",                "Pow",     "ReduceMax", "ReduceMean", "ReduceSum", "Relu",     "Reshape",   "Sigmoid", "Softmax",
       "Slice",     "Sqrt",        "Squeeze",            "Sub",     "Sum",      "Tanh",      "Transpose",
       "Unsqueeze"};
   return ops;

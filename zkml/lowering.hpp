@@ -21,7 +21,9 @@
 ///             two activations, MatMul and Gemm of two activations, as attention computes them);
 ///   select    y = max(a, b) or min(a, b), b a value or a constant (Relu, MaxPool, Max, Min);
 ///   function  y = T[x], T a table over [-limit, limit] (Sigmoid, Tanh, Exp, Erf, Log, Sqrt,
-///             HardSigmoid, HardSwish, LeakyRelu, Pow with a constant exponent).
+///             HardSigmoid, HardSwish, LeakyRelu, Pow with a constant exponent);
+///   divide    y = div_round(a 2^shift, d), a and d values, 1 <= d <= divisor limit (Div of two
+///             activations, Softmax's normalization).
 /// Data movement (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Slice, Gather with constant
 /// indices, Concat, Identity, Dropout) is wiring: its output's addresses are its input's.
 ///
@@ -63,6 +65,15 @@ struct function_step {
   address in = 0, out = 0;
 };
 
+/// y = div_round(a 2^shift, d) = floor((2^(shift+1) a + d) / 2d) with 1 <= d <= d_max and
+/// |y| <= bound (the lowering keeps 2^(shift+1) bound_a + 3 d_max + 2 d_max bound <= p - 1).
+struct divide_step {
+  address a = 0, d = 0;
+  int shift = 0;
+  std::int64_t d_max = 1, bound = 0;
+  address out = 0;
+};
+
 /// A table over q in [-limit, limit]: values[q + limit], or nothing where it is not defined (the
 /// function is not finite there, or its value leaves [-limit, limit]).
 struct function_table {
@@ -93,8 +104,9 @@ struct program {
   std::vector<select_step> select;
   std::vector<function_step> function;
   std::vector<function_table> functions;
+  std::vector<divide_step> divide;
   /// The steps in evaluation order: (kind, index into its vector).
-  enum class step_kind : std::uint8_t { affine, dot, select, function };
+  enum class step_kind : std::uint8_t { affine, dot, select, function, divide };
   std::vector<std::pair<step_kind, std::uint32_t>> order;
   /// Every fixed-point tensor of the graph that the program computes: its addresses (the
   /// integer inference's tensor of that name holds the values at them).

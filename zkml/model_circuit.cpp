@@ -95,6 +95,10 @@ model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(
     if (s.b_is_value) ++readers_[s.b];
   }
   for (const auto& s : p.function) ++readers_[s.in];
+  for (const auto& s : p.divide) {
+    ++readers_[s.a];
+    ++readers_[s.d];
+  }
   for (const auto& t : p.outputs)
     for (address a : t.addresses) ++readers_[a];
 
@@ -199,6 +203,25 @@ model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(
       write_rounding(f, first + n - 1, shape.fixed_extra(dot_air::end), s, readers_[s.out]);
     });
     dot_table_ = add_table(stark::make_table<E>(dot_air(L, fixed_of(std::move(f)))), lr);
+  }
+
+  // divide
+  if (!p.divide.empty()) {
+    const unsigned lr = log_height((p.divide.size() + divide_lanes - 1) / divide_lanes);
+    matrix f(std::size_t{1} << lr, divide_air::fixed_per_lane * divide_lanes);
+    for (std::size_t i = 0; i < p.divide.size(); ++i) {
+      const divide_step& s = p.divide[i];
+      const std::size_t r = i / divide_lanes, c = divide_air::fixed_per_lane * (i % divide_lanes);
+      f.at(r, c + divide_air::address_a) = babybear::from_u64(s.a);
+      f.at(r, c + divide_air::address_d) = babybear::from_u64(s.d);
+      f.at(r, c + divide_air::address_y) = babybear::from_u64(s.out);
+      f.at(r, c + divide_air::active) = babybear::one();
+      f.at(r, c + divide_air::scale) = to(std::int64_t{2} << s.shift);
+      f.at(r, c + divide_air::bound) = to(s.bound);
+      f.at(r, c + divide_air::d_max) = to(s.d_max);
+      f.at(r, c + divide_air::readers_y) = babybear::from_u64(readers_[s.out]);
+    }
+    divide_table_ = add_table(stark::make_table<E>(divide_air(divide_lanes, fixed_of(std::move(f)))), lr);
   }
 
   // select
@@ -331,6 +354,23 @@ std::vector<air::witness> model_circuit<E>::witnesses(const std::vector<std::int
       dot_ranges[i].assign(checked.begin(), checked.end());
     });
   }
+  std::vector<std::uint32_t> divide_ranges;
+  if (divide_table_ >= 0) {
+    matrix& m = out[static_cast<std::size_t>(divide_table_)].trace;
+    divide_ranges.resize(6 * p.divide.size());
+    tbb::parallel_for(std::size_t{0}, p.divide.size(), [&](std::size_t i) {
+      const divide_step& s = p.divide[i];
+      const std::size_t r = i / divide_lanes, c = divide_air::main_per_lane * (i % divide_lanes);
+      const std::int64_t a = v[s.a], d = v[s.d], y = v[s.out];
+      const std::int64_t rem = (a << (s.shift + 1)) + d - 2 * d * y;
+      m.at(r, c) = to(a);
+      m.at(r, c + 1) = to(d);
+      m.at(r, c + 2) = to(y);
+      m.at(r, c + 3) = to(rem);
+      const std::int64_t checked[] = {y + s.bound, s.bound - y, rem, 2 * d - 1 - rem, d - 1, s.d_max - d};
+      for (std::size_t j = 0; j < 6; ++j) divide_ranges[6 * i + j] = range(checked[j]);
+    });
+  }
   std::vector<std::uint32_t> select_ranges;
   if (select_table_ >= 0) {
     matrix& m = out[static_cast<std::size_t>(select_table_)].trace;
@@ -365,6 +405,7 @@ std::vector<air::witness> model_circuit<E>::witnesses(const std::vector<std::int
   std::vector<std::uint32_t> all = std::move(io_ranges);
   for (const auto& r : ranges) all.insert(all.end(), r.begin(), r.end());
   for (const auto& r : dot_ranges) all.insert(all.end(), r.begin(), r.end());
+  all.insert(all.end(), divide_ranges.begin(), divide_ranges.end());
   all.insert(all.end(), select_ranges.begin(), select_ranges.end());
   out[static_cast<std::size_t>(range_table_)] = air::range_table_witness(all);
   return out;
@@ -378,6 +419,7 @@ std::shared_ptr<const stark::table<E>> model_table_by_name(std::string_view name
     v.push_back(stark::make_table<E>(affine_air(wide_affine_lanes)));
     v.push_back(stark::make_table<E>(affine_air(narrow_affine_lanes)));
     v.push_back(stark::make_table<E>(dot_air(dot_lanes)));
+    v.push_back(stark::make_table<E>(divide_air(divide_lanes)));
     v.push_back(stark::make_table<E>(select_air(select_lanes)));
     v.push_back(stark::make_table<E>(apply_air(apply_lanes)));
     v.push_back(stark::make_table<E>(air::range_table_air{}));

@@ -19,6 +19,7 @@
 ///   zkml-affine-16      affine steps of more than 2 terms, 16 lanes per row;
 ///   zkml-affine-2       affine steps of at most 2 terms (rescalings, BatchNormalization, sums);
 ///   zkml-dot-4          products of activations, 4 pairs per row;
+///   zkml-divide-2       divisions of activations, 2 per row;
 ///   zkml-select-4       selections, 4 per row;
 ///   zkml-apply-4        function applications, 4 per row;
 ///   zkml-functions-K    the K function tables (2^16 rows);
@@ -29,7 +30,7 @@ namespace ciro::zkml {
 
 /// Lanes of the tables above.
 inline constexpr std::size_t wide_affine_lanes = 16, narrow_affine_lanes = 2, dot_lanes = 4, select_lanes = 4,
-                             apply_lanes = 4;
+                             apply_lanes = 4, divide_lanes = 2;
 /// The io table's public values: a Poseidon2 digest.
 inline constexpr std::size_t statement_digest_size = 8;
 
@@ -58,7 +59,7 @@ class model_circuit {
   std::vector<std::uint32_t> readers_;
   std::vector<std::uint32_t> dot_row_;
   std::size_t wide_rows_ = 0, narrow_rows_ = 0, dot_rows_ = 0;
-  int io_table_ = -1, wide_table_ = -1, narrow_table_ = -1, dot_table_ = -1, select_table_ = -1, apply_table_ = -1,
+  int io_table_ = -1, wide_table_ = -1, narrow_table_ = -1, dot_table_ = -1, divide_table_ = -1, select_table_ = -1, apply_table_ = -1,
       functions_table_ = -1, range_table_ = -1;
 };
 

@@ -298,6 +298,63 @@ struct select_air : detail::fixed_trace_holder {
   std::string name_;
 };
 
+/// Divisions of activations ("zkml-divide-L"): y = div_round(a 2^shift, d) per lane, a and d read
+/// from the tensor bus (Div of two activations, Softmax's normalization).
+///
+/// Main columns, per lane l at 4l: a, d, y, r.
+/// Fixed columns, per lane at 8l: address_a, address_d, address_y, active, scale (2^(shift+1)),
+///                bound, d_max, readers_y.
+/// Constraints, per lane: scale a + d - 2 d y - r = 0.
+/// Buses, per lane in order: receives (address_a, a) and (address_d, d) with active; sends
+///                (address_y, y) with readers_y; sends (y + bound), (bound - y), (r), (2d - 1 - r),
+///                (d - 1), (d_max - d) on range16 with active.
+/// The checks give |y| <= bound, 1 <= d <= d_max and 0 <= r < 2d (d_max <= 2^15). With |a| <=
+/// bound_a from a's own check, the lowering keeps scale bound_a + 3 d_max + 2 d_max bound <= p - 1:
+/// scale a + d - 2 d y - r is then an exact integer of magnitude below p, zero only over the
+/// integers, so y = floor((2^(shift+1) a + d) / 2d) = div_round(a 2^shift, d), the only solution.
+struct divide_air : detail::fixed_trace_holder {
+  static constexpr std::size_t main_per_lane = 4, fixed_per_lane = 8;
+  enum lane_fixed : std::size_t { address_a, address_d, address_y, active, scale, bound, d_max, readers_y };
+
+  explicit divide_air(std::size_t lanes, fixed_columns fixed = nullptr)
+      : fixed_trace_holder(std::move(fixed), fixed_per_lane * lanes), lanes_(lanes), name_("zkml-divide-" + std::to_string(lanes)) {
+    CIRO_CHECK(lanes >= 1 && lanes <= 64);
+  }
+  std::string_view name() const { return name_; }
+  std::size_t width() const { return main_per_lane * lanes_; }
+  std::size_t num_public_values() const { return 0; }
+  std::size_t lanes() const { return lanes_; }
+
+  template <class B>
+  void eval(B& b) const {
+    const auto one = b.constant(field::babybear::one()), two = b.constant(field::babybear::from_u64(2));
+    for (std::size_t l = 0; l < lanes_; ++l) {
+      auto f = [&](lane_fixed c) { return b.fixed(fixed_per_lane * l + c); };
+      const auto a = b.local(main_per_lane * l), d = b.local(main_per_lane * l + 1), y = b.local(main_per_lane * l + 2),
+                 r = b.local(main_per_lane * l + 3);
+      b.assert_zero(f(scale) * a + d - two * d * y - r);
+    }
+    for (std::size_t l = 0; l < lanes_; ++l) {
+      auto f = [&](lane_fixed c) { return b.fixed(fixed_per_lane * l + c); };
+      const auto a = b.local(main_per_lane * l), d = b.local(main_per_lane * l + 1), y = b.local(main_per_lane * l + 2),
+                 r = b.local(main_per_lane * l + 3);
+      b.receive(tensor_bus, {f(address_a), a}, f(active));
+      b.receive(tensor_bus, {f(address_d), d}, f(active));
+      b.send(tensor_bus, {f(address_y), y}, f(readers_y));
+      b.send(air::range16_bus, {y + f(bound)}, f(active));
+      b.send(air::range16_bus, {f(bound) - y}, f(active));
+      b.send(air::range16_bus, {r}, f(active));
+      b.send(air::range16_bus, {two * d - one - r}, f(active));
+      b.send(air::range16_bus, {d - one}, f(active));
+      b.send(air::range16_bus, {f(d_max) - d}, f(active));
+    }
+  }
+
+ private:
+  std::size_t lanes_;
+  std::string name_;
+};
+
 /// Element-wise functions applied ("zkml-apply-L"): y = T_f[x] per lane, looked up in the
 /// function table (function_table_air).
 ///
@@ -376,6 +433,7 @@ static_assert(air::air<affine_air> && air::has_fixed_columns<affine_air>);
 static_assert(air::air<select_air> && air::has_fixed_columns<select_air>);
 static_assert(air::air<dot_air> && air::has_fixed_columns<dot_air>);
 static_assert(air::air<apply_air> && air::has_fixed_columns<apply_air>);
+static_assert(air::air<divide_air> && air::has_fixed_columns<divide_air>);
 static_assert(air::air<function_table_air> && air::has_fixed_columns<function_table_air>);
 
 }  // namespace ciro::zkml

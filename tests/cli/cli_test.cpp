@@ -668,8 +668,8 @@ TEST(CliModelProof, ProvesAndVerifiesTheMlpWithItsModelAndInput) {
 
 TEST(CliModelProof, UnsupportedOpsAndBadInputsExitTwoWithOneLine) {
   const std::string proof = testing::TempDir() + "ciro_bad_" + std::to_string(getpid()) + ".proof";
-  const auto unsupported = ciro("prove --model " + models_dir() + "/transformer_block.onnx --input " +
-                                first_input_file("transformer_block") + " -o " + proof);
+  const auto unsupported = ciro("prove --model " + models_dir() + "/tree_ensemble.onnx --input " +
+                                first_input_file("tree_ensemble") + " -o " + proof);
   EXPECT_EQ(unsupported.exit_code, 2);
   EXPECT_EQ(std::count(unsupported.err.begin(), unsupported.err.end(), '\n'), 1) << unsupported.err;
   EXPECT_NE(unsupported.err.find("not proven yet"), std::string::npos) << unsupported.err;

@@ -93,7 +93,7 @@ TEST_P(ModelProof, ProvesVerifiesAndMatchesTheIntegerInference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, ModelProof, ::testing::Values("mlp", "lenet", "mobilenet_block"));
+INSTANTIATE_TEST_SUITE_P(Models, ModelProof, ::testing::Values("mlp", "lenet", "mobilenet_block", "transformer_block"));
 
 TEST(ModelProofTamper, AnAlteredOutputIsRejected) {
   const auto& r = mlp_proof();
@@ -187,7 +187,16 @@ struct one_op {
   std::optional<tensor> w;
   std::vector<attribute> attributes;
   bool two_inputs = false;  ///< a second graph input "z" of x's shape instead of w
+  bool positive_z = false;  ///< z drawn from [0.25, 4) (a divisor)
 };
+
+attribute int_attribute(const std::string& name, std::int64_t v) {
+  attribute a;
+  a.name = name;
+  a.type = attribute::kind::int_;
+  a.i = v;
+  return a;
+}
 
 attribute ints_attribute(const std::string& name, std::vector<std::int64_t> v) {
   attribute a;
@@ -240,6 +249,9 @@ TEST(ModelProof, EveryLoweredOpIsProvenOnRandomInputs) {
       {"Mul", {2, 8}, std::nullopt, {}, true},
       {"Mul", {2, 8}, random({2, 8}), {}},
       {"Div", {2, 8}, tensor::floats({1}, {3.0}), {}},
+      {"Div", {2, 8}, std::nullopt, {}, true, true},
+      {"Softmax", {3, 10}, std::nullopt, {}},
+      {"Softmax", {2, 3, 4}, std::nullopt, {int_attribute("axis", 1)}},
       {"Max", {2, 8}, std::nullopt, {}, true},
       {"Min", {2, 8}, std::nullopt, {}, true},
       {"MatMul", {3, 16}, random({16, 5}), {}},
@@ -258,6 +270,10 @@ TEST(ModelProof, EveryLoweredOpIsProvenOnRandomInputs) {
     // The output's shape from the float reference on a first input.
     tensor_map inputs{{"x", random(o.x_shape)}};
     if (o.two_inputs) inputs["z"] = random(o.x_shape);
+    if (o.positive_z) {
+      std::uniform_real_distribution<double> u(-2.0, 2.0);
+      for (auto& v : inputs["z"].data) v = static_cast<float>(std::exp2(u(rng.engine())));
+    }
     const model probe = one_op_model(o, {});
     auto ref = run_reference(probe, inputs);
     ASSERT_TRUE(ref) << ref.error().message;
@@ -285,7 +301,7 @@ TEST(ModelProof, EveryLoweredOpIsProvenOnRandomInputs) {
 }
 
 TEST(ModelProof, UnprovenOpsAreRefusedWithTheirNode) {
-  const loaded& l = load("transformer_block");
+  const loaded& l = load("tree_ensemble");
   auto p = prove_model(l.bytes, l.m, l.inputs.at(0));
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().code, model_proof_error_code::bad_input);
