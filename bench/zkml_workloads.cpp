@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <random>
 
@@ -137,6 +138,71 @@ model cnn10m() {
   return std::move(b.m);
 }
 
+/// A gradient-boosted classifier as XGBoost and scikit-learn export it: 100 full trees of depth 6
+/// (63 BRANCH_LEQ nodes, 64 leaves each) over 20 features, tree t adding to class t mod 3, base
+/// values, SOFTMAX; outputs the label and the probabilities.
+model trees() {
+  constexpr std::int64_t features = 20, classes = 3, depth = 6, n_trees = 100;
+  constexpr std::int64_t internal = (1 << depth) - 1, total = (2 << depth) - 1;
+  std::mt19937_64 rng(20261205);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_int_distribution<std::int64_t> feature(0, features - 1);
+  std::map<std::string, attribute> a;
+  const auto ints = [&](const char* n) -> std::vector<std::int64_t>& {
+    attribute& x = a[n];
+    x.name = n;
+    x.type = attribute::kind::ints;
+    return x.ints;
+  };
+  const auto floats = [&](const char* n) -> std::vector<double>& {
+    attribute& x = a[n];
+    x.name = n;
+    x.type = attribute::kind::floats;
+    return x.floats;
+  };
+  attribute& modes = a["nodes_modes"];
+  modes.name = "nodes_modes";
+  modes.type = attribute::kind::strings;
+  for (std::int64_t t = 0; t < n_trees; ++t) {
+    for (std::int64_t n = 0; n < total; ++n) {
+      const bool branch = n < internal;
+      ints("nodes_treeids").push_back(t);
+      ints("nodes_nodeids").push_back(n);
+      ints("nodes_featureids").push_back(branch ? feature(rng) : 0);
+      floats("nodes_values").push_back(branch ? static_cast<float>(0.5 + 0.3 * normal(rng)) : 0.0);
+      a["nodes_modes"].strings.push_back(branch ? "BRANCH_LEQ" : "LEAF");
+      ints("nodes_truenodeids").push_back(branch ? 2 * n + 1 : 0);
+      ints("nodes_falsenodeids").push_back(branch ? 2 * n + 2 : 0);
+      if (branch) continue;
+      ints("class_treeids").push_back(t);
+      ints("class_nodeids").push_back(n);
+      ints("class_ids").push_back(t % classes);
+      floats("class_weights").push_back(static_cast<float>(0.1 * normal(rng)));
+    }
+  }
+  ints("classlabels_int64s") = {0, 1, 2};
+  for (std::int64_t k = 0; k < classes; ++k) floats("base_values").push_back(static_cast<float>(0.1 * normal(rng)));
+  attribute& post = a["post_transform"];
+  post.name = "post_transform";
+  post.type = attribute::kind::string;
+  post.s = "SOFTMAX";
+  model m;
+  node n;
+  n.op_type = "TreeEnsembleClassifier";
+  n.domain = "ai.onnx.ml";
+  n.opset = 3;
+  n.name = "trees";
+  n.inputs = {"x"};
+  n.outputs = {"label", "probabilities"};
+  for (auto& [name, attr] : a) n.attributes.push_back(std::move(attr));
+  m.nodes.push_back(std::move(n));
+  m.opsets[""] = 13;
+  m.opsets["ai.onnx.ml"] = 3;
+  m.inputs = {{"x", zkml::element_type::float32, {1, features}}};
+  m.outputs = {{"label", zkml::element_type::int64, {1}}, {"probabilities", zkml::element_type::float32, {1, classes}}};
+  return m;
+}
+
 /// A random input in [0, 1) of `shape` for the model input "x".
 zkml::tensor_map random_input(const shape_t& shape) {
   std::mt19937_64 rng(7);
@@ -239,6 +305,9 @@ std::vector<workload> zkml_workloads() {
       verify_mlp(),
       prove_workload("zkml.prove.cnn", "prove the inference of a LeNet-5-class CNN (416k multiply-adds)", lenet,
                      {1, 1, 28, 28}),
+      prove_workload("zkml.prove.trees",
+                     "prove a tree ensemble classifier: 100 trees of depth 6 over 20 features, 3 classes, SOFTMAX",
+                     trees, {1, 20}),
       prove_workload("zkml.prove.cnn2m", "prove the inference of the 3-conv CNN of zkml.infer.cnn (2.3M multiply-adds)",
                      cnn, {1, 1, 28, 28}),
       prove_workload("zkml.prove.cnn10m",

@@ -21,6 +21,7 @@
 
 #include "zkml/integer_inference.hpp"
 #include "zkml/ops.hpp"
+#include "zkml/ops_ml.hpp"
 
 namespace ciro::zkml::int_ops {
 
@@ -169,6 +170,15 @@ struct softmax_plan {
 /// long (sum_shift would exceed exp_frac).
 std::optional<softmax_plan> plan_softmax(std::int64_t count, int out_frac, const quantization_config& config);
 
+/// Softmax of one row of integers at frac in_frac, by the steps of `plan`; rows have at least one
+/// element.
+std::vector<std::int64_t> softmax_row(const int_context& c, const std::vector<std::int64_t>& row, int in_frac,
+                                      const softmax_plan& plan);
+
+/// The classical-ML ops (ai.onnx.ml) on the reals of their fixed-point input, quantized once at
+/// the output (zkml/int_ops_exact.cpp): the cases the integer classifiers do not take.
+std::vector<int_value> op_on_reals(const int_context& c);
+
 /// The shift that keeps a sum of n activations inside the field: the smallest s with
 /// n * bound(s) <= (p - 1) / 2, bound(s) the largest |q| after a rounding shift by s.
 int sum_shift(const int_context& c, std::int64_t n);
@@ -184,9 +194,48 @@ std::pair<int, int> product_shifts(const int_context& c, std::int64_t k, int fra
 /// attribute or exponent the integer inference does not take.
 std::optional<std::function<double(double)>> table_function(const int_context& c);
 
+/// A classifier the integer inference runs on integers and its proof checks step by step:
+/// LinearClassifier with C >= 2 classes, or TreeEnsembleClassifier with C >= 3 classes and a base
+/// value per class; post_transform NONE, SOFTMAX or LOGISTIC; an input X of [N, F] or [F].
+///   scores   linear: s_k = round((sum_f w_kf x_f + b_k) 2^(score_frac - acc_frac_k)), the weights
+///            quantized per class (quantize_weights); trees: s_k = base_k + the weights of the
+///            leaves reached, each quantized at score_frac, the branch x_f <= t taken when
+///            q_f <= threshold (comparison::compare), or always / never;
+///   label    labels[the first k of largest s_k];
+///   scores'  NONE: s rescaled to the output's frac; SOFTMAX: softmax_row; LOGISTIC: a table.
+/// score_frac is the largest frac at which every score is within the activation limit for every
+/// input within it.
+struct classifier_plan {
+  enum class comparison : std::uint8_t { compare, always, never };
+  bool trees = false;
+  std::vector<std::int64_t> labels;
+  ops::ml::transform transform = ops::ml::transform::none;
+  std::int64_t rows = 1, features = 0, classes = 0;
+  int input_frac = 0, score_frac = 0;
+  // linear
+  quantized_weights weights;
+  std::vector<std::int64_t> bias;  ///< per class, at input_frac + weights.frac[k]
+  // trees
+  ops::ml::ensemble ensemble;
+  std::vector<comparison> kind;              ///< per node of the ensemble (branches)
+  std::vector<std::int64_t> threshold;       ///< per node: the branch's test is q <= threshold
+  std::vector<bool> swapped;                 ///< per node: the true child is taken when the test fails
+  std::vector<std::vector<std::int64_t>> leaf_weights;  ///< per node: its weights' q at score_frac
+  std::vector<std::int64_t> base;            ///< per class, at score_frac
+  /// Whether node i's true child is taken for the input integer q.
+  [[nodiscard]] bool goes_true(std::size_t i, std::int64_t q) const {
+    const bool test = kind[i] == comparison::always || (kind[i] == comparison::compare && q <= threshold[i]);
+    return test != swapped[i];
+  }
+};
+/// The plan of a classifier node, or nothing for a case the integer inference runs on the reals
+/// (op_on_reals; the lowering refuses those).
+std::optional<classifier_plan> plan_classifier(const int_context& c);
+
 /// Each op family adds its operators.
 void add_linear_ops(int_op_table& t);     // zkml/int_ops_linear.cpp
 void add_nonlinear_ops(int_op_table& t);  // zkml/int_ops_nonlinear.cpp
 void add_exact_ops(int_op_table& t);      // zkml/int_ops_exact.cpp
+void add_classifier_ops(int_op_table& t); // zkml/int_ops_classifiers.cpp
 
 }  // namespace ciro::zkml::int_ops

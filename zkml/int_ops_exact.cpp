@@ -244,6 +244,8 @@ std::vector<int_value> op_dequantize_linear(const int_context& c) {
   return {r};
 }
 
+}  // namespace
+
 /// The classical-ML ops (ai.onnx.ml): the reference op on the reals of the fixed-point input. Its
 /// comparisons with thresholds t are exact integer comparisons q <= floor(t 2^f) in disguise; its
 /// aggregation and post-transform are computed on the reals and quantized once at the output's
@@ -283,8 +285,6 @@ std::vector<int_value> op_on_reals(const int_context& c) {
   }
   return r;
 }
-
-}  // namespace
 
 void add_exact_ops(int_op_table& t) {
   for (const char* name : {"LinearClassifier", "LinearRegressor", "TreeEnsembleClassifier", "TreeEnsembleRegressor",

@@ -102,7 +102,6 @@ std::vector<int_value> op_softmax(const int_context& c, bool log) {
   const int fi = *x.frac, fo = c.out_frac();
   const softmax_rows r = softmax_rows_of(c.n, x.t.shape);
   std::vector<std::int64_t> q(x.t.ints.size());
-  std::vector<std::int64_t> e(static_cast<std::size_t>(r.count));
   const auto row_max = [&](std::int64_t o, std::int64_t k) {
     std::int64_t mx = INT64_MIN;
     for (std::int64_t j = 0; j < r.count; ++j) mx = std::max(mx, x.t.ints[static_cast<std::size_t>(r.at(o, j, k))]);
@@ -111,24 +110,12 @@ std::vector<int_value> op_softmax(const int_context& c, bool log) {
   if (!log) {
     const auto plan = plan_softmax(r.count, fo, c.config);
     if (!plan) c.unsupported("Softmax over too many elements");
-    // The steps of softmax_plan, each one a rounding or a table the proof checks.
-    const std::int64_t exp_one = std::int64_t{1} << plan->exp_frac;
+    std::vector<std::int64_t> row(static_cast<std::size_t>(r.count));
     for (std::int64_t o = 0; o < r.outer; ++o) {
       for (std::int64_t k = 0; k < r.inner; ++k) {
-        const std::int64_t mx = row_max(o, k);
-        std::int64_t sum = 0;
-        for (std::int64_t j = 0; j < r.count; ++j) {
-          const std::int64_t h = fixed::round_shift(x.t.ints[static_cast<std::size_t>(r.at(o, j, k))] - mx, 1);
-          auto& ej = e[static_cast<std::size_t>(j)];
-          ej = std::min(exp_one, fixed::quantize(std::exp(fixed::dequantize(h, fi - 1)), plan->exp_frac));
-          sum += ej;
-        }
-        c.check_accumulator(sum);
-        const std::int64_t s = fixed::round_shift(sum, plan->sum_shift);
-        for (std::int64_t j = 0; j < r.count; ++j) {
-          const std::int64_t num = fixed::round_shift(e[static_cast<std::size_t>(j)], plan->e_down) << plan->shift;
-          q[static_cast<std::size_t>(r.at(o, j, k))] = fixed::div_round(num, s) << plan->up;
-        }
+        for (std::int64_t j = 0; j < r.count; ++j) row[static_cast<std::size_t>(j)] = x.t.ints[static_cast<std::size_t>(r.at(o, j, k))];
+        const std::vector<std::int64_t> y = softmax_row(c, row, fi, *plan);
+        for (std::int64_t j = 0; j < r.count; ++j) q[static_cast<std::size_t>(r.at(o, j, k))] = y[static_cast<std::size_t>(j)];
       }
     }
   } else {
@@ -198,6 +185,24 @@ softmax_rows softmax_rows_of(const node& n, const shape_t& shape) {
     r.inner = ops::product(shape, ax + 1, shape.size());
   }
   return r;
+}
+
+std::vector<std::int64_t> softmax_row(const int_context& c, const std::vector<std::int64_t>& row, int in_frac,
+                                      const softmax_plan& plan) {
+  const std::int64_t mx = *std::max_element(row.begin(), row.end());
+  const std::int64_t exp_one = std::int64_t{1} << plan.exp_frac;
+  std::vector<std::int64_t> e(row.size());
+  std::int64_t sum = 0;
+  for (std::size_t j = 0; j < row.size(); ++j) {
+    const std::int64_t h = fixed::round_shift(row[j] - mx, 1);
+    e[j] = std::min(exp_one, fixed::quantize(std::exp(fixed::dequantize(h, in_frac - 1)), plan.exp_frac));
+    sum += e[j];
+  }
+  c.check_accumulator(sum);
+  const std::int64_t s = fixed::round_shift(sum, plan.sum_shift);
+  for (std::size_t j = 0; j < row.size(); ++j)
+    e[j] = fixed::div_round(fixed::round_shift(e[j], plan.e_down) << plan.shift, s) << plan.up;
+  return e;
 }
 
 std::optional<softmax_plan> plan_softmax(std::int64_t count, int out_frac, const quantization_config& config) {

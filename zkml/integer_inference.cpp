@@ -268,6 +268,7 @@ const int_op_table& operator_table() {
     add_linear_ops(t);
     add_nonlinear_ops(t);
     add_exact_ops(t);
+    add_classifier_ops(t);
     return t;
   }();
   return table;

@@ -59,13 +59,14 @@ class lowerer {
     for (const auto& v : m_.outputs) {
       const auto it = p_.tensors.find(v.name);
       const auto r = run_.find(v.name);
-      if (it == p_.tensors.end() || r == run_.end() || !r->second.is_fixed()) {
+      const bool integer = integer_tensors_.count(v.name) != 0;
+      if (it == p_.tensors.end() || r == run_.end() || (!r->second.is_fixed() && !integer)) {
         throw run_failure{run_error_code::unsupported_operator,
                           "output '" + detail::printable(v.name) +
-                              "' is not a fixed-point tensor computed from the input (integer outputs such as labels "
-                              "are not proven yet)"};
+                              "' is not computed from the input by the program (an integer output other than a "
+                              "classifier's label is not proven yet)"};
       }
-      p_.outputs.push_back({v.name, r->second.t.shape, *r->second.frac, it->second});
+      p_.outputs.push_back({v.name, r->second.t.shape, integer ? 0 : *r->second.frac, it->second, integer});
     }
     return std::move(p_);
   }
@@ -79,6 +80,10 @@ class lowerer {
   int_value_map constants_;
   /// Exact (integer) tensors whose values depend on the input: they may not steer wiring.
   std::set<std::string> input_dependent_;
+  /// The comparison table's id, once added.
+  std::optional<std::uint32_t> comparison_id_;
+  /// Integer tensors the program computes (labels).
+  std::set<std::string> integer_tensors_;
 
   /// The bound every value is range-checked to (the activation limit, or less after a rescaling).
   std::vector<std::int64_t> bound_;
@@ -164,7 +169,8 @@ class lowerer {
   }
 
   /// Adds the dot step y = floor((r.mul sum a b + r.add) / r.div) writing `out`.
-  void dot(const node& n, const std::vector<std::pair<address, address>>& pairs, rescaling r, address out) {
+  void dot(const node& n, const std::vector<std::pair<address, address>>& pairs, rescaling r, address out,
+           std::int64_t bound = std::numeric_limits<std::int64_t>::max()) {
     check_divisor(n, r.div);
     double reach = 0;
     for (const auto& [a, b] : pairs) reach += static_cast<double>(bound_[a]) * static_cast<double>(bound_[b]);
@@ -179,7 +185,7 @@ class lowerer {
     s.mul = r.mul;
     s.add = r.add;
     s.div = r.div;
-    s.bound = bound_for(r.div);
+    s.bound = std::min(bound_for(r.div), bound);
     s.out = out;
     bound_[out] = s.bound;
     p_.order.emplace_back(program::step_kind::dot, static_cast<std::uint32_t>(p_.dot.size()));
@@ -264,6 +270,15 @@ class lowerer {
     p_.tensors[n.outputs[output]] = std::move(a);
   }
 
+  /// An integer output (a classifier's labels): its addresses, listed among the integer tensors.
+  void define_integer(const node& n, std::size_t output, std::vector<address> a) {
+    const int_value& v = value(n, n.outputs.at(output));
+    if (v.is_fixed() || a.size() != v.t.ints.size())
+      refuse(n, run_error_code::invalid_node, "internal: output " + std::to_string(output) + " does not match the run");
+    p_.tensors[n.outputs[output]] = std::move(a);
+    integer_tensors_.insert(n.outputs[output]);
+  }
+
   void lower_node(const node& n) {
     // Nodes on exact tensors only: evaluated when the circuit is built, nothing to prove, unless
     // their values depend on the input.
@@ -284,6 +299,8 @@ class lowerer {
       }
       return;
     }
+    if (n.domain == "ai.onnx.ml" && (n.op_type == "LinearClassifier" || n.op_type == "TreeEnsembleClassifier"))
+      return classifier(n);
     if (!n.domain.empty())
       refuse(n, run_error_code::unsupported_operator, "not proven yet (the " + n.domain + " domain)");
     const std::string& op = n.op_type;
@@ -442,51 +459,191 @@ class lowerer {
     define(n, 0, rescaled(n, q, frac, to));
   }
 
-  /// Softmax (int_ops op_softmax, softmax_plan): per row the maximum (a chain of selections), the
-  /// halved differences to it, their exponentials (a table), the rescaled sum, and a division per
-  /// element.
+  /// The comparison table C(t) = [t >= 0] over integers: with t = floor((b - a) / 2), which stays
+  /// within the limit for |a|, |b| <= limit, C(t) = [a <= b].
+  std::uint32_t comparison_table(const node& n) {
+    if (!comparison_id_) comparison_id_ = function_id(n, "compare", 0, 0, [](double v) { return v >= 0 ? 1.0 : 0.0; });
+    return *comparison_id_;
+  }
+
+  /// [a <= b] for a value a and a value or constant b (|b| <= limit): 1 or 0.
+  address at_most(const node& n, address a, std::optional<address> b, std::int64_t b_const) {
+    const address t = fresh(1)[0], c = fresh(1)[0];
+    if (b) {
+      affine(n, {{*b, 1}, {a, -1}}, 0, {1, 0, 2}, t);
+    } else {
+      affine(n, {{a, -1}}, b_const, {1, 0, 2}, t);
+    }
+    apply(comparison_table(n), t, c);
+    bound_[c] = 1;
+    return c;
+  }
+
+  /// A classifier (int_ops classifier_plan): per row the scores, the label (the first largest
+  /// score's, by a chain of comparisons), and the transformed scores.
+  void classifier(const node& n) {
+    const int_context c = context(n);
+    const auto plan = int_ops::plan_classifier(c);
+    if (!plan) {
+      refuse(n, run_error_code::unsupported_operator,
+             "not proven yet (proven: LinearClassifier with 2 or more classes, TreeEnsembleClassifier with 3 or "
+             "more classes and base values, BRANCH_LEQ/LT/GTE/GT, post_transform NONE, SOFTMAX or LOGISTIC)");
+    }
+    const int_ops::classifier_plan& p = *plan;
+    for (const auto l : p.labels)
+      if (l > p_.limit || l < -p_.limit) refuse(n, run_error_code::unsupported_attribute, "a class label beyond the activation range");
+    const std::vector<address>& xa = addresses(n, n.inputs.at(0));
+    const int fo = *value(n, n.outputs.at(1)).frac;
+    const auto k = static_cast<std::size_t>(p.classes);
+    std::optional<int_ops::softmax_plan> sp;
+    if (p.transform == ops::ml::transform::softmax) {
+      sp = int_ops::plan_softmax(p.classes, fo, config_);
+      if (!sp) refuse(n, run_error_code::unsupported_attribute, "Softmax over too many classes");
+    }
+    std::vector<address> labels, probabilities;
+    for (std::int64_t i = 0; i < p.rows; ++i) {
+      const std::vector<address> x(xa.begin() + i * p.features, xa.begin() + (i + 1) * p.features);
+      const std::vector<address> s = p.trees ? tree_scores(n, p, x) : linear_scores(n, p, x);
+      // The label: keep the current one while the best score so far is at least s_j, else take j's.
+      address best = s[0];
+      address label = fresh(1)[0];
+      affine(n, {}, p.labels[0], {}, label);
+      for (std::size_t j = 1; j < k; ++j) {
+        const address keep = at_most(n, s[j], best, 0);
+        const address next_best = fresh(1)[0], kept = fresh(1)[0], next_label = fresh(1)[0];
+        select(best, s[j], 0, true, next_best);
+        dot(n, {{keep, label}}, {}, kept);
+        affine(n, {{kept, 1}, {keep, -p.labels[j]}}, p.labels[j], {}, next_label);
+        best = next_best;
+        label = next_label;
+      }
+      labels.push_back(label);
+      std::vector<address> out;
+      if (sp) {
+        out = softmax_row(n, s, p.score_frac, fo, *sp);
+      } else if (p.transform == ops::ml::transform::logistic) {
+        const std::uint32_t id = function_id(n, "Sigmoid", p.score_frac, fo, [](double v) {
+          return v >= 0 ? 1 / (1 + std::exp(-v)) : std::exp(v) / (1 + std::exp(v));
+        });
+        out = fresh(k);
+        for (std::size_t j = 0; j < k; ++j) apply(id, s[j], out[j]);
+      } else {
+        out = rescaled(n, s, p.score_frac, fo);
+      }
+      probabilities.insert(probabilities.end(), out.begin(), out.end());
+    }
+    define_integer(n, 0, std::move(labels));
+    define(n, 1, std::move(probabilities));
+  }
+
+  /// s_k = round((sum_f w_kf x_f + b_k) 2^(score_frac - acc_frac_k)).
+  std::vector<address> linear_scores(const node& n, const int_ops::classifier_plan& p, const std::vector<address>& x) {
+    std::vector<address> s = fresh(static_cast<std::size_t>(p.classes));
+    std::vector<std::pair<address, std::int64_t>> terms;
+    for (std::size_t k = 0; k < s.size(); ++k) {
+      terms.clear();
+      for (std::size_t f = 0; f < x.size(); ++f) terms.emplace_back(x[f], p.weights.q[k * x.size() + f]);
+      affine(n, terms, p.bias[k], rescale_by(n, p.input_frac + p.weights.frac[k] - p.score_frac), s[k]);
+    }
+    return s;
+  }
+
+  /// s_k = base_k + sum over leaves of [leaf reached] q_w: every branch's test as a comparison,
+  /// the indicator of each node reached as the product of its parent's and the test's (or its
+  /// complement), exact 0 or 1; branches decided by their threshold alone cost nothing.
+  std::vector<address> tree_scores(const node& n, const int_ops::classifier_plan& p, const std::vector<address>& x) {
+    const auto& nodes = p.ensemble.nodes;
+    const auto k = static_cast<std::size_t>(p.classes);
+    std::vector<std::int64_t> bias = p.base;
+    std::vector<std::vector<std::pair<address, std::int64_t>>> terms(k);
+    // (node, its indicator; none: 1, the root's).
+    std::vector<std::pair<std::size_t, std::optional<address>>> stack;
+    for (const std::size_t r : p.ensemble.roots) stack.emplace_back(r, std::nullopt);
+    while (!stack.empty()) {
+      const auto [i, ind] = stack.back();
+      stack.pop_back();
+      const ops::ml::tree_node& t = nodes[i];
+      if (t.mode == ops::ml::node_mode::leaf) {
+        for (std::size_t w = 0; w < t.weights.size(); ++w) {
+          const auto o = static_cast<std::size_t>(t.weights[w].first);
+          if (ind) {
+            terms[o].emplace_back(*ind, p.leaf_weights[i][w]);
+          } else {
+            bias[o] += p.leaf_weights[i][w];
+          }
+        }
+        continue;
+      }
+      if (p.kind[i] != int_ops::classifier_plan::comparison::compare) {
+        stack.emplace_back(p.goes_true(i, 0) ? t.true_child : t.false_child, ind);
+        continue;
+      }
+      const address pass_test = at_most(n, x[static_cast<std::size_t>(t.feature)], std::nullopt, p.threshold[i]);
+      address pass = pass_test, fail = fresh(1)[0];
+      if (ind) {
+        pass = fresh(1)[0];
+        dot(n, {{*ind, pass_test}}, {}, pass, 1);
+        affine(n, {{*ind, 1}, {pass, -1}}, 0, {}, fail, 1);
+      } else {
+        affine(n, {{pass_test, -1}}, 1, {}, fail, 1);
+      }
+      stack.emplace_back(t.true_child, p.swapped[i] ? fail : pass);
+      stack.emplace_back(t.false_child, p.swapped[i] ? pass : fail);
+    }
+    std::vector<address> s = fresh(k);
+    for (std::size_t j = 0; j < k; ++j) affine(n, terms[j], bias[j], {}, s[j]);
+    return s;
+  }
+
+  /// Softmax (int_ops op_softmax, softmax_plan) row by row.
   void softmax(const node& n) {
     const int_value& x = value(n, n.inputs.at(0));
     const std::vector<address>& xa = addresses(n, n.inputs[0]);
-    const int fi = *x.frac, fo = *value(n, n.outputs.at(0)).frac;
+    const int fo = *value(n, n.outputs.at(0)).frac;
     const int_ops::softmax_rows r = int_ops::softmax_rows_of(n, x.t.shape);
     const auto plan = int_ops::plan_softmax(r.count, fo, config_);
     if (!plan) refuse(n, run_error_code::unsupported_attribute, "Softmax over too many elements");
-    const std::int64_t exp_one = std::int64_t{1} << plan->exp_frac;
-    // exp over the halved differences h <= 0 (exp(0) = 1 where h > 0: never read, h is checked
-    // against the proven maximum).
-    const std::uint32_t exp_id =
-        function_id(n, "Softmax", fi - 1, plan->exp_frac, [](double v) { return std::exp(std::min(v, 0.0)); });
-    const int q_frac = fo - plan->up;
-    const std::vector<address> qa = fresh(xa.size());
-    std::vector<address> row(static_cast<std::size_t>(r.count)), e(row.size());
+    std::vector<address> y(xa.size()), row(static_cast<std::size_t>(r.count));
     for (std::int64_t o = 0; o < r.outer; ++o) {
       for (std::int64_t k = 0; k < r.inner; ++k) {
         for (std::int64_t j = 0; j < r.count; ++j) row[static_cast<std::size_t>(j)] = xa[static_cast<std::size_t>(r.at(o, j, k))];
-        address mx = row[0];
-        for (std::size_t j = 1; j < row.size(); ++j) {
-          const address next = fresh(1)[0];
-          select(mx, row[j], 0, true, next);
-          mx = next;
-        }
-        std::vector<std::pair<address, std::int64_t>> sum_terms;
-        for (std::size_t j = 0; j < row.size(); ++j) {
-          const address h = fresh(1)[0];
-          affine(n, {{row[j], 1}, {mx, -1}}, 0, rescale_by(n, 1), h);
-          e[j] = fresh(1)[0];
-          apply(exp_id, h, e[j]);
-          bound_[e[j]] = exp_one;
-          sum_terms.emplace_back(e[j], 1);
-        }
-        const address s = fresh(1)[0];
-        affine(n, sum_terms, 0, rescale_by(n, plan->sum_shift), s, int_ops::divisor_limit(p_.limit));
-        for (std::size_t j = 0; j < row.size(); ++j) {
-          const address num = rescaled(n, {e[j]}, plan->exp_frac, plan->exp_frac - plan->e_down)[0];
-          divide(n, num, s, plan->shift, qa[static_cast<std::size_t>(r.at(o, static_cast<std::int64_t>(j), k))]);
-        }
+        const std::vector<address> out = softmax_row(n, row, *x.frac, fo, *plan);
+        for (std::int64_t j = 0; j < r.count; ++j) y[static_cast<std::size_t>(r.at(o, j, k))] = out[static_cast<std::size_t>(j)];
       }
     }
-    define(n, 0, rescaled(n, qa, q_frac, fo));
+    define(n, 0, std::move(y));
+  }
+
+  /// One row's softmax (int_ops softmax_row): the maximum (a chain of selections), the halved
+  /// differences to it, their exponentials (a table), the rescaled sum, a division per element,
+  /// the scale-up when the plan has one.
+  std::vector<address> softmax_row(const node& n, const std::vector<address>& row, int in_frac, int out_frac,
+                                   const int_ops::softmax_plan& plan) {
+    // exp over the halved differences h <= 0 (exp(0) = 1 where h > 0: never read, h is checked
+    // against the proven maximum).
+    const std::uint32_t exp_id =
+        function_id(n, "Softmax", in_frac - 1, plan.exp_frac, [](double v) { return std::exp(std::min(v, 0.0)); });
+    address mx = row[0];
+    for (std::size_t j = 1; j < row.size(); ++j) {
+      const address next = fresh(1)[0];
+      select(mx, row[j], 0, true, next);
+      mx = next;
+    }
+    std::vector<address> e = fresh(row.size());
+    std::vector<std::pair<address, std::int64_t>> sum_terms;
+    for (std::size_t j = 0; j < row.size(); ++j) {
+      const address h = fresh(1)[0];
+      affine(n, {{row[j], 1}, {mx, -1}}, 0, rescale_by(n, 1), h);
+      apply(exp_id, h, e[j]);
+      bound_[e[j]] = std::int64_t{1} << plan.exp_frac;  // the table's largest value
+      sum_terms.emplace_back(e[j], 1);
+    }
+    const address s = fresh(1)[0];
+    affine(n, sum_terms, 0, rescale_by(n, plan.sum_shift), s, int_ops::divisor_limit(p_.limit));
+    const std::vector<address> num = rescaled(n, e, plan.exp_frac, plan.exp_frac - plan.e_down);
+    std::vector<address> q = fresh(row.size());
+    for (std::size_t j = 0; j < row.size(); ++j) divide(n, num[j], s, plan.shift, q[j]);
+    return rescaled(n, q, out_frac - plan.up, out_frac);
   }
 
   /// MatMul of two activations (int_ops activation_product): both shifted so that the K-term sums

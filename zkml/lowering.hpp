@@ -88,6 +88,8 @@ struct program_tensor {
   shape_t shape;
   int frac = 0;
   std::vector<address> addresses;
+  /// An integer tensor (a classifier's labels; frac 0), not a fixed-point one.
+  bool integer = false;
 };
 
 /// The lowered model.

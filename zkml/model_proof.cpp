@@ -30,6 +30,7 @@ using field::felt252;
 using json = nlohmann::json;
 
 tensor proven_tensor::dequantized() const {
+  if (integer) return tensor::integers(shape, q);
   std::vector<double> v(q.size());
   for (std::size_t i = 0; i < q.size(); ++i) v[i] = fixed::dequantize(q[i], frac);
   return tensor::floats(shape, std::move(v));
@@ -60,7 +61,9 @@ constexpr std::size_t max_tensor_elements = std::size_t{1} << 24;
 constexpr std::size_t max_rank = 8;
 
 json tensor_json(const proven_tensor& t) {
-  return {{"name", t.name}, {"shape", t.shape}, {"frac", t.frac}, {"q", t.q}};
+  json j = {{"name", t.name}, {"shape", t.shape}, {"frac", t.frac}, {"q", t.q}};
+  if (t.integer) j["integer"] = true;
+  return j;
 }
 
 json floats_json(const tensor& t) { return {{"shape", t.shape}, {"data", t.data}}; }
@@ -89,6 +92,11 @@ proven_tensor read_tensor(const json& j) {
   t.frac = j.at("frac").get<int>();
   if (t.frac < -64 || t.frac > 64) throw std::runtime_error("a frac is out of range");
   t.q = j.at("q").get<std::vector<std::int64_t>>();
+  if (j.contains("integer")) {
+    if (!j.at("integer").get<bool>()) throw std::runtime_error("'integer' is stated only when true");
+    t.integer = true;
+    if (t.frac != 0) throw std::runtime_error("an integer tensor has frac 0");
+  }
   if (t.q.size() != static_cast<std::size_t>(num_elements(t.shape)))
     throw std::runtime_error("tensor '" + detail::printable(t.name) + "' has the wrong number of values");
   for (auto q : t.q)
@@ -298,7 +306,7 @@ result<prove_model_result, model_proof_error_code> prove_with(std::span<const st
   if (!values) return err{model_proof_error_code::bad_input, values.error().message};
   for (const auto& t : prog.inputs) st.inputs.push_back({t.name, t.shape, t.frac, all.at(t.name).t.ints});
   for (const auto& t : prog.outputs) {
-    proven_tensor pt{t.name, t.shape, t.frac, {}};
+    proven_tensor pt{t.name, t.shape, t.frac, {}, t.integer};
     for (address a : t.addresses) pt.q.push_back(values.value()[a]);
     // The program computes the integer inference exactly (lower() checks it on its run; here on this one).
     if (pt.q != run.value().at(t.name).t.ints)
@@ -313,9 +321,10 @@ result<prove_model_result, model_proof_error_code> prove_with(std::span<const st
     tensor r = tensor::floats(ref.shape, std::vector<double>(ref.size()));
     for (std::size_t j = 0; j < ref.size(); ++j) {
       r.data[j] = ref.value(j);
-      st.parity.max_abs_error = std::max(st.parity.max_abs_error, std::fabs(deq.data[j] - r.data[j]));
+      if (!deq.is_integer()) st.parity.max_abs_error = std::max(st.parity.max_abs_error, std::fabs(deq.data[j] - r.data[j]));
     }
     st.parity.reference.push_back(std::move(r));
+    if (deq.is_integer()) continue;
     const int_value& iv = run.value().at(st.outputs[i].name);
     st.parity.bound = std::max(st.parity.bound, iv.error.empty() ? std::numeric_limits<double>::infinity() : iv.max_error());
   }
@@ -384,7 +393,8 @@ result<verify_model_result, model_proof_error_code> verify_with(const model_proo
     const auto same_tensors = [&](const std::vector<proven_tensor>& stated, const std::vector<program_tensor>& ours) {
       if (stated.size() != ours.size()) return false;
       for (std::size_t i = 0; i < ours.size(); ++i) {
-        if (stated[i].name != ours[i].name || stated[i].shape != ours[i].shape || stated[i].frac != ours[i].frac)
+        if (stated[i].name != ours[i].name || stated[i].shape != ours[i].shape || stated[i].frac != ours[i].frac ||
+            stated[i].integer != ours[i].integer)
           return false;
       }
       return true;
@@ -450,6 +460,7 @@ result<verify_model_result, model_proof_error_code> verify_with(const model_proo
     if (!run) return err{model_proof_error_code::input_mismatch, "the input does not run on the model: " + run.error().message};
     double bound = 0;
     for (const auto& o : st.outputs) {
+      if (o.integer) continue;
       const int_value& v = run.value().at(o.name);
       bound = std::max(bound, v.error.empty() ? std::numeric_limits<double>::infinity() : v.max_error());
     }
@@ -469,7 +480,7 @@ result<verify_model_result, model_proof_error_code> verify_with(const model_proo
         if (std::fabs(r - stated.data[i]) > 1e-9 * std::max(1.0, std::fabs(r)))
           return err{model_proof_error_code::parity_mismatch,
                      "the certificate's reference output differs from the float reference at element " + std::to_string(i)};
-        max_err = std::max(max_err, std::fabs(deq.data[i] - r));
+        if (!deq.is_integer()) max_err = std::max(max_err, std::fabs(deq.data[i] - r));
       }
     }
     if (std::fabs(max_err - st.parity.max_abs_error) > 1e-9 * std::max(1.0, max_err))

@@ -35,7 +35,10 @@ struct proven_tensor {
   shape_t shape;
   int frac = 0;
   std::vector<std::int64_t> q;
-  /// The reals q 2^-f as a FLOAT tensor.
+  /// An integer tensor (a classifier's labels, frac 0): q as they are, outside the parity
+  /// certificate's error and bound.
+  bool integer = false;
+  /// The reals q 2^-f as a FLOAT tensor (an INT64 tensor of q when integer).
   [[nodiscard]] tensor dequantized() const;
   friend bool operator==(const proven_tensor&, const proven_tensor&) = default;
 };

@@ -69,11 +69,11 @@
 #include <vector>
 
 #include "zkml/detail.hpp"
-#include "zkml/ops.hpp"
+#include "zkml/ops_ml.hpp"
 
 namespace ciro::zkml::ops {
 
-namespace {
+namespace ml {
 
 constexpr const char* ml_domain = "ai.onnx.ml";
 
@@ -136,7 +136,6 @@ feature_rows features(const op_context& c) {
 // ---------------------------------------------------------------------------------------------
 // post_transform (ONNX Runtime ml_common.h; ONNX onnx/reference/ops/aionnxml/_common_classifier.py)
 
-enum class transform : std::uint8_t { none, logistic, softmax, softmax_zero, probit };
 
 transform read_transform(const op_context& c) {
   const std::string s = c.attr_string("post_transform", "NONE");
@@ -201,12 +200,6 @@ tensor score_tensor(std::int64_t n, std::int64_t k, std::vector<double> v) {
 // ---------------------------------------------------------------------------------------------
 // Linear models
 
-/// Reads coefficients (K x F) and intercepts (K or none) for K = `k` outputs; k < 0 takes K from
-/// the intercepts (or from |coefficients| / F without them).
-struct linear_model {
-  std::int64_t k = 0;
-  std::vector<double> w, b;
-};
 
 linear_model read_linear(const op_context& c, std::int64_t f, std::int64_t k) {
   linear_model m;
@@ -337,25 +330,8 @@ std::vector<tensor> op_scaler(const op_context& c) {
 // ---------------------------------------------------------------------------------------------
 // Tree ensembles
 
-enum class node_mode : std::uint8_t { leq, lt, gte, gt, eq, neq, leaf };
 
-struct tree_node {
-  std::int64_t tree = 0, id = 0;
-  node_mode mode = node_mode::leaf;
-  std::int64_t feature = 0;
-  double value = 0;
-  bool missing_true = false;
-  std::size_t true_child = 0, false_child = 0;           // indexes into ensemble::nodes (branches)
-  std::vector<std::pair<std::int64_t, double>> weights;  // (output, weight) (leaves)
-};
 
-struct ensemble {
-  std::vector<tree_node> nodes;
-  std::vector<std::size_t> roots;  // one per tree, in the order the trees are listed
-  // The raw leaf-weight lists, which ONNX Runtime's binary rules read.
-  std::vector<std::int64_t> weight_ids;
-  std::vector<double> weight_values;
-};
 
 std::string where(const tree_node& t) { return "tree " + std::to_string(t.tree) + " node " + std::to_string(t.id); }
 
@@ -661,9 +637,10 @@ std::vector<tensor> op_tree_classifier(const op_context& c) {
   return {y, score_tensor(x.n, classes, std::move(z))};
 }
 
-}  // namespace
+}  // namespace ml
 
 void add_ml_ops(op_table& t) {
+  using namespace ml;
   t.emplace(op_key(ml_domain, "LinearClassifier"), op_linear_classifier);
   t.emplace(op_key(ml_domain, "LinearRegressor"), op_linear_regressor);
   t.emplace(op_key(ml_domain, "Normalizer"), op_normalizer);

@@ -90,10 +90,17 @@ TEST_P(ModelProof, ProvesVerifiesAndMatchesTheIntegerInference) {
     auto full = verify_model(p.value().bytes, l.bytes, &l.m, &l.inputs.at(i));
     ASSERT_TRUE(full) << full.error().message;
     EXPECT_TRUE(full.value().model_checked && full.value().input_checked && full.value().parity_checked);
+    // Every output, a classifier's label included, is bound: another value is rejected.
+    for (std::size_t o = 0; o < p.value().file.statement.outputs.size(); ++o) {
+      model_proof_file f = p.value().file;
+      f.statement.outputs[o].q[0] += 1;
+      EXPECT_FALSE(verify_model(encode(f))) << f.statement.outputs[o].name;
+    }
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, ModelProof, ::testing::Values("mlp", "lenet", "mobilenet_block", "transformer_block"));
+INSTANTIATE_TEST_SUITE_P(Models, ModelProof, ::testing::Values("mlp", "lenet", "mobilenet_block", "transformer_block",
+                                                                  "tree_ensemble", "linear_classifier"));
 
 TEST(ModelProofTamper, AnAlteredOutputIsRejected) {
   const auto& r = mlp_proof();
@@ -301,10 +308,15 @@ TEST(ModelProof, EveryLoweredOpIsProvenOnRandomInputs) {
 }
 
 TEST(ModelProof, UnprovenOpsAreRefusedWithTheirNode) {
-  const loaded& l = load("tree_ensemble");
-  auto p = prove_model(l.bytes, l.m, l.inputs.at(0));
+  const one_op o{"LogSoftmax", {2, 4}, std::nullopt, {}};
+  const model m = one_op_model(o, {2, 4});
+  const std::string text = "LogSoftmax";
+  const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+  const tensor x = tensor::floats({2, 4}, {0.5, -1, 2, 0.25, 1, 1, -0.5, 0});
+  auto p = prove_model(bytes, m, {{"x", x}});
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().code, model_proof_error_code::bad_input);
+  EXPECT_NE(p.error().message.find("LogSoftmax"), std::string::npos) << p.error().message;
   EXPECT_NE(p.error().message.find("not proven yet"), std::string::npos) << p.error().message;
 }
 
