@@ -280,6 +280,13 @@ class lowerer {
   }
 
   void lower_node(const node& n) {
+    for (const auto& name : n.inputs) {
+      if (integer_tensors_.count(name)) {
+        refuse(n, run_error_code::unsupported_attribute,
+               "reads '" + detail::printable(name) + "', an index or label computed from the input: not proven yet");
+      }
+    }
+    if (n.domain.empty() && n.op_type == "ArgMax" && !n.inputs.empty() && p_.tensors.count(n.inputs[0])) return argmax(n);
     // Nodes on exact tensors only: evaluated when the circuit is built, nothing to prove, unless
     // their values depend on the input.
     bool any_fixed = false, any_dependent = false;
@@ -479,6 +486,56 @@ class lowerer {
     return c;
   }
 
+  /// The label of the first (last: the last) largest of `values`, labels[j] for values[j]: a
+  /// chain of comparisons carrying the largest value so far and its label, the label updated as
+  /// labels[j] + keep (label - labels[j]) with keep the comparison's 0 or 1.
+  address arg_max(const node& n, const std::vector<address>& values, const std::vector<std::int64_t>& labels, bool last) {
+    address best = values[0], label = fresh(1)[0];
+    affine(n, {}, labels[0], {}, label);
+    for (std::size_t j = 1; j < values.size(); ++j) {
+      const address next_best = fresh(1)[0], kept = fresh(1)[0], next_label = fresh(1)[0];
+      select(best, values[j], 0, true, next_best);
+      if (!last) {  // keep while values[j] <= best
+        const address keep = at_most(n, values[j], best, 0);
+        dot(n, {{keep, label}}, {}, kept);
+        affine(n, {{kept, 1}, {keep, -labels[j]}}, labels[j], {}, next_label);
+      } else {  // take j when best <= values[j]
+        const address take = at_most(n, best, values[j], 0);
+        dot(n, {{take, label}}, {}, kept);
+        affine(n, {{label, 1}, {kept, -1}, {take, labels[j]}}, 0, {}, next_label);
+      }
+      best = next_best;
+      label = next_label;
+    }
+    return label;
+  }
+
+  /// ArgMax of a fixed-point value (the integer inference's selection on its integers): per
+  /// position an arg_max chain over the axis, the indices as labels.
+  void argmax(const node& n) {
+    const int_value& x = value(n, n.inputs.at(0));
+    const std::vector<address>& xa = addresses(n, n.inputs[0]);
+    const auto rank = static_cast<std::int64_t>(x.t.shape.size());
+    std::int64_t axis = n.find("axis") ? n.find("axis")->i : 0;
+    if (axis < -rank || axis >= rank) refuse(n, run_error_code::invalid_node, "axis out of range");
+    if (axis < 0) axis += rank;
+    const bool last = n.opset >= 12 && n.find("select_last_index") && n.find("select_last_index")->i != 0;
+    const auto ax = static_cast<std::size_t>(axis);
+    const std::int64_t outer = ops::product(x.t.shape, 0, ax), dim = x.t.shape[ax],
+                       inner = ops::product(x.t.shape, ax + 1, x.t.shape.size());
+    if (dim < 1 || dim - 1 > p_.limit) refuse(n, run_error_code::unsupported_attribute, "an axis too long for the labels");
+    std::vector<std::int64_t> indices(static_cast<std::size_t>(dim));
+    for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<std::int64_t>(i);
+    std::vector<address> y, row(static_cast<std::size_t>(dim));
+    for (std::int64_t a = 0; a < outer; ++a) {
+      for (std::int64_t b = 0; b < inner; ++b) {
+        for (std::int64_t i = 0; i < dim; ++i) row[static_cast<std::size_t>(i)] = xa[static_cast<std::size_t>((a * dim + i) * inner + b)];
+        y.push_back(arg_max(n, row, indices, last));
+      }
+    }
+    define_integer(n, 0, std::move(y));
+  }
+
   /// A classifier (int_ops classifier_plan): per row the scores, the label (the first largest
   /// score's, by a chain of comparisons), and the transformed scores.
   void classifier(const node& n) {
@@ -504,20 +561,7 @@ class lowerer {
     for (std::int64_t i = 0; i < p.rows; ++i) {
       const std::vector<address> x(xa.begin() + i * p.features, xa.begin() + (i + 1) * p.features);
       const std::vector<address> s = p.trees ? tree_scores(n, p, x) : linear_scores(n, p, x);
-      // The label: keep the current one while the best score so far is at least s_j, else take j's.
-      address best = s[0];
-      address label = fresh(1)[0];
-      affine(n, {}, p.labels[0], {}, label);
-      for (std::size_t j = 1; j < k; ++j) {
-        const address keep = at_most(n, s[j], best, 0);
-        const address next_best = fresh(1)[0], kept = fresh(1)[0], next_label = fresh(1)[0];
-        select(best, s[j], 0, true, next_best);
-        dot(n, {{keep, label}}, {}, kept);
-        affine(n, {{kept, 1}, {keep, -p.labels[j]}}, p.labels[j], {}, next_label);
-        best = next_best;
-        label = next_label;
-      }
-      labels.push_back(label);
+      labels.push_back(arg_max(n, s, p.labels, false));
       std::vector<address> out;
       if (sp) {
         out = softmax_row(n, s, p.score_frac, fo, *sp);
@@ -1297,7 +1341,7 @@ result<program, run_error_code> lower(const model& m, const int_value_map& run, 
 
 const std::vector<std::string>& lowered_operators() {
   static const std::vector<std::string> ops = {
-      "Add",       "AveragePool", "BatchNormalization", "Clip",    "Concat",  "Conv",     "Div",       "Dropout",
+      "Add",       "ArgMax",      "AveragePool", "BatchNormalization", "Clip",    "Concat",  "Conv",     "Div",       "Dropout",
       "Erf",       "Exp",         "Flatten",            "Gather",  "Gemm",     "GlobalAveragePool",
       "HardSigmoid", "HardSwish", "Identity",           "LeakyRelu", "Log",    "MatMul",    "Max",
       "MaxPool",   "Min",         "Mul",                "Pow",     "ReduceMax", "ReduceMean", "ReduceSum", "Relu",     "Reshape",   "Sigmoid", "Softmax",

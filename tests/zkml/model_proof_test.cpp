@@ -258,6 +258,8 @@ TEST(ModelProof, EveryLoweredOpIsProvenOnRandomInputs) {
       {"Div", {2, 8}, tensor::floats({1}, {3.0}), {}},
       {"Div", {2, 8}, std::nullopt, {}, true, true},
       {"Softmax", {3, 10}, std::nullopt, {}},
+      {"ArgMax", {3, 6}, std::nullopt, {int_attribute("axis", 1)}},
+      {"ArgMax", {4, 3}, std::nullopt, {int_attribute("axis", 0), int_attribute("keepdims", 0)}},
       {"Softmax", {2, 3, 4}, std::nullopt, {int_attribute("axis", 1)}},
       {"Max", {2, 8}, std::nullopt, {}, true},
       {"Min", {2, 8}, std::nullopt, {}, true},
