@@ -52,4 +52,8 @@ int verify_command(const std::vector<std::string>& args);
 /// line for usage errors, unreadable or invalid models and inputs, and inferences refused.
 int run_command(const std::vector<std::string>& args);
 
+/// `ciro serve --spool DIR [--workers N] [--threads N] [--queue N] [--price-core-hour X] [--once]`:
+/// a proving node on a spool directory (docs/runtime.md); SIGTERM and SIGINT drain it.
+int serve_command(const std::vector<std::string>& args);
+
 }  // namespace ciro::cli

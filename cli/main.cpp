@@ -25,6 +25,9 @@ constexpr const char* usage_text =
     "  run --model M.onnx --input IN [--json OUT] [--calibrate IN2 ...] [--bits N] [--trace]\n"
     "        the integer inference of an ONNX model (the computation a proof attests) beside the\n"
     "        float reference: outputs, max error, its bound, arg-max agreement (IN: .json, .pb, .npy)\n"
+    "  serve --spool DIR [--workers N] [--threads N] [--queue N] [--price-core-hour X] [--once]\n"
+    "        a proving node: job files DIR/in/<id>.json proven into DIR/out/ (or DIR/failed/);\n"
+    "        SIGTERM drains it (docs/runtime.md)\n"
     "  help  print this message\n";
 
 }  // namespace
@@ -47,6 +50,7 @@ int main(int argc, char** argv) {
     if (command == "prove") return ciro::cli::prove_command(args);
     if (command == "verify") return ciro::cli::verify_command(args);
     if (command == "run") return ciro::cli::run_command(args);
+    if (command == "serve") return ciro::cli::serve_command(args);
   } catch (const std::bad_alloc&) {
     return ciro::cli::usage_error(command + ": out of memory");
   }

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
-#include "cli/model_input.hpp"
+#include "zkml/model_input.hpp"
 #include "zkml/input_file.hpp"
 #include "zkml/model_proof.hpp"
 
@@ -115,7 +115,7 @@ int prove_model_command(const std::vector<std::string>& args) {
   std::optional<tbb::global_control> limit;
   if (threads) limit.emplace(tbb::global_control::max_allowed_parallelism, *threads);
 
-  auto loaded = load_model_and_input(model_path, input_path);
+  auto loaded = zkml::load_model_and_input(model_path, input_path);
   if (!loaded) return usage_error("prove: " + loaded.error().message);
   const auto& li = loaded.value();
   zkml::prove_model_options options;
@@ -191,13 +191,13 @@ int verify_model_proof(std::span<const std::uint8_t> bytes, const std::string& m
   std::optional<zkml::tensor_map> input;
   if (!model_path.empty()) {
     // Another model is an invalid proof (exit 1), whatever its inputs look like.
-    auto b = read_file(model_path, std::size_t{1} << 30);
+    auto b = zkml::read_file(model_path, std::size_t{1} << 30);
     if (!b) return usage_error("verify: " + b.error().message);
     if (zkml::model_hash(b.value()) != file.value().statement.model_hash) {
       std::printf("invalid: the proof is for another model (the model hashes differ)\n");
       return exit_failed;
     }
-    auto loaded = input_path.empty() ? std::nullopt : std::optional{load_model_and_input(model_path, input_path)};
+    auto loaded = input_path.empty() ? std::nullopt : std::optional{zkml::load_model_and_input(model_path, input_path)};
     if (loaded) {
       if (!*loaded) return usage_error("verify: " + loaded->error().message);
       model_bytes = std::move(loaded->value().model_bytes);

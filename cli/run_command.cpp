@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
-#include "cli/model_input.hpp"
+#include "zkml/model_input.hpp"
 #include "zkml/input_file.hpp"
 #include "zkml/integer_inference.hpp"
 #include "zkml/model.hpp"
@@ -100,7 +100,7 @@ int run_command(const std::vector<std::string>& args) {  // NOLINT(readability-f
   }
   if (o.model.empty() || o.input.empty()) return usage_error("run: --model M.onnx and --input IN are required");
 
-  auto loaded = load_model_and_input(o.model, o.input);
+  auto loaded = zkml::load_model_and_input(o.model, o.input);
   if (!loaded) return usage_error("run: " + loaded.error().message);
   const auto m = std::move(loaded.value().m);
   const auto inputs = std::move(loaded.value().input);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -691,6 +692,61 @@ TEST(CliModelProof, UnsupportedOpsAndBadInputsExitTwoWithOneLine) {
   const auto profile = ciro("prove --model " + models_dir() + "/mlp.onnx --input " + first_input_file("mlp") +
                             " --profile turbo -o " + proof);
   EXPECT_EQ(profile.exit_code, 2);
+}
+
+
+/// A fresh spool directory with the given job files in in/.
+std::string spool_with(const std::string& name, const std::vector<std::pair<std::string, std::string>>& jobs) {
+  const std::filesystem::path d =
+      std::filesystem::path(testing::TempDir()) / (std::string("ciro_serve_") + name + "_" + std::to_string(getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d / "in");
+  for (const auto& [id, text] : jobs) std::ofstream(d / "in" / (id + ".json")) << text;
+  return d.string();
+}
+
+std::size_t files_in(const std::string& dir) {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) n += e.path().extension() == ".json";
+  return n;
+}
+
+TEST(CliServe, ProvesTheSpoolOnceAndFailsBadJobsAlone) {
+  const std::string d = spool_with("once", {{"fib", R"({"id": "fib", "air": "fibonacci", "log_rows": 10})"},
+                                            {"bad", R"({"id": "bad", "air": "fibonacci"})"}});
+  const auto r = ciro("serve --spool " + d + " --once");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("done 1, failed 1"), std::string::npos) << r.out;
+  EXPECT_EQ(ciro("verify " + d + "/out/fib.proof").exit_code, 0);
+  std::ifstream failed(d + "/failed/bad.json");
+  const auto j = nlohmann::json::parse(failed);
+  EXPECT_NE(j["reason"].get<std::string>().find("log_rows"), std::string::npos);
+  std::filesystem::remove_all(d);
+}
+
+TEST(CliServe, SigtermDrainsWithoutLosingAJob) {
+  std::vector<std::pair<std::string, std::string>> jobs;
+  for (int i = 0; i < 12; ++i) {
+    const std::string id = std::string("j") + std::to_string(i);
+    jobs.emplace_back(id, std::string(R"({"id": ")") + id + R"(", "air": "fibonacci", "log_rows": 15})");
+  }
+  const std::string d = spool_with("term", jobs);
+  const auto r = ciro("serve --spool " + d + " 2>/dev/null & p=$!; sleep 0.7; kill -TERM $p; wait $p");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(files_in(d + "/work"), 0u) << "a stopped node leaves no job half-done";
+  EXPECT_EQ(files_in(d + "/out") + files_in(d + "/in"), 12u) << r.out << r.err;
+  // The rest runs on the next start.
+  EXPECT_EQ(ciro("serve --spool " + d + " --once").exit_code, 0);
+  EXPECT_EQ(files_in(d + "/out"), 12u);
+  std::filesystem::remove_all(d);
+}
+
+TEST(CliServe, UsageErrorsExitTwoWithOneLine) {
+  for (const std::string args : {"serve", "serve --spool", "serve --spool /tmp/x --workers 0", "serve --bogus"}) {
+    const auto r = ciro(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_EQ(lines(r.err), 1u) << args << ": " << r.err;
+  }
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "cli/model_input.hpp"
+#include "zkml/model_input.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -6,7 +6,7 @@
 
 #include "zkml/input_file.hpp"
 
-namespace ciro::cli {
+namespace ciro::zkml {
 
 result<std::vector<std::uint8_t>, int> read_file(const std::string& path, std::size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
@@ -23,17 +23,17 @@ result<std::vector<std::uint8_t>, int> read_file(const std::string& path, std::s
 }
 
 result<model_and_input, int> load_model_and_input(const std::string& model_path, const std::string& input_path) {
-  auto m = zkml::load_model(model_path, {}, zkml::dynamic_inputs::keep);
+  auto m = load_model(model_path, {}, dynamic_inputs::keep);
   if (!m) return error<int>{0, model_path + ": " + m.error().message};
-  auto inputs = zkml::load_input_file(input_path, m.value());
+  auto inputs = load_input_file(input_path, m.value());
   if (!inputs) return error<int>{0, inputs.error().message};
   const auto& declared = m.value().inputs;
-  if (std::any_of(declared.begin(), declared.end(), [](const zkml::value_info& v) {
+  if (std::any_of(declared.begin(), declared.end(), [](const value_info& v) {
         return std::any_of(v.shape.begin(), v.shape.end(), [](std::int64_t d) { return d < 0; });
       })) {
-    std::map<std::string, zkml::shape_t> shapes;
+    std::map<std::string, shape_t> shapes;
     for (const auto& [name, t] : inputs.value()) shapes[name] = t.shape;
-    m = zkml::load_model(model_path, shapes);
+    m = load_model(model_path, shapes);
     if (!m) return error<int>{0, model_path + ": " + m.error().message};
   }
   auto bytes = read_file(model_path, std::size_t{1} << 30);
@@ -41,4 +41,4 @@ result<model_and_input, int> load_model_and_input(const std::string& model_path,
   return model_and_input{std::move(bytes.value()), std::move(m.value()), std::move(inputs.value())};
 }
 
-}  // namespace ciro::cli
+}  // namespace ciro::zkml

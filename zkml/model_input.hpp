@@ -9,16 +9,16 @@
 #include "zkml/reference.hpp"
 #include "zkml/tensor.hpp"
 
-namespace ciro::cli {
+namespace ciro::zkml {
 
 /// A model file read with the shapes of an input file, and that input.
 struct model_and_input {
   std::vector<std::uint8_t> model_bytes;
-  zkml::model m;
-  zkml::tensor_map input;
+  model m;
+  tensor_map input;
 };
 
-/// Reads `model_path` and `input_path` (zkml::load_input_file's formats). A dimension the model
+/// Reads `model_path` and `input_path` (load_input_file's formats). A dimension the model
 /// leaves free (a batch "N") is fixed by the input file: the model is read keeping it free, then
 /// read again with the input's shapes, so only fixed shapes run. Fails with a one-line message
 /// naming the file.
@@ -27,4 +27,4 @@ result<model_and_input, int> load_model_and_input(const std::string& model_path,
 /// Reads a whole file (at most `max_bytes`); fails with a one-line message.
 result<std::vector<std::uint8_t>, int> read_file(const std::string& path, std::size_t max_bytes);
 
-}  // namespace ciro::cli
+}  // namespace ciro::zkml

@@ -1,0 +1,172 @@
+#include "runtime/job_runner.hpp"
+
+#include <sys/resource.h>
+#include <tbb/global_control.h>
+#include <tbb/task_arena.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <new>
+#include <thread>
+
+#include "field/extension.hpp"
+#include "kernels/backend.hpp"
+#include "stark/examples.hpp"
+#include "stark/params.hpp"
+#include "stark/proof.hpp"
+#include "stark/prover.hpp"
+#include "zkml/model_input.hpp"
+#include "zkml/model_proof.hpp"
+
+namespace ciro::runtime {
+
+namespace {
+
+/// User + system CPU seconds of the process so far.
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  const auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec); };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+/// The process's resident set now (/proc/self/statm), in bytes; 0 where unreadable.
+std::uint64_t resident_bytes() {
+  std::ifstream f("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  if (!(f >> size >> resident)) return 0;
+  return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+/// Samples the resident set every 5 ms while alive; peak() is the largest sample.
+class rss_sampler {
+ public:
+  rss_sampler() : peak_(resident_bytes()), thread_([this] {
+    while (!stop_.load()) {
+      const std::uint64_t r = resident_bytes();
+      std::uint64_t p = peak_.load();
+      while (r > p && !peak_.compare_exchange_weak(p, r)) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }) {}
+  ~rss_sampler() {
+    stop_ = true;
+    thread_.join();
+  }
+  std::uint64_t peak() const { return std::max(peak_.load(), resident_bytes()); }
+
+ private:
+  std::atomic<std::uint64_t> peak_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+template <class E>
+result<nlohmann::json, int> prove_air(const job_spec& job, const stark::stark_params& params,
+                                      std::vector<std::uint8_t>& proof) {
+  using err = error<int>;
+  auto backend = kernels::make_cpu_backend();
+  auto shape = stark::make_example<E>(job.air, job.log_rows, job.instances, false);
+  if (!shape) return err{0, shape.error().message};
+  auto pk = stark::setup<E>(shape.value().tables, params, *backend, backend->merkle());
+  if (!pk) return err{0, pk.error().message};
+  const std::uint32_t bits = stark::conjectured_security_bits(pk.value()->vk.params, pk.value()->vk.size());
+  if (bits < 100) return err{0, "the profile gives " + std::to_string(bits) + "-bit security at this size, below 100"};
+  auto example = stark::make_example<E>(job.air, job.log_rows, job.instances, true);
+  if (!example) return err{0, example.error().message};
+  auto p = stark::prove<E>(*pk.value(), example.value().witnesses, *backend, backend->merkle(), nullptr,
+                           {.check_constraints = false, .min_security_bits = 100, .on_phase = {}, .public_lookups = {}});
+  if (!p) return err{0, p.error().message};
+  proof = stark::encode(p.value());
+  return nlohmann::json{{"kind", "air"},
+                        {"air", job.air},
+                        {"log_rows", job.log_rows},
+                        {"instances", job.instances},
+                        {"profile", job.profile},
+                        {"proof_bytes", proof.size()},
+                        {"security_bits", bits}};
+}
+
+result<nlohmann::json, int> prove_model(const job_spec& job, const std::filesystem::path& base,
+                                        std::vector<std::uint8_t>& proof) {
+  using err = error<int>;
+  const auto path = [&](const std::string& p) { return std::filesystem::path(p).is_absolute() ? p : (base / p).string(); };
+  auto loaded = zkml::load_model_and_input(path(job.model), path(job.input));
+  if (!loaded) return loaded.error();
+  zkml::prove_model_options options;
+  options.profile = job.profile;
+  auto r = zkml::prove_model(loaded.value().model_bytes, loaded.value().m, loaded.value().input, options);
+  if (!r) return err{0, r.error().message};
+  proof = r.value().bytes;
+  const auto& st = r.value().file.statement;
+  nlohmann::json outputs = nlohmann::json::object();
+  for (const auto& o : st.outputs) {
+    const zkml::tensor t = o.dequantized();
+    outputs[o.name] = {{"shape", t.shape}};
+    if (t.is_integer()) {
+      outputs[o.name]["data"] = t.ints;
+    } else {
+      outputs[o.name]["data"] = t.data;
+    }
+  }
+  return nlohmann::json{{"kind", "model"},
+                        {"model", job.model},
+                        {"profile", job.profile},
+                        {"model_hash", st.model_hash.to_hex()},
+                        {"input_commitment", st.input_commitment.to_hex()},
+                        {"outputs", outputs},
+                        {"multiply_adds", r.value().multiply_adds},
+                        {"proof_bytes", proof.size()},
+                        {"security_bits", r.value().security_bits}};
+}
+
+}  // namespace
+
+job_result run_job(const job_spec& job, const std::filesystem::path& base, const prices& p,
+                   std::vector<std::uint8_t>& proof, unsigned threads) {
+  job_result r;
+  r.id = job.id;
+  proof.clear();
+  const auto params = stark::profile(job.profile);
+  const double cpu0 = process_cpu_seconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  result<nlohmann::json, int> details = error<int>{0, "not run"};
+  {
+    rss_sampler rss;
+    tbb::task_arena arena(threads == 0 ? tbb::task_arena::automatic : static_cast<int>(threads));
+    try {
+      arena.execute([&] {
+        if (!params) {
+          details = error<int>{0, "unknown profile"};
+        } else if (job.what == job_spec::kind::model) {
+          details = prove_model(job, base, proof);
+        } else if (params->extension_degree == 5) {
+          details = prove_air<field::babybear5>(job, *params, proof);
+        } else {
+          details = prove_air<field::babybear4>(job, *params, proof);
+        }
+      });
+    } catch (const std::bad_alloc&) {
+      details = error<int>{0, "out of memory"};
+    } catch (const std::exception& e) {
+      details = error<int>{0, std::string("prover error: ") + e.what()};
+    }
+    r.cost.peak_rss_bytes = rss.peak();
+  }
+  r.cost.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.cost.cpu_s = process_cpu_seconds() - cpu0;
+  r.cost.price = r.cost.cpu_s / 3600.0 * p.core_hour;
+  if (details) {
+    r.ok = true;
+    r.details = std::move(details.value());
+  } else {
+    r.reason = details.error().message;
+    proof.clear();
+  }
+  return r;
+}
+
+}  // namespace ciro::runtime

@@ -1,0 +1,218 @@
+#include "runtime/node.hpp"
+
+#include <caf/all.hpp>
+
+#include <map>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "runtime/spool.hpp"
+
+namespace ciro::runtime {
+
+namespace {
+
+using submit_atom = caf::atom_constant<caf::atom("submit")>;
+using run_atom = caf::atom_constant<caf::atom("run")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+/// The shared, thread-safe parts: the spool and the counters.
+struct shared_state {
+  shared_state(spool d, const node_config& c) : dir(std::move(d)), config(c) {}
+  spool dir;
+  const node_config& config;
+  std::mutex mutex;  // guards dir's moves and the summary
+  node_summary summary;
+  /// The scheduler's queue length and running jobs, read by the intake and the node's loop.
+  std::atomic<std::size_t> queued{0}, running{0};
+  /// Results sent to the publisher and not yet written.
+  std::atomic<std::size_t> publishing{0};
+  std::atomic<bool> drained{false}, intake_stopped{false};
+  void log(const std::string& line) {
+    if (config.log) config.log(line);
+  }
+};
+
+/// A failed job's result file, written at once (bad job file, refused at intake).
+void fail_now(shared_state& s, const std::string& id, const std::string& reason) {
+  job_result r;
+  r.id = id;
+  r.reason = reason;
+  std::lock_guard lock(s.mutex);
+  s.dir.finish(r, {});
+  ++s.summary.failed;
+  s.log("job " + id + " failed: " + reason);
+}
+
+/// The publisher: writes each result (and proof) to the spool.
+caf::behavior publisher(caf::event_based_actor*, shared_state* s) {
+  return {[s](publish_atom, const std::string& id, bool ok, const std::string& result_text, const std::string& proof) {
+    std::lock_guard lock(s->mutex);
+    const std::filesystem::path dest = s->dir.dir() / (ok ? "out" : "failed");
+    if (ok) write_file_atomically(dest / (id + ".proof"), proof);
+    write_file_atomically(dest / (id + ".json"), result_text);
+    std::error_code ec;
+    std::filesystem::remove(s->dir.dir() / "work" / (id + ".json"), ec);
+    ++(ok ? s->summary.done : s->summary.failed);
+    --s->publishing;
+  }};
+}
+
+/// A prover worker (spawned detached: its proof runs on its own thread).
+caf::behavior worker(caf::event_based_actor* self, shared_state* s, caf::actor publisher_actor) {
+  return {[=](run_atom, const std::string& id, const std::string& text, const caf::actor& scheduler) {
+    auto spec = parse_job(text);
+    std::vector<std::uint8_t> proof;
+    job_result r;
+    if (!spec) {
+      r.id = id;
+      r.reason = spec.error().message;
+    } else {
+      s->log("job " + id + " proving");
+      r = run_job(spec.value(), s->dir.dir(), s->config.price, proof, s->config.threads_per_worker);
+      s->log("job " + id + (r.ok ? " done in " + std::to_string(r.cost.wall_s) + " s" : " failed: " + r.reason));
+    }
+    ++s->publishing;
+    self->send(publisher_actor, publish_atom::value, id, r.ok, result_json(r).dump(2) + "\n",
+               std::string(reinterpret_cast<const char*>(proof.data()), proof.size()));
+    self->send(scheduler, idle_atom::value, caf::actor_cast<caf::actor>(self), true);
+  }};
+}
+
+struct scheduler_state {
+  /// (-priority, arrival): the queue's order.
+  std::map<std::pair<int, std::uint64_t>, std::pair<std::string, std::string>> queue;
+  std::vector<caf::actor> idle;
+  std::size_t running = 0;
+  std::uint64_t arrivals = 0;
+  bool draining = false;
+};
+
+/// The scheduler: a bounded priority queue (larger priority first, then arrival order) handed to
+/// idle workers.
+caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
+  // The queue lives with the behavior (CAF 0.17's stateful_actor state is not reliable here).
+  auto state = std::make_shared<scheduler_state>();
+  auto publish_counts = [state, s] {
+    s->queued = state->queue.size();
+    s->running = state->running;
+  };
+  auto dispatch = [self, state, publish_counts] {
+    auto& st = *state;
+    while (!st.draining && !st.queue.empty() && !st.idle.empty()) {
+      auto it = st.queue.begin();
+      caf::actor w = st.idle.back();
+      st.idle.pop_back();
+      self->send(w, run_atom::value, it->second.first, it->second.second, caf::actor_cast<caf::actor>(self));
+      st.queue.erase(it);
+      ++st.running;
+    }
+    publish_counts();
+  };
+  return {
+      [state, dispatch](submit_atom, const std::string& id, const std::string& text, int priority) {
+        state->queue[{-priority, state->arrivals++}] = {id, text};
+        dispatch();
+      },
+      [state, dispatch](idle_atom, const caf::actor& w, bool finished) {
+        state->idle.push_back(w);
+        if (finished && state->running > 0) --state->running;
+        dispatch();
+      },
+      [state, s, publish_counts](drain_atom) {
+        auto& st = *state;
+        st.draining = true;
+        {
+          std::lock_guard lock(s->mutex);
+          for (const auto& [key, job] : st.queue) {
+            s->dir.put_back(job.first);
+            ++s->summary.put_back;
+          }
+        }
+        st.queue.clear();
+        publish_counts();
+        s->drained = true;
+      },
+  };
+}
+
+/// The spool intake: every poll interval, takes as many job files as the queue has room for,
+/// refuses bad ones at once, and submits the others to the scheduler.
+caf::behavior intake(caf::event_based_actor* self, shared_state* s, caf::actor sched) {
+  self->send(self, tick_atom::value);
+  return {
+      [=](tick_atom) {
+        if (s->intake_stopped.load()) return;
+        const std::size_t room = s->config.queue_limit + s->config.workers;
+        const std::size_t used = s->queued.load() + s->running.load();
+        std::vector<spool::taken_job> taken;
+        if (used < room) {
+          std::lock_guard lock(s->mutex);
+          taken = s->dir.take(room - used);
+        }
+        for (auto& t : taken) {
+          auto spec = parse_job(t.text);
+          if (!spec) {
+            fail_now(*s, t.id, spec.error().message);
+            continue;
+          }
+          if (spec.value().id != t.id) {
+            fail_now(*s, t.id, "the job's \"id\" is not its file's name");
+            continue;
+          }
+          ++s->queued;  // counted at once, so the next tick does not take more than the room
+          self->send(sched, submit_atom::value, t.id, t.text, spec.value().priority);
+        }
+        self->delayed_send(self, s->config.poll, tick_atom::value);
+      },
+      [=](drain_atom) { s->intake_stopped = true; },
+  };
+}
+
+}  // namespace
+
+result<node_summary, int> run_node(const node_config& config, const std::atomic<bool>& stop) {
+  auto dir = spool::open(config.spool);
+  if (!dir) return dir.error();
+  shared_state s(std::move(dir.value()), config);
+  s.summary.recovered = s.dir.recover();
+  if (s.summary.recovered) s.log(std::to_string(s.summary.recovered) + " jobs left running by a stopped node queued again");
+  {
+    caf::actor_system_config cfg;
+    caf::actor_system system{cfg};
+    const caf::actor pub = system.spawn(publisher, &s);
+    const caf::actor sched = system.spawn(scheduler, &s);
+    std::vector<caf::actor> workers;
+    for (unsigned i = 0; i < std::max(1u, config.workers); ++i) {
+      workers.push_back(system.spawn<caf::detached>(worker, &s, pub));
+      caf::anon_send(sched, idle_atom::value, workers.back(), false);
+    }
+    const caf::actor in = system.spawn(intake, &s, sched);
+    const auto idle = [&] {
+      std::lock_guard lock(s.mutex);
+      return s.dir.waiting() == 0 && s.queued.load() == 0 && s.running.load() == 0 && s.publishing.load() == 0;
+    };
+    for (;;) {
+      std::this_thread::sleep_for(config.poll);
+      if (stop.load()) break;
+      // Idle twice, an intake poll apart: a job cannot be between in/ and the queue.
+      if (config.once && idle()) {
+        std::this_thread::sleep_for(config.poll * 2);
+        if (idle()) break;
+      }
+    }
+    // Drain: the intake stops, queued jobs go back to in/, running ones finish.
+    caf::anon_send(in, drain_atom::value);
+    caf::anon_send(sched, drain_atom::value);
+    while (!s.drained.load() || s.running.load() > 0 || s.publishing.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (const auto& a : workers) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    for (const auto& a : {in, sched, pub}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  return s.summary;
+}
+
+}  // namespace ciro::runtime

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "core/result.hpp"
+#include "runtime/job_runner.hpp"
+
+/// One proving node on CAF actors (docs/runtime.md): an intake that takes job files from the spool
+/// directory, a scheduler with a bounded priority queue, prover workers on their own threads (a
+/// proof never blocks another actor's mailbox), and a publisher that writes results. The intake
+/// and the publisher talk to the others by messages only, so other sources and sinks (RPC,
+/// Kafka, Redis) can stand beside them.
+namespace ciro::runtime {
+
+struct node_config {
+  std::filesystem::path spool;
+  unsigned workers = 1;            ///< prover workers (jobs proven side by side)
+  unsigned threads_per_worker = 0; ///< cores per worker's TBB arena (0: all)
+  std::size_t queue_limit = 64;    ///< jobs queued beyond the running ones; the rest wait in in/
+  std::chrono::milliseconds poll{100};
+  prices price;
+  bool once = false;               ///< stop when in/ is empty and every job has its result
+  std::function<void(const std::string&)> log;  ///< one line per event (stderr in `ciro serve`)
+};
+
+/// What a node did.
+struct node_summary {
+  std::size_t recovered = 0, done = 0, failed = 0, put_back = 0;
+};
+
+/// Runs a node until `stop` is set (SIGTERM: the intake stops, queued jobs go back to in/, running
+/// ones finish) or, with config.once, until the spool has nothing left to do. Jobs a stopped node
+/// left in work/ run again first. Fails only when the spool directory cannot be used.
+result<node_summary, int> run_node(const node_config& config, const std::atomic<bool>& stop);
+
+}  // namespace ciro::runtime

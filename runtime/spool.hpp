@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "runtime/job.hpp"
+
+/// The durable spool directory of a node (docs/runtime.md, "Spool"): a job file in/<id>.json moves
+/// to work/ when the node takes it and ends as out/<id>.json (with out/<id>.proof) or
+/// failed/<id>.json. Every move is a rename within one file system and every written file is
+/// written to a temporary name, flushed and renamed, so a node killed at any point leaves each job
+/// in exactly one place: in in/ (not taken), in work/ (taken; recover() puts it back) or with its
+/// result.
+namespace ciro::runtime {
+
+class spool {
+ public:
+  /// Opens DIR, creating in/, work/, out/ and failed/ where missing. Fails with a one-line reason.
+  static result<spool, int> open(const std::filesystem::path& dir);
+
+  /// Puts the jobs a stopped node left in work/ back into in/; returns how many.
+  std::size_t recover();
+
+  /// A job taken from in/: its id (the file's stem) and its file's text.
+  struct taken_job {
+    std::string id;
+    std::string text;
+  };
+  /// Takes up to `n` job files from in/, oldest first (by modification time, then name), each
+  /// moved to work/. A file whose id already has a result (out/ or failed/) is removed unread: one
+  /// result per id. A file whose name is not <valid id>.json is moved to failed/ with its reason.
+  std::vector<taken_job> take(std::size_t n);
+
+  /// Writes the result of a taken job (and its proof, when it has one) and removes it from work/.
+  void finish(const job_result& r, const std::vector<std::uint8_t>& proof);
+
+  /// Moves a taken job back to in/ (a node that stops before running it).
+  void put_back(const std::string& id);
+
+  /// The number of job files waiting in in/.
+  [[nodiscard]] std::size_t waiting() const;
+
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  explicit spool(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  std::filesystem::path dir_;
+};
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, flushed (fsync)
+/// before the rename. Returns false when it cannot.
+bool write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
+
+}  // namespace ciro::runtime

@@ -1,0 +1,150 @@
+// A node on its spool directory, end to end: AIR and model jobs proven (the proofs verify), bad
+// jobs failed with their reason while the node stays up, priorities, and a stop that loses nothing.
+
+#include "runtime/node.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <mutex>
+#include <thread>
+
+#include "field/extension.hpp"
+#include "stark/proof.hpp"
+#include "zkml/model_proof.hpp"
+
+namespace ciro::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path d = fs::path(testing::TempDir()) / (std::string("ciro_node_") + name + "_" + std::to_string(getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d / "in");
+  return d;
+}
+
+void put(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream f(p);
+  return nlohmann::json::parse(f);
+}
+
+std::vector<std::uint8_t> read_bytes(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), {}};
+}
+
+TEST(Node, ProvesAirAndModelJobsAndFailsBadOnesAlone) {
+  const fs::path d = fresh_dir("jobs");
+  const std::string models = CIRO_ZKML_MODELS_DIR;
+  {
+    std::ifstream in(models + "/mlp.inputs.json");
+    const auto sets = nlohmann::json::parse(in);
+    put(d / "x.json", sets["inputs"][0].dump());
+  }
+  put(d / "in" / "fib.json", R"({"id": "fib", "air": "fibonacci", "log_rows": 8})");
+  put(d / "in" / "mlp.json", std::string(R"({"id": "mlp", "model": ")") + models + R"(/mlp.onnx", "input": "x.json"})");
+  put(d / "in" / "broken.json", R"({"id": "broken", "air": "fibonacci"})");
+  put(d / "in" / "unknown.json", R"({"id": "unknown", "air": "no-such-air", "log_rows": 8})");
+  put(d / "in" / "missing.json", R"({"id": "missing", "model": "nothing.onnx", "input": "x.json"})");
+  node_config c;
+  c.spool = d;
+  c.once = true;
+  c.poll = std::chrono::milliseconds(20);
+  c.price.core_hour = 0.04;
+  std::atomic<bool> stop{false};
+  auto s = run_node(c, stop);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s.value().done, 2u);
+  EXPECT_EQ(s.value().failed, 3u);
+
+  const auto fib = read_json(d / "out" / "fib.json");
+  EXPECT_EQ(fib["status"], "done");
+  EXPECT_GT(fib["cost"]["wall_s"].get<double>(), 0.0);
+  EXPECT_GE(fib["cost"]["cpu_s"].get<double>(), 0.0);
+  EXPECT_GT(fib["cost"]["peak_rss_bytes"].get<std::uint64_t>(), 0u);
+  EXPECT_GE(fib["result"]["security_bits"].get<int>(), 100);
+  auto proof = stark::decode<field::babybear4>(read_bytes(d / "out" / "fib.proof"));
+  ASSERT_TRUE(proof) << proof.error().message;
+
+  const auto mlp = read_json(d / "out" / "mlp.json");
+  EXPECT_EQ(mlp["status"], "done");
+  EXPECT_EQ(mlp["result"]["outputs"].size(), 1u);
+  auto v = zkml::verify_model(read_bytes(d / "out" / "mlp.proof"));
+  ASSERT_TRUE(v) << v.error().message;
+
+  for (const char* id : {"broken", "unknown", "missing"}) {
+    const auto f = read_json(d / "failed" / (std::string(id) + ".json"));
+    EXPECT_EQ(f["status"], "failed") << id;
+    EXPECT_FALSE(f["reason"].get<std::string>().empty()) << id;
+  }
+  EXPECT_TRUE(fs::is_empty(d / "in"));
+  EXPECT_TRUE(fs::is_empty(d / "work"));
+  fs::remove_all(d);
+}
+
+TEST(Node, AStopPutsQueuedJobsBackAndARestartFinishesThem) {
+  const fs::path d = fresh_dir("stop");
+  for (int i = 0; i < 6; ++i)
+    put(d / "in" / (std::string("j") + std::to_string(i) + ".json"),
+        std::string(R"({"id": "j)") + std::to_string(i) + R"(", "air": "fibonacci", "log_rows": 12})");
+  node_config c;
+  c.spool = d;
+  c.poll = std::chrono::milliseconds(10);
+  std::atomic<bool> stop{false};
+  std::thread stopper([&] {
+    // Stop as soon as the first result is written.
+    while (!fs::exists(d / "out") || fs::is_empty(d / "out")) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    stop = true;
+  });
+  auto first = run_node(c, stop);
+  stopper.join();
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_GE(first.value().done, 1u);
+  EXPECT_LT(first.value().done, 6u);
+  EXPECT_TRUE(fs::is_empty(d / "work"));  // nothing left half-done
+  c.once = true;
+  std::atomic<bool> no_stop{false};
+  auto second = run_node(c, no_stop);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(first.value().done + second.value().done, 6u);
+  for (int i = 0; i < 6; ++i) EXPECT_TRUE(fs::exists(d / "out" / (std::string("j") + std::to_string(i) + ".json"))) << i;
+  fs::remove_all(d);
+}
+
+TEST(Node, PrioritiesOrderTheQueue) {
+  const fs::path d = fresh_dir("priority");
+  // One worker: the first job taken starts at once, the others wait in the queue.
+  const std::pair<const char*, int> jobs[] = {{"first", 0}, {"low", -5}, {"high", 10}, {"mid", 0}};
+  for (const auto& [id, priority] : jobs) {
+    put(d / "in" / (std::string(id) + ".json"), std::string(R"({"id": ")") + id +
+                                                   R"(", "air": "fibonacci", "log_rows": 10, "priority": )" +
+                                                   std::to_string(priority) + "}");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // distinct modification times
+  }
+  node_config c;
+  c.spool = d;
+  c.once = true;
+  c.poll = std::chrono::milliseconds(50);
+  std::mutex m;
+  std::vector<std::string> order;
+  c.log = [&](const std::string& line) {
+    if (line.size() > 8 && line.ends_with(" proving")) {
+      std::lock_guard lock(m);
+      order.push_back(line.substr(4, line.size() - 4 - 8));
+    }
+  };
+  std::atomic<bool> stop{false};
+  auto s = run_node(c, stop);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(order, (std::vector<std::string>{"first", "high", "mid", "low"}));
+  fs::remove_all(d);
+}
+
+}  // namespace
+}  // namespace ciro::runtime

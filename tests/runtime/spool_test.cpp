@@ -1,0 +1,80 @@
+// The spool directory: jobs move in/ -> work/ -> out/ or failed/, a stopped node's work/ is
+// recovered, a duplicate id gives one result, files that are not jobs are set aside.
+
+#include "runtime/spool.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace ciro::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path d = fs::path(testing::TempDir()) / (std::string("ciro_spool_") + name + "_" + std::to_string(getpid()));
+  fs::remove_all(d);
+  return d;
+}
+
+void put(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+TEST(Spool, MovesJobsThroughWorkToOutAndRecoversWork) {
+  const fs::path d = fresh_dir("moves");
+  auto s = spool::open(d);
+  ASSERT_TRUE(s) << s.error().message;
+  put(d / "in" / "a.json", R"({"id": "a", "air": "fibonacci", "log_rows": 3})");
+  put(d / "in" / "b.json", R"({"id": "b", "air": "fibonacci", "log_rows": 3})");
+  EXPECT_EQ(s.value().waiting(), 2u);
+  auto taken = s.value().take(1);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_TRUE(fs::exists(d / "work" / (taken[0].id + ".json")));
+  EXPECT_EQ(s.value().waiting(), 1u);
+  // A node stopped here: the taken job is queued again at the next start.
+  EXPECT_EQ(s.value().recover(), 1u);
+  EXPECT_EQ(s.value().waiting(), 2u);
+  taken = s.value().take(10);
+  ASSERT_EQ(taken.size(), 2u);
+  job_result r;
+  r.id = "a";
+  r.ok = true;
+  s.value().finish(r, {1, 2, 3});
+  EXPECT_TRUE(fs::exists(d / "out" / "a.json"));
+  EXPECT_EQ(fs::file_size(d / "out" / "a.proof"), 3u);
+  EXPECT_FALSE(fs::exists(d / "work" / "a.json"));
+  s.value().put_back("b");
+  EXPECT_TRUE(fs::exists(d / "in" / "b.json"));
+  fs::remove_all(d);
+}
+
+TEST(Spool, ADuplicateIdGivesOneResultAndStrayFilesAreSetAside) {
+  const fs::path d = fresh_dir("dup");
+  auto s = spool::open(d);
+  ASSERT_TRUE(s);
+  job_result r;
+  r.id = "a";
+  r.ok = true;
+  s.value().finish(r, {});
+  put(d / "in" / "a.json", R"({"id": "a", "air": "fibonacci", "log_rows": 3})");
+  put(d / "in" / "notes.txt", "hello");
+  put(d / "in" / "bad id!.json", "{}");
+  EXPECT_TRUE(s.value().take(10).empty());
+  EXPECT_FALSE(fs::exists(d / "in" / "a.json"));
+  EXPECT_TRUE(fs::exists(d / "failed" / "notes.txt.reason"));
+  EXPECT_TRUE(fs::exists(d / "failed" / "bad id!.json.reason"));
+  fs::remove_all(d);
+}
+
+TEST(Spool, AnUnusableDirectoryIsRefused) {
+  const fs::path d = fresh_dir("file");
+  put(d, "a file, not a directory");
+  auto s = spool::open(d);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("cannot create"), std::string::npos);
+  fs::remove(d);
+}
+
+}  // namespace
+}  // namespace ciro::runtime
