@@ -88,6 +88,7 @@ nlohmann::json result_json(const job_result& r) {
   j["status"] = r.ok ? "done" : "failed";
   if (!r.ok) j["reason"] = r.reason;
   if (!r.details.is_null()) j["result"] = r.details;
+  j["predicted_s"] = r.predicted_s ? nlohmann::json(*r.predicted_s) : nlohmann::json(nullptr);
   j["cost"] = {{"wall_s", r.cost.wall_s},
                {"cpu_s", r.cost.cpu_s},
                {"peak_rss_bytes", r.cost.peak_rss_bytes},

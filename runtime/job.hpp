@@ -52,6 +52,7 @@ struct job_result {
   std::string reason;       ///< why it failed (one line)
   nlohmann::json details;   ///< the proof's statement: sizes, security, outputs, hashes
   job_cost cost;
+  std::optional<double> predicted_s;  ///< the scheduler's prediction of wall_s, when it had one
 };
 
 /// The result file's JSON.

@@ -2,12 +2,15 @@
 
 #include <caf/all.hpp>
 
+#include <cmath>
 #include <map>
+#include <optional>
 #include <thread>
 #include <tuple>
 #include <vector>
 
 #include "runtime/spool.hpp"
+#include "runtime/throughput.hpp"
 
 namespace ciro::runtime {
 
@@ -32,25 +35,45 @@ struct shared_state {
   /// Results sent to the publisher and not yet written.
   std::atomic<std::size_t> publishing{0};
   std::atomic<bool> drained{false}, intake_stopped{false};
+  /// The measured throughput (guarded by mutex) and the prediction errors so far.
+  throughput_model model;
+  std::size_t predictions = 0;
+  double abs_error_s = 0, rel_error = 0;
   void log(const std::string& line) {
     if (config.log) config.log(line);
   }
 };
 
 /// A failed job's result file, written at once (bad job file, refused at intake).
-void fail_now(shared_state& s, const std::string& id, const std::string& reason) {
+void fail_now(shared_state& s, const std::string& id, const std::string& reason,
+              std::optional<double> predicted = std::nullopt) {
   job_result r;
   r.id = id;
   r.reason = reason;
+  r.predicted_s = predicted;
   std::lock_guard lock(s.mutex);
   s.dir.finish(r, {});
   ++s.summary.failed;
   s.log("job " + id + " failed: " + reason);
 }
 
-/// The publisher: writes each result (and proof) to the spool.
+/// Writes DIR/metrics.json: the counts, the prediction error, the throughput model. Holds s.mutex.
+void write_metrics(shared_state& s) {
+  nlohmann::json j = {{"done", s.summary.done},
+                      {"failed", s.summary.failed},
+                      {"refused", s.summary.refused},
+                      {"recovered", s.summary.recovered},
+                      {"predictions", s.predictions},
+                      {"mean_abs_error_s", s.predictions ? s.abs_error_s / static_cast<double>(s.predictions) : 0.0},
+                      {"mean_rel_error", s.predictions ? s.rel_error / static_cast<double>(s.predictions) : 0.0},
+                      {"throughput", s.model.to_json()}};
+  write_file_atomically(s.dir.dir() / "metrics.json", j.dump(2) + "\n");
+}
+
+/// The publisher: writes each result (and proof) to the spool, and learns the job's time.
 caf::behavior publisher(caf::event_based_actor*, shared_state* s) {
-  return {[s](publish_atom, const std::string& id, bool ok, const std::string& result_text, const std::string& proof) {
+  return {[s](publish_atom, const std::string& id, bool ok, const std::string& result_text, const std::string& proof,
+              const std::string& kind, double units, double wall_s, double predicted_s) {
     std::lock_guard lock(s->mutex);
     const std::filesystem::path dest = s->dir.dir() / (ok ? "out" : "failed");
     if (ok) write_file_atomically(dest / (id + ".proof"), proof);
@@ -58,48 +81,70 @@ caf::behavior publisher(caf::event_based_actor*, shared_state* s) {
     std::error_code ec;
     std::filesystem::remove(s->dir.dir() / "work" / (id + ".json"), ec);
     ++(ok ? s->summary.done : s->summary.failed);
+    if (ok) {
+      if (predicted_s > 0) {
+        ++s->predictions;
+        s->abs_error_s += std::fabs(predicted_s - wall_s);
+        s->rel_error += std::fabs(predicted_s - wall_s) / wall_s;
+      }
+      s->model.observe(kind, units, wall_s);
+      write_file_atomically(s->dir.dir() / "throughput.json", s->model.to_json().dump(2) + "\n");
+    }
+    write_metrics(*s);
     --s->publishing;
   }};
 }
 
 /// A prover worker (spawned detached: its proof runs on its own thread).
 caf::behavior worker(caf::event_based_actor* self, shared_state* s, caf::actor publisher_actor) {
-  return {[=](run_atom, const std::string& id, const std::string& text, const caf::actor& scheduler) {
+  return {[=](run_atom, const std::string& id, const std::string& text, double predicted_s, const caf::actor& scheduler) {
     auto spec = parse_job(text);
     std::vector<std::uint8_t> proof;
     job_result r;
+    std::pair<std::string, double> work{"", 0.0};
     if (!spec) {
       r.id = id;
       r.reason = spec.error().message;
     } else {
+      work = throughput_model::work_of(spec.value());
       s->log("job " + id + " proving");
       r = run_job(spec.value(), s->dir.dir(), s->config.price, proof, s->config.threads_per_worker);
       s->log("job " + id + (r.ok ? " done in " + std::to_string(r.cost.wall_s) + " s" : " failed: " + r.reason));
     }
+    if (predicted_s > 0) r.predicted_s = predicted_s;
     ++s->publishing;
     self->send(publisher_actor, publish_atom::value, id, r.ok, result_json(r).dump(2) + "\n",
-               std::string(reinterpret_cast<const char*>(proof.data()), proof.size()));
-    self->send(scheduler, idle_atom::value, caf::actor_cast<caf::actor>(self), true);
+               std::string(reinterpret_cast<const char*>(proof.data()), proof.size()), work.first, work.second,
+               r.cost.wall_s, predicted_s);
+    self->send(scheduler, idle_atom::value, caf::actor_cast<caf::actor>(self), id);
   }};
 }
 
+struct queued_job {
+  std::string id, text;
+  double predicted_s = 0;  ///< 0 when the kind was never measured
+};
+
 struct scheduler_state {
   /// (-priority, arrival): the queue's order.
-  std::map<std::pair<int, std::uint64_t>, std::pair<std::string, std::string>> queue;
+  std::map<std::pair<int, std::uint64_t>, queued_job> queue;
   std::vector<caf::actor> idle;
-  std::size_t running = 0;
+  /// Running jobs: their predicted seconds and start.
+  std::map<std::string, std::pair<double, std::chrono::steady_clock::time_point>> running;
   std::uint64_t arrivals = 0;
   bool draining = false;
 };
 
 /// The scheduler: a bounded priority queue (larger priority first, then arrival order) handed to
-/// idle workers.
+/// idle workers. A job with a deadline is refused when the predicted time of the work ahead of it
+/// (the queued jobs it does not pass, the rest of the running ones, shared by the workers) plus its
+/// own exceeds the deadline.
 caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
   // The queue lives with the behavior (CAF 0.17's stateful_actor state is not reliable here).
   auto state = std::make_shared<scheduler_state>();
   auto publish_counts = [state, s] {
     s->queued = state->queue.size();
-    s->running = state->running;
+    s->running = state->running.size();
   };
   auto dispatch = [self, state, publish_counts] {
     auto& st = *state;
@@ -107,20 +152,53 @@ caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
       auto it = st.queue.begin();
       caf::actor w = st.idle.back();
       st.idle.pop_back();
-      self->send(w, run_atom::value, it->second.first, it->second.second, caf::actor_cast<caf::actor>(self));
+      self->send(w, run_atom::value, it->second.id, it->second.text, it->second.predicted_s,
+                 caf::actor_cast<caf::actor>(self));
+      st.running[it->second.id] = {it->second.predicted_s, std::chrono::steady_clock::now()};
       st.queue.erase(it);
-      ++st.running;
     }
     publish_counts();
   };
   return {
-      [state, dispatch](submit_atom, const std::string& id, const std::string& text, int priority) {
-        state->queue[{-priority, state->arrivals++}] = {id, text};
+      [state, s, dispatch, publish_counts](submit_atom, const std::string& id, const std::string& text) {
+        const auto spec = parse_job(text);  // parsed by the intake already
+        if (!spec) return;
+        const auto [kind, units] = throughput_model::work_of(spec.value());
+        std::optional<double> own;
+        {
+          std::lock_guard lock(s->mutex);
+          own = s->model.predict(kind, units);
+        }
+        const std::pair<int, std::uint64_t> key{-spec.value().priority, state->arrivals++};
+        if (spec.value().deadline_ms && own) {
+          double ahead = 0;
+          for (const auto& [k, q] : state->queue)
+            if (k < key) ahead += q.predicted_s;
+          const auto now = std::chrono::steady_clock::now();
+          for (const auto& [rid, r] : state->running)
+            ahead += std::max(0.0, r.first - std::chrono::duration<double>(now - r.second).count());
+          const double workers = static_cast<double>(std::max(1u, s->config.workers));
+          const double total = ahead / workers + *own;
+          if (total * 1000 > static_cast<double>(*spec.value().deadline_ms)) {
+            {
+              std::lock_guard lock(s->mutex);
+              ++s->summary.refused;
+            }
+            fail_now(*s, id,
+                     "refused: the deadline of " + std::to_string(*spec.value().deadline_ms) + " ms cannot be met (predicted " +
+                         std::to_string(static_cast<long long>(total * 1000)) + " ms)",
+                     total);
+            publish_counts();
+            return;
+          }
+        }
+        state->queue[key] = {id, text, own.value_or(0.0)};
         dispatch();
       },
-      [state, dispatch](idle_atom, const caf::actor& w, bool finished) {
+      [state, dispatch](idle_atom, const caf::actor& w, const std::string& finished) {
+        // A worker's first idle is its announcement (finished empty), later ones end a job.
         state->idle.push_back(w);
-        if (finished && state->running > 0) --state->running;
+        state->running.erase(finished);
         dispatch();
       },
       [state, s, publish_counts](drain_atom) {
@@ -129,7 +207,7 @@ caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
         {
           std::lock_guard lock(s->mutex);
           for (const auto& [key, job] : st.queue) {
-            s->dir.put_back(job.first);
+            s->dir.put_back(job.id);
             ++s->summary.put_back;
           }
         }
@@ -140,8 +218,6 @@ caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
   };
 }
 
-/// The spool intake: every poll interval, takes as many job files as the queue has room for,
-/// refuses bad ones at once, and submits the others to the scheduler.
 caf::behavior intake(caf::event_based_actor* self, shared_state* s, caf::actor sched) {
   self->send(self, tick_atom::value);
   return {
@@ -165,7 +241,7 @@ caf::behavior intake(caf::event_based_actor* self, shared_state* s, caf::actor s
             continue;
           }
           ++s->queued;  // counted at once, so the next tick does not take more than the room
-          self->send(sched, submit_atom::value, t.id, t.text, spec.value().priority);
+          self->send(sched, submit_atom::value, t.id, t.text);
         }
         self->delayed_send(self, s->config.poll, tick_atom::value);
       },
@@ -180,6 +256,9 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
   if (!dir) return dir.error();
   shared_state s(std::move(dir.value()), config);
   s.summary.recovered = s.dir.recover();
+  const bool measured = std::filesystem::exists(config.spool / "throughput.json");
+  s.model = load_or_calibrate(config.spool);
+  s.log(measured ? "throughput model read from throughput.json" : "throughput calibrated (throughput.json written)");
   if (s.summary.recovered) s.log(std::to_string(s.summary.recovered) + " jobs left running by a stopped node queued again");
   {
     caf::actor_system_config cfg;
@@ -189,7 +268,7 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
     std::vector<caf::actor> workers;
     for (unsigned i = 0; i < std::max(1u, config.workers); ++i) {
       workers.push_back(system.spawn<caf::detached>(worker, &s, pub));
-      caf::anon_send(sched, idle_atom::value, workers.back(), false);
+      caf::anon_send(sched, idle_atom::value, workers.back(), std::string());
     }
     const caf::actor in = system.spawn(intake, &s, sched);
     const auto idle = [&] {

@@ -31,6 +31,7 @@ struct node_config {
 /// What a node did.
 struct node_summary {
   std::size_t recovered = 0, done = 0, failed = 0, put_back = 0;
+  std::size_t refused = 0;  ///< of the failed: deadlines that could not be met
 };
 
 /// Runs a node until `stop` is set (SIGTERM: the intake stops, queued jobs go back to in/, running

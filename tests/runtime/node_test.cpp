@@ -117,6 +117,37 @@ TEST(Node, AStopPutsQueuedJobsBackAndARestartFinishesThem) {
   fs::remove_all(d);
 }
 
+TEST(Node, PredictsFromItsCalibrationRefusesDeadlinesItCannotMeetAndReportsItsError) {
+  const fs::path d = fresh_dir("deadline");
+  put(d / "in" / "ok.json", R"({"id": "ok", "air": "fibonacci", "log_rows": 12, "deadline_ms": 600000})");
+  put(d / "in" / "late.json", R"({"id": "late", "air": "fibonacci", "log_rows": 18, "deadline_ms": 1})");
+  node_config c;
+  c.spool = d;
+  c.once = true;
+  c.poll = std::chrono::milliseconds(20);
+  std::atomic<bool> stop{false};
+  auto s = run_node(c, stop);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s.value().done, 1u);
+  EXPECT_EQ(s.value().refused, 1u);
+  // The calibration was saved and a prediction stands beside the actual time.
+  EXPECT_TRUE(fs::exists(d / "throughput.json"));
+  const auto ok = read_json(d / "out" / "ok.json");
+  ASSERT_TRUE(ok["predicted_s"].is_number()) << ok.dump();
+  EXPECT_GT(ok["predicted_s"].get<double>(), 0.0);
+  const auto late = read_json(d / "failed" / "late.json");
+  EXPECT_NE(late["reason"].get<std::string>().find("deadline of 1 ms cannot be met (predicted"), std::string::npos)
+      << late.dump();
+  EXPECT_GT(late["predicted_s"].get<double>(), 0.001);
+  const auto metrics = read_json(d / "metrics.json");
+  EXPECT_EQ(metrics["done"], 1);
+  EXPECT_EQ(metrics["refused"], 1);
+  EXPECT_EQ(metrics["predictions"], 1);
+  EXPECT_GE(metrics["mean_rel_error"].get<double>(), 0.0);
+  EXPECT_TRUE(metrics["throughput"].contains("air:fibonacci:fast"));
+  fs::remove_all(d);
+}
+
 TEST(Node, PrioritiesOrderTheQueue) {
   const fs::path d = fresh_dir("priority");
   // One worker: the first job taken starts at once, the others wait in the queue.
