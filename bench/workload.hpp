@@ -46,6 +46,7 @@ std::vector<workload> hash_workloads();
 std::vector<workload> merkle_workloads();
 std::vector<workload> stark_workloads();
 std::vector<workload> zkml_workloads();
+std::vector<workload> serve_workloads();
 
 /// The number of worker threads a workload may use: all cores unless `ciro bench --threads`
 /// (a tbb::global_control) lowered it.

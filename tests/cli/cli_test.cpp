@@ -741,6 +741,27 @@ TEST(CliServe, SigtermDrainsWithoutLosingAJob) {
   std::filesystem::remove_all(d);
 }
 
+TEST(CliServe, AKilledNodeRestartsAndEveryJobEndsWithOneResult) {
+  std::vector<std::pair<std::string, std::string>> jobs;
+  for (int i = 0; i < 16; ++i) {
+    const std::string id = std::string("k") + std::to_string(i);
+    jobs.emplace_back(id, std::string(R"({"id": ")") + id + R"(", "air": "fibonacci", "log_rows": 15})");
+  }
+  const std::string d = spool_with("kill", jobs);
+  // kill -9 as soon as the first result is out, the other jobs taken into work/ or running: no
+  // drain, no clean-up.
+  ciro("serve --spool " + d + " --workers 2 2>/dev/null & p=$!; while [ -z \"$(ls " + d +
+       "/out)\" ]; do sleep 0.02; done; kill -9 $p; wait $p");
+  EXPECT_GT(files_in(d + "/work") + files_in(d + "/in"), 0u) << "the kill came after every job had finished";
+  const auto r = ciro("serve --spool " + d + " --once");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(files_in(d + "/out"), 16u) << r.out;
+  EXPECT_EQ(files_in(d + "/failed"), 0u);
+  EXPECT_EQ(files_in(d + "/in") + files_in(d + "/work"), 0u);
+  for (const auto& [id, text] : jobs) EXPECT_EQ(ciro("verify " + d + "/out/" + id + ".proof").exit_code, 0) << id;
+  std::filesystem::remove_all(d);
+}
+
 TEST(CliServe, UsageErrorsExitTwoWithOneLine) {
   for (const std::string args : {"serve", "serve --spool", "serve --spool /tmp/x --workers 0", "serve --bogus"}) {
     const auto r = ciro(args);
