@@ -16,7 +16,7 @@ bool valid_job_id(std::string_view id) {
 
 result<job_spec, int> parse_job(std::string_view text) {
   using err = error<int>;
-  if (text.size() > (std::size_t{64} << 10)) return err{0, "a job file is larger than 64 KiB"};
+  if (text.size() > max_job_file_bytes) return err{0, "a job file is larger than 64 KiB"};
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return err{0, "a job is a JSON object"};
   static const std::set<std::string> keys = {"id",      "air",     "log_rows",    "instances", "model",
@@ -75,11 +75,17 @@ result<job_spec, int> parse_job(std::string_view text) {
   }
   if (j.contains("priority")) {
     if (!j["priority"].is_number_integer()) return err{0, "\"priority\" must be an integer from -1000 to 1000"};
-    const auto p = j["priority"].get<std::int64_t>();
+    const auto p = j["priority"].is_number_unsigned() && j["priority"].get<std::uint64_t>() > 1000
+                       ? std::int64_t{1001}
+                       : j["priority"].get<std::int64_t>();
     if (p < -1000 || p > 1000) return err{0, "\"priority\" must be an integer from -1000 to 1000"};
     s.priority = static_cast<int>(p);
   }
   return s;
+}
+
+std::string json_text(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 nlohmann::json result_json(const job_result& r) {

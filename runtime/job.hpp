@@ -27,6 +27,9 @@ struct job_spec {
   int priority = 0;  ///< larger runs first
 };
 
+/// The largest job file parse_job takes.
+inline constexpr std::size_t max_job_file_bytes = std::size_t{64} << 10;
+
 /// A job id: 1 to 128 characters of [A-Za-z0-9._-], not starting with '.'.
 [[nodiscard]] bool valid_job_id(std::string_view id);
 
@@ -54,6 +57,9 @@ struct job_result {
   job_cost cost;
   std::optional<double> predicted_s;  ///< the scheduler's prediction of wall_s, when it had one
 };
+
+/// `j` as the text of a file: indented, invalid UTF-8 replaced (never throws for a string).
+[[nodiscard]] std::string json_text(const nlohmann::json& j);
 
 /// The result file's JSON.
 [[nodiscard]] nlohmann::json result_json(const job_result& r);

@@ -52,7 +52,10 @@ void fail_now(shared_state& s, const std::string& id, const std::string& reason,
   r.reason = reason;
   r.predicted_s = predicted;
   std::lock_guard lock(s.mutex);
-  s.dir.finish(r, {});
+  if (!s.dir.finish(r, {})) {
+    s.log("job " + id + ": its result cannot be written; left in work/");
+    return;
+  }
   ++s.summary.failed;
   s.log("job " + id + " failed: " + reason);
 }
@@ -67,7 +70,7 @@ void write_metrics(shared_state& s) {
                       {"mean_abs_error_s", s.predictions ? s.abs_error_s / static_cast<double>(s.predictions) : 0.0},
                       {"mean_rel_error", s.predictions ? s.rel_error / static_cast<double>(s.predictions) : 0.0},
                       {"throughput", s.model.to_json()}};
-  write_file_atomically(s.dir.dir() / "metrics.json", j.dump(2) + "\n");
+  write_file_atomically(s.dir.dir() / "metrics.json", json_text(j));
 }
 
 /// The publisher: writes each result (and proof) to the spool, and learns the job's time.
@@ -76,8 +79,13 @@ caf::behavior publisher(caf::event_based_actor*, shared_state* s) {
               const std::string& kind, double units, double wall_s, double predicted_s) {
     std::lock_guard lock(s->mutex);
     const std::filesystem::path dest = s->dir.dir() / (ok ? "out" : "failed");
-    if (ok) write_file_atomically(dest / (id + ".proof"), proof);
-    write_file_atomically(dest / (id + ".json"), result_text);
+    const bool written = (!ok || write_file_atomically(dest / (id + ".proof"), proof)) &&
+                         write_file_atomically(dest / (id + ".json"), result_text);
+    --s->publishing;
+    if (!written) {  // left in work/: the next start runs it again
+      s->log("job " + id + ": its result cannot be written to " + dest.string() + "; left in work/");
+      return;
+    }
     std::error_code ec;
     std::filesystem::remove(s->dir.dir() / "work" / (id + ".json"), ec);
     ++(ok ? s->summary.done : s->summary.failed);
@@ -88,10 +96,9 @@ caf::behavior publisher(caf::event_based_actor*, shared_state* s) {
         s->rel_error += std::fabs(predicted_s - wall_s) / wall_s;
       }
       s->model.observe(kind, units, wall_s);
-      write_file_atomically(s->dir.dir() / "throughput.json", s->model.to_json().dump(2) + "\n");
+      write_file_atomically(s->dir.dir() / "throughput.json", json_text(s->model.to_json()));
     }
     write_metrics(*s);
-    --s->publishing;
   }};
 }
 
@@ -108,12 +115,19 @@ caf::behavior worker(caf::event_based_actor* self, shared_state* s, caf::actor p
     } else {
       work = throughput_model::work_of(spec.value());
       s->log("job " + id + " proving");
-      r = run_job(spec.value(), s->dir.dir(), s->config.price, proof, s->config.threads_per_worker);
+      try {
+        r = run_job(spec.value(), s->dir.dir(), s->config.price, proof, s->config.threads_per_worker);
+      } catch (const std::exception& e) {  // run_job catches the prover's; this is for the rest
+        r = job_result{};
+        r.id = id;
+        r.reason = std::string("node error: ") + e.what();
+        proof.clear();
+      }
       s->log("job " + id + (r.ok ? " done in " + std::to_string(r.cost.wall_s) + " s" : " failed: " + r.reason));
     }
     if (predicted_s > 0) r.predicted_s = predicted_s;
     ++s->publishing;
-    self->send(publisher_actor, publish_atom::value, id, r.ok, result_json(r).dump(2) + "\n",
+    self->send(publisher_actor, publish_atom::value, id, r.ok, json_text(result_json(r)),
                std::string(reinterpret_cast<const char*>(proof.data()), proof.size()), work.first, work.second,
                r.cost.wall_s, predicted_s);
     self->send(scheduler, idle_atom::value, caf::actor_cast<caf::actor>(self), id);
@@ -142,11 +156,10 @@ struct scheduler_state {
 caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
   // The queue lives with the behavior (CAF 0.17's stateful_actor state is not reliable here).
   auto state = std::make_shared<scheduler_state>();
-  auto publish_counts = [state, s] {
-    s->queued = state->queue.size();
-    s->running = state->running.size();
-  };
-  auto dispatch = [self, state, publish_counts] {
+  // `queued` counts jobs the intake took and the scheduler has not started (its mailbox
+  // included): the intake adds, the scheduler subtracts. `running` is the scheduler's alone.
+  auto publish_counts = [state, s] { s->running = state->running.size(); };
+  auto dispatch = [self, state, s, publish_counts] {
     auto& st = *state;
     while (!st.draining && !st.queue.empty() && !st.idle.empty()) {
       auto it = st.queue.begin();
@@ -156,13 +169,20 @@ caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
                  caf::actor_cast<caf::actor>(self));
       st.running[it->second.id] = {it->second.predicted_s, std::chrono::steady_clock::now()};
       st.queue.erase(it);
+      --s->queued;
     }
     publish_counts();
   };
   return {
       [state, s, dispatch, publish_counts](submit_atom, const std::string& id, const std::string& text) {
         const auto spec = parse_job(text);  // parsed by the intake already
-        if (!spec) return;
+        if (!spec || state->draining) {
+          std::lock_guard lock(s->mutex);
+          s->dir.put_back(id);
+          ++s->summary.put_back;
+          --s->queued;
+          return;
+        }
         const auto [kind, units] = throughput_model::work_of(spec.value());
         std::optional<double> own;
         {
@@ -184,6 +204,7 @@ caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
               std::lock_guard lock(s->mutex);
               ++s->summary.refused;
             }
+            --s->queued;
             fail_now(*s, id,
                      "refused: the deadline of " + std::to_string(*spec.value().deadline_ms) + " ms cannot be met (predicted " +
                          std::to_string(static_cast<long long>(total * 1000)) + " ms)",
@@ -209,6 +230,7 @@ caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
           for (const auto& [key, job] : st.queue) {
             s->dir.put_back(job.id);
             ++s->summary.put_back;
+            --s->queued;
           }
         }
         st.queue.clear();
@@ -224,28 +246,40 @@ caf::behavior intake(caf::event_based_actor* self, shared_state* s, caf::actor s
       [=](tick_atom) {
         if (s->intake_stopped.load()) return;
         const std::size_t room = s->config.queue_limit + s->config.workers;
-        const std::size_t used = s->queued.load() + s->running.load();
         std::vector<spool::taken_job> taken;
-        if (used < room) {
+        {
           std::lock_guard lock(s->mutex);
-          taken = s->dir.take(room - used);
+          const std::size_t used = s->queued.load() + s->running.load();
+          if (used < room) taken = s->dir.take(room - used);
+          s->queued += taken.size();  // with the take, so no check sees them nowhere
         }
         for (auto& t : taken) {
-          auto spec = parse_job(t.text);
-          if (!spec) {
-            fail_now(*s, t.id, spec.error().message);
-            continue;
+          try {
+            auto spec = parse_job(t.text);
+            std::string reason;
+            if (!spec) {
+              reason = spec.error().message;
+            } else if (spec.value().id != t.id) {
+              reason = "the job's \"id\" is not its file's name";
+            }
+            if (!reason.empty()) {
+              --s->queued;
+              fail_now(*s, t.id, reason);
+              continue;
+            }
+            self->send(sched, submit_atom::value, t.id, t.text);
+          } catch (const std::exception& e) {
+            --s->queued;
+            s->log("job " + t.id + " left in work/: " + e.what());
           }
-          if (spec.value().id != t.id) {
-            fail_now(*s, t.id, "the job's \"id\" is not its file's name");
-            continue;
-          }
-          ++s->queued;  // counted at once, so the next tick does not take more than the room
-          self->send(sched, submit_atom::value, t.id, t.text);
         }
         self->delayed_send(self, s->config.poll, tick_atom::value);
       },
-      [=](drain_atom) { s->intake_stopped = true; },
+      [=](drain_atom) {
+        // Passed on from here, so the scheduler sees it after every submit this intake sent.
+        s->intake_stopped = true;
+        self->send(sched, drain_atom::value);
+      },
   };
 }
 
@@ -286,7 +320,6 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
     }
     // Drain: the intake stops, queued jobs go back to in/, running ones finish.
     caf::anon_send(in, drain_atom::value);
-    caf::anon_send(sched, drain_atom::value);
     while (!s.drained.load() || s.running.load() > 0 || s.publishing.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     for (const auto& a : workers) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     for (const auto& a : {in, sched, pub}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

@@ -11,6 +11,18 @@ namespace ciro::runtime {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+/// Flushes a directory's entries (a rename or an unlink in it) to the disk.
+void sync_directory(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
 bool write_file_atomically(const fs::path& path, std::string_view bytes) {
   std::string name = ".";
   name += path.filename().string();
@@ -19,19 +31,22 @@ bool write_file_atomically(const fs::path& path, std::string_view bytes) {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
   std::size_t done = 0;
-  while (done < bytes.size()) {
+  bool ok = true;
+  while (ok && done < bytes.size()) {
     const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (w <= 0) {
-      ::close(fd);
-      return false;
-    }
-    done += static_cast<std::size_t>(w);
+    ok = w > 0;
+    if (ok) done += static_cast<std::size_t>(w);
   }
-  const bool synced = ::fsync(fd) == 0;
+  ok = ::fsync(fd) == 0 && ok;
   ::close(fd);
   std::error_code ec;
-  if (synced) fs::rename(tmp, path, ec);
-  return synced && !ec;
+  if (ok) fs::rename(tmp, path, ec);
+  if (!ok || ec) {
+    fs::remove(tmp, ec);
+    return false;
+  }
+  sync_directory(path.parent_path());
+  return true;
 }
 
 result<spool, int> spool::open(const fs::path& dir) {
@@ -57,8 +72,10 @@ std::size_t spool::recover() {
 std::size_t spool::waiting() const {
   std::error_code ec;
   std::size_t n = 0;
-  for (const auto& e : fs::directory_iterator(dir_ / "in", ec))
-    if (e.path().extension() == ".json" && e.path().filename().string().front() != '.') ++n;
+  for (const auto& e : fs::directory_iterator(dir_ / "in", ec)) {
+    const std::string name = e.path().filename().string();
+    if (!name.empty() && name.front() != '.' && e.is_regular_file(ec)) ++n;  // what take() takes
+  }
   return n;
 }
 
@@ -82,30 +99,36 @@ std::vector<spool::taken_job> spool::take(std::size_t n) {
                             "the file's name is not <id>.json with an id of [A-Za-z0-9._-]\n");
       continue;
     }
-    if (fs::exists(dir_ / "out" / (id + ".json"), ec) || fs::exists(dir_ / "failed" / (id + ".json"), ec)) {
-      fs::remove(path, ec);  // a duplicate of a finished job: its result stands
+    if (fs::exists(dir_ / "out" / (id + ".json"), ec) || fs::exists(dir_ / "failed" / (id + ".json"), ec) ||
+        fs::exists(dir_ / "work" / (id + ".json"), ec)) {
+      fs::remove(path, ec);  // a duplicate of a finished or running job: its result stands
       continue;
     }
     const fs::path work = dir_ / "work" / path.filename();
     fs::rename(path, work, ec);
     if (ec) continue;  // taken by another node sharing the directory
+    // At most 64 KiB + 1 bytes are read: parse_job refuses anything longer.
     std::ifstream f(work, std::ios::binary);
-    std::ostringstream text;
-    text << f.rdbuf();
-    out.push_back({id, text.str()});
+    std::string text(max_job_file_bytes + 1, '\0');
+    f.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(f.gcount()));
+    out.push_back({id, std::move(text)});
   }
   return out;
 }
 
-void spool::finish(const job_result& r, const std::vector<std::uint8_t>& proof) {
+bool spool::finish(const job_result& r, const std::vector<std::uint8_t>& proof) {
   const fs::path dest = dir_ / (r.ok ? "out" : "failed");
-  if (r.ok && !proof.empty()) {
-    write_file_atomically(dest / (r.id + ".proof"),
-                          std::string_view(reinterpret_cast<const char*>(proof.data()), proof.size()));
-  }
-  write_file_atomically(dest / (r.id + ".json"), result_json(r).dump(2) + "\n");
+  const bool written =
+      (!r.ok || proof.empty() ||
+       write_file_atomically(dest / (r.id + ".proof"),
+                             std::string_view(reinterpret_cast<const char*>(proof.data()), proof.size()))) &&
+      write_file_atomically(dest / (r.id + ".json"), json_text(result_json(r)));
+  if (!written) return false;  // left in work/: the next start runs it again
   std::error_code ec;
   fs::remove(dir_ / "work" / (r.id + ".json"), ec);
+  sync_directory(dir_ / "work");
+  return true;
 }
 
 void spool::put_back(const std::string& id) {

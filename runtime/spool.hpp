@@ -30,12 +30,13 @@ class spool {
     std::string text;
   };
   /// Takes up to `n` job files from in/, oldest first (by modification time, then name), each
-  /// moved to work/. A file whose id already has a result (out/ or failed/) is removed unread: one
-  /// result per id. A file whose name is not <valid id>.json is moved to failed/ with its reason.
+  /// moved to work/ (at most max_job_file_bytes + 1 of it read). A file whose id already has a
+  /// result (out/ or failed/) or is running (work/) is removed unread: one result per id. A file whose name is not <valid id>.json is moved to failed/ with its reason.
   std::vector<taken_job> take(std::size_t n);
 
   /// Writes the result of a taken job (and its proof, when it has one) and removes it from work/.
-  void finish(const job_result& r, const std::vector<std::uint8_t>& proof);
+  /// False, the job left in work/, when the result cannot be written.
+  bool finish(const job_result& r, const std::vector<std::uint8_t>& proof);
 
   /// Moves a taken job back to in/ (a node that stops before running it).
   void put_back(const std::string& id);

@@ -91,7 +91,7 @@ throughput_model load_or_calibrate(const std::filesystem::path& dir) {
     }
     if (t[0] > 0 && t[1] > 0) m.seed(throughput_model::work_of(job).first, u[0], t[0], u[1], t[1]);
   }
-  write_file_atomically(path, m.to_json().dump(2) + "\n");
+  write_file_atomically(path, json_text(m.to_json()));
   return m;
 }
 

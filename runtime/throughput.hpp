@@ -47,8 +47,8 @@ class throughput_model {
 };
 
 /// The model of a node whose spool is `dir`: DIR/throughput.json when it is there and readable,
-/// else a calibration (two small proofs of each example statement, well under a second on two
-/// cores), saved there.
+/// else a calibration (two small proofs of each example statement on all cores, one to two seconds
+/// on two), saved there.
 throughput_model load_or_calibrate(const std::filesystem::path& dir);
 
 }  // namespace ciro::runtime

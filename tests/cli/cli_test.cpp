@@ -731,10 +731,13 @@ TEST(CliServe, SigtermDrainsWithoutLosingAJob) {
     jobs.emplace_back(id, std::string(R"({"id": ")") + id + R"(", "air": "fibonacci", "log_rows": 15})");
   }
   const std::string d = spool_with("term", jobs);
-  const auto r = ciro("serve --spool " + d + " 2>/dev/null & p=$!; sleep 0.7; kill -TERM $p; wait $p");
+  // SIGTERM as soon as the first result is out: the other jobs are queued or running.
+  const auto r = ciro("serve --spool " + d + " 2>/dev/null & p=$!; while [ -z \"$(ls " + d +
+                      "/out)\" ]; do sleep 0.02; done; kill -TERM $p; wait $p");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(files_in(d + "/work"), 0u) << "a stopped node leaves no job half-done";
   EXPECT_EQ(files_in(d + "/out") + files_in(d + "/in"), 12u) << r.out << r.err;
+  EXPECT_GT(files_in(d + "/in"), 0u) << "the stop came after every job had finished";
   // The rest runs on the next start.
   EXPECT_EQ(ciro("serve --spool " + d + " --once").exit_code, 0);
   EXPECT_EQ(files_in(d + "/out"), 12u);

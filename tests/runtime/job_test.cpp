@@ -41,6 +41,8 @@ TEST(Job, RefusesBadFilesWithTheirReason) {
       {R"({"id": "a"})", "either"},
       {R"({"id": "a", "air": "x", "log_rows": 3, "profile": "slow"})", "profile"},
       {R"({"id": "a", "air": "x", "log_rows": 3, "priority": 5000})", "priority"},
+      {R"({"id": "a", "air": "x", "log_rows": 3, "priority": 18446744073709551615})", "priority"},
+      {R"({"id": "a", "air": "x", "log_rows": 3, "priority": 1.5})", "priority"},
       {R"({"id": "a", "air": "x", "log_rows": 3, "deadline_ms": 0})", "deadline_ms"},
       {R"({"id": "a", "air": "x", "log_rows": 3, "colour": "red"})", "unknown key"},
   };

@@ -62,6 +62,18 @@ TEST(Spool, ADuplicateIdGivesOneResultAndStrayFilesAreSetAside) {
   put(d / "in" / "bad id!.json", "{}");
   EXPECT_TRUE(s.value().take(10).empty());
   EXPECT_FALSE(fs::exists(d / "in" / "a.json"));
+  // The same id again while it is running: dropped, the running job's result will stand.
+  put(d / "in" / "b.json", R"({"id": "b", "air": "fibonacci", "log_rows": 3})");
+  ASSERT_EQ(s.value().take(10).size(), 1u);
+  put(d / "in" / "b.json", R"({"id": "b", "air": "fibonacci", "log_rows": 4})");
+  EXPECT_TRUE(s.value().take(10).empty());
+  EXPECT_EQ(s.value().waiting(), 0u);
+  // A huge file is read no further than a job file can be long.
+  put(d / "in" / "big.json", std::string(1 << 20, ' '));
+  const auto big = s.value().take(10);
+  ASSERT_EQ(big.size(), 1u);
+  EXPECT_EQ(big[0].text.size(), max_job_file_bytes + 1);
+  EXPECT_FALSE(parse_job(big[0].text));
   EXPECT_TRUE(fs::exists(d / "failed" / "notes.txt.reason"));
   EXPECT_TRUE(fs::exists(d / "failed" / "bad id!.json.reason"));
   fs::remove_all(d);
