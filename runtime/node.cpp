@@ -78,16 +78,12 @@ caf::behavior publisher(caf::event_based_actor*, shared_state* s) {
   return {[s](publish_atom, const std::string& id, bool ok, const std::string& result_text, const std::string& proof,
               const std::string& kind, double units, double wall_s, double predicted_s) {
     std::lock_guard lock(s->mutex);
-    const std::filesystem::path dest = s->dir.dir() / (ok ? "out" : "failed");
-    const bool written = (!ok || write_file_atomically(dest / (id + ".proof"), proof)) &&
-                         write_file_atomically(dest / (id + ".json"), result_text);
+    const bool written = s->dir.finish(id, ok, result_text, proof);
     --s->publishing;
     if (!written) {  // left in work/: the next start runs it again
-      s->log("job " + id + ": its result cannot be written to " + dest.string() + "; left in work/");
+      s->log("job " + id + ": its result cannot be written; left in work/");
       return;
     }
-    std::error_code ec;
-    std::filesystem::remove(s->dir.dir() / "work" / (id + ".json"), ec);
     ++(ok ? s->summary.done : s->summary.failed);
     if (ok) {
       if (predicted_s > 0) {

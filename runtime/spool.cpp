@@ -117,18 +117,20 @@ std::vector<spool::taken_job> spool::take(std::size_t n) {
   return out;
 }
 
-bool spool::finish(const job_result& r, const std::vector<std::uint8_t>& proof) {
-  const fs::path dest = dir_ / (r.ok ? "out" : "failed");
-  const bool written =
-      (!r.ok || proof.empty() ||
-       write_file_atomically(dest / (r.id + ".proof"),
-                             std::string_view(reinterpret_cast<const char*>(proof.data()), proof.size()))) &&
-      write_file_atomically(dest / (r.id + ".json"), json_text(result_json(r)));
+bool spool::finish(const std::string& id, bool ok, std::string_view result_text, std::string_view proof) {
+  const fs::path dest = dir_ / (ok ? "out" : "failed");
+  const bool written = (!ok || proof.empty() || write_file_atomically(dest / (id + ".proof"), proof)) &&
+                       write_file_atomically(dest / (id + ".json"), result_text);
   if (!written) return false;  // left in work/: the next start runs it again
   std::error_code ec;
-  fs::remove(dir_ / "work" / (r.id + ".json"), ec);
+  fs::remove(dir_ / "work" / (id + ".json"), ec);
   sync_directory(dir_ / "work");
   return true;
+}
+
+bool spool::finish(const job_result& r, const std::vector<std::uint8_t>& proof) {
+  return finish(r.id, r.ok, json_text(result_json(r)),
+                std::string_view(reinterpret_cast<const char*>(proof.data()), proof.size()));
 }
 
 void spool::put_back(const std::string& id) {

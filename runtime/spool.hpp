@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -37,6 +38,8 @@ class spool {
   /// Writes the result of a taken job (and its proof, when it has one) and removes it from work/.
   /// False, the job left in work/, when the result cannot be written.
   bool finish(const job_result& r, const std::vector<std::uint8_t>& proof);
+  /// The same with the result file's text already made (`ok` picks out/ or failed/).
+  bool finish(const std::string& id, bool ok, std::string_view result_text, std::string_view proof);
 
   /// Moves a taken job back to in/ (a node that stops before running it).
   void put_back(const std::string& id);

@@ -170,8 +170,7 @@ std::vector<int_value> op_classifier(const int_context& c) {
       std::copy(y.begin(), y.end(), out);
     } else if (p.transform == transform::logistic) {
       for (std::size_t j = 0; j < k; ++j) {
-        const double v = fixed::dequantize(s[j], p.score_frac);
-        out[j] = fixed::quantize(v >= 0 ? 1 / (1 + std::exp(-v)) : std::exp(v) / (1 + std::exp(v)), fo);
+        out[j] = fixed::quantize(ops::ml::logistic(fixed::dequantize(s[j], p.score_frac)), fo);
       }
     } else {
       for (std::size_t j = 0; j < k; ++j) out[j] = fixed::round_shift(s[j], p.score_frac - fo);

@@ -557,6 +557,13 @@ class lowerer {
       sp = int_ops::plan_softmax(p.classes, fo, config_);
       if (!sp) refuse(n, run_error_code::unsupported_attribute, "Softmax over too many classes");
     }
+    // The transform's table (Softmax's exp, or the logistic function), one for every row.
+    std::optional<std::uint32_t> table;
+    if (sp) {
+      table = softmax_exp_table(n, p.score_frac, *sp);
+    } else if (p.transform == ops::ml::transform::logistic) {
+      table = function_id(n, "Sigmoid", p.score_frac, fo, ops::ml::logistic);
+    }
     std::vector<address> labels, probabilities;
     for (std::int64_t i = 0; i < p.rows; ++i) {
       const std::vector<address> x(xa.begin() + i * p.features, xa.begin() + (i + 1) * p.features);
@@ -564,13 +571,10 @@ class lowerer {
       labels.push_back(arg_max(n, s, p.labels, false));
       std::vector<address> out;
       if (sp) {
-        out = softmax_row(n, s, p.score_frac, fo, *sp);
-      } else if (p.transform == ops::ml::transform::logistic) {
-        const std::uint32_t id = function_id(n, "Sigmoid", p.score_frac, fo, [](double v) {
-          return v >= 0 ? 1 / (1 + std::exp(-v)) : std::exp(v) / (1 + std::exp(v));
-        });
+        out = softmax_row(n, s, fo, *sp, *table);
+      } else if (table) {
         out = fresh(k);
-        for (std::size_t j = 0; j < k; ++j) apply(id, s[j], out[j]);
+        for (std::size_t j = 0; j < k; ++j) apply(*table, s[j], out[j]);
       } else {
         out = rescaled(n, s, p.score_frac, fo);
       }
@@ -647,11 +651,12 @@ class lowerer {
     const int_ops::softmax_rows r = int_ops::softmax_rows_of(n, x.t.shape);
     const auto plan = int_ops::plan_softmax(r.count, fo, config_);
     if (!plan) refuse(n, run_error_code::unsupported_attribute, "Softmax over too many elements");
+    const std::uint32_t exp_id = softmax_exp_table(n, *x.frac, *plan);
     std::vector<address> y(xa.size()), row(static_cast<std::size_t>(r.count));
     for (std::int64_t o = 0; o < r.outer; ++o) {
       for (std::int64_t k = 0; k < r.inner; ++k) {
         for (std::int64_t j = 0; j < r.count; ++j) row[static_cast<std::size_t>(j)] = xa[static_cast<std::size_t>(r.at(o, j, k))];
-        const std::vector<address> out = softmax_row(n, row, *x.frac, fo, *plan);
+        const std::vector<address> out = softmax_row(n, row, fo, *plan, exp_id);
         for (std::int64_t j = 0; j < r.count; ++j) y[static_cast<std::size_t>(r.at(o, j, k))] = out[static_cast<std::size_t>(j)];
       }
     }
@@ -661,12 +666,15 @@ class lowerer {
   /// One row's softmax (int_ops softmax_row): the maximum (a chain of selections), the halved
   /// differences to it, their exponentials (a table), the rescaled sum, a division per element,
   /// the scale-up when the plan has one.
-  std::vector<address> softmax_row(const node& n, const std::vector<address>& row, int in_frac, int out_frac,
-                                   const int_ops::softmax_plan& plan) {
-    // exp over the halved differences h <= 0 (exp(0) = 1 where h > 0: never read, h is checked
-    // against the proven maximum).
-    const std::uint32_t exp_id =
-        function_id(n, "Softmax", in_frac - 1, plan.exp_frac, [](double v) { return std::exp(std::min(v, 0.0)); });
+  /// Softmax's exp table over the halved differences h <= 0 at frac in_frac - 1 (exp(0) = 1 where
+  /// h > 0: never read, h is checked against the proven maximum).
+  std::uint32_t softmax_exp_table(const node& n, int in_frac, const int_ops::softmax_plan& plan) {
+    return function_id(n, "Softmax", in_frac - 1, plan.exp_frac, [](double v) { return std::exp(std::min(v, 0.0)); });
+  }
+
+  /// `exp_id` is softmax_exp_table's for this input frac and plan.
+  std::vector<address> softmax_row(const node& n, const std::vector<address>& row, int out_frac,
+                                   const int_ops::softmax_plan& plan, std::uint32_t exp_id) {
     address mx = row[0];
     for (std::size_t j = 1; j < row.size(); ++j) {
       const address next = fresh(1)[0];

@@ -17,6 +17,9 @@ enum class transform : std::uint8_t { none, logistic, softmax, softmax_zero, pro
 /// The node's post_transform (NONE by default); refuses an unknown one.
 transform read_transform(const op_context& c);
 
+/// 1 / (1 + e^-v), computed without overflow for any v (LOGISTIC).
+double logistic(double v);
+
 /// The INT64 class labels of a classifier (attribute `ints_name`); string labels are refused.
 std::vector<std::int64_t> class_labels(const op_context& c, const char* ints_name);
 
