@@ -52,8 +52,19 @@ int verify_command(const std::vector<std::string>& args);
 /// line for usage errors, unreadable or invalid models and inputs, and inferences refused.
 int run_command(const std::vector<std::string>& args);
 
-/// `ciro serve --spool DIR [--workers N] [--threads N] [--queue N] [--price-core-hour X] [--once]`:
-/// a proving node on a spool directory (docs/runtime.md); SIGTERM and SIGINT drain it.
+/// `ciro serve [--config FILE] [--listen ADDR|none] [--metrics ADDR|none] [--spool DIR] [--token-file FILE]
+/// [--workers N] [--threads N] [--queue N] [--price-core-hour X] [--once]`: a proving node with its
+/// RPC sidecar and metrics endpoint (docs/runtime.md, docs/rpc.md); SIGTERM and SIGINT drain it.
 int serve_command(const std::vector<std::string>& args);
+
+/// `ciro submit [--server ADDR] [--token-file FILE] [--timeout-s N] [--id ID] (--air NAME --log-rows K
+/// [--instances N] | --model M.onnx --input IN) [--profile P] [--deadline-ms T] [--priority P]
+/// [-o PROOF] [--json OUT]`: sends a job to a node and waits for its result. Exit 0 when proven, 1
+/// when the job failed, 2 for usage errors, an unreachable node, or one busy until the timeout.
+int submit_command(const std::vector<std::string>& args);
+
+/// `ciro status [--server ADDR] ID [-o PROOF]` (exit 1 when the node knows no such job) and
+/// `ciro cancel [--server ADDR] ID` (exit 0 when cancelled, 1 when it was not: running or done).
+int status_command(const std::vector<std::string>& args, bool cancel);
 
 }  // namespace ciro::cli

@@ -25,7 +25,10 @@ constexpr const char* usage_text =
     "  run --model M.onnx --input IN [--json OUT] [--calibrate IN2 ...] [--bits N] [--trace]\n"
     "        the integer inference of an ONNX model (the computation a proof attests) beside the\n"
     "        float reference: outputs, max error, its bound, arg-max agreement (IN: .json, .pb, .npy)\n"
-    "  serve --spool DIR [--workers N] [--threads N] [--queue N] [--price-core-hour X] [--once]\n"
+    "  serve [--listen ADDR] [--metrics ADDR] [--spool DIR] [--config FILE] [--workers N] [--once] ...\n"
+    "  submit [--server ADDR] (--air NAME --log-rows K | --model M.onnx --input IN) [-o PROOF]\n"
+    "  status [--server ADDR] ID [-o PROOF]\n"
+    "  cancel [--server ADDR] ID\n"
     "        a proving node: job files DIR/in/<id>.json proven into DIR/out/ (or DIR/failed/);\n"
     "        SIGTERM drains it (docs/runtime.md)\n"
     "  help  print this message\n";
@@ -51,6 +54,9 @@ int main(int argc, char** argv) {
     if (command == "verify") return ciro::cli::verify_command(args);
     if (command == "run") return ciro::cli::run_command(args);
     if (command == "serve") return ciro::cli::serve_command(args);
+    if (command == "submit") return ciro::cli::submit_command(args);
+    if (command == "status") return ciro::cli::status_command(args, false);
+    if (command == "cancel") return ciro::cli::status_command(args, true);
   } catch (const std::bad_alloc&) {
     return ciro::cli::usage_error(command + ": out of memory");
   }

@@ -19,6 +19,7 @@
 #include "kernels/backend.hpp"
 #include "hash/sponge.hpp"
 #include "stark/examples.hpp"
+#include "stark/proof_check.hpp"
 #include "stark/prover.hpp"
 #include "stark/verifier.hpp"
 
@@ -34,56 +35,6 @@ std::optional<unsigned> parse_uint(const std::string& s, unsigned max) {
   return static_cast<unsigned>(v);
 }
 
-
-/// The statement's public values, all tables in order.
-std::vector<babybear> public_values_of(const stark::statement& stmt) {
-  std::vector<babybear> out;
-  for (const auto& t : stmt.tables) out.insert(out.end(), t.public_values.begin(), t.public_values.end());
-  return out;
-}
-
-/// "[1, 2, 3]" for at most 16 values, else "N values, digest 0x...": the hash of the values.
-std::string describe_public_values(std::span<const babybear> values) {
-  if (values.size() <= 16) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + std::to_string(values[i].to_canonical());
-    return s + "]";
-  }
-  const hash::digest d = hash::hash_elements(values);
-  std::string hex;
-  char buf[16];
-  for (const auto& x : d) std::snprintf(buf, sizeof buf, "%08x", x.to_canonical()), hex += buf;
-  return std::to_string(values.size()) + " values, digest 0x" + hex;
-}
-
-/// "poseidon2 x 32" or "range-check, range16-table": the statement's tables, runs of instances
-/// of the same AIR counted (stacked or not).
-std::string describe_tables(const stark::statement& stmt) {
-  std::string s;
-  for (std::size_t i = 0; i < stmt.tables.size();) {
-    std::size_t j = i, count = 0;
-    while (j < stmt.tables.size() && stmt.tables[j].air_name == stmt.tables[i].air_name)
-      count += stmt.tables[j++].instances;
-    s += (s.empty() ? "" : ", ") + stmt.tables[i].air_name + (count > 1 ? " x " + std::to_string(count) : "");
-    i = j;
-  }
-  return s;
-}
-
-/// The number of instances of a statement (stacked ones counted one by one).
-std::size_t count_instances(const stark::statement& stmt) {
-  std::size_t n = 0;
-  for (const auto& t : stmt.tables) n += t.instances;
-  return n;
-}
-
-/// "2^12 rows" when every table has the same height, else "2^16 to 2^20 rows".
-std::string describe_heights(const stark::statement& stmt) {
-  unsigned lo = 64, hi = 0;
-  for (const auto& t : stmt.tables) lo = std::min(lo, t.log_rows), hi = std::max(hi, t.log_rows);
-  return lo == hi ? "2^" + std::to_string(lo) + " rows"
-                  : "2^" + std::to_string(lo) + " to 2^" + std::to_string(hi) + " rows";
-}
 
 template <class E>
 int prove_and_write(const std::string& name, unsigned log_rows, unsigned instances, const stark::stark_params& profile,
@@ -125,9 +76,9 @@ int prove_and_write(const std::string& name, unsigned log_rows, unsigned instanc
   std::size_t columns = 0;
   for (const auto& t : pk.value()->vk.tables) columns += t.kind->main_width();
   std::printf("statement    %s\n", name.c_str());
-  std::printf("tables       %zu, %zu instances (%s)\n", stmt.tables.size(), count_instances(stmt),
-              describe_tables(stmt).c_str());
-  std::printf("rows         %s\n", describe_heights(stmt).c_str());
+  std::printf("tables       %zu, %zu instances (%s)\n", stmt.tables.size(), stark::count_instances(stmt),
+              stark::describe_tables(stmt).c_str());
+  std::printf("rows         %s\n", stark::describe_heights(stmt).c_str());
   std::printf("columns      %zu (main, all tables)\n", columns);
   std::printf("%-12s %8.3f s\n", "trace gen", trace_s);
   for (const auto& [phase, seconds] : timings.phases) std::printf("  %-18s %8.3f s\n", phase.c_str(), seconds);
@@ -136,95 +87,8 @@ int prove_and_write(const std::string& name, unsigned log_rows, unsigned instanc
   std::printf("security     %u bits (conjectured; %s)\n",
               stark::conjectured_security_bits(pk.value()->vk.params, pk.value()->vk.size()),
               E::degree == 5 ? "BabyBear^5" : "BabyBear^4");
-  std::printf("public       %s\n", describe_public_values(public_values_of(stmt)).c_str());
+  std::printf("public       %s\n", stark::describe_public_values(stark::public_values_of(stmt)).c_str());
   std::printf("written      %s\n", out_path.c_str());
-  return exit_ok;
-}
-
-/// The most fixed-column rows `ciro verify` commits to when it rebuilds a verifying key.
-constexpr std::uint64_t max_fixed_rows = std::uint64_t{1} << 22;
-
-/// The statement `ciro verify --air NAME --log-rows K [--instances N]` requires a proof to be of.
-struct expected_statement {
-  std::string air;
-  unsigned log_rows = 0;
-  unsigned instances = 1;
-};
-
-/// Decodes `bytes` as a proof over E, rebuilds its circuit from the known tables, verifies it,
-/// and checks its statement against `statement` and its public values against `expected` when
-/// given.
-template <class E>
-int verify_bytes(std::span<const std::uint8_t> bytes, std::uint32_t min_bits,
-                 const std::optional<std::vector<babybear>>& expected,
-                 const std::optional<expected_statement>& statement) {
-  auto p = stark::decode<E>(bytes);
-  if (!p) {
-    std::printf("invalid: malformed proof (%s): %s\n", stark::to_string(p.error().code), p.error().message.c_str());
-    return exit_failed;
-  }
-  const auto& stmt = p.value().stmt;
-  if (statement) {
-    // The circuit `ciro prove` would build for these options, table by table.
-    auto shape = stark::make_example<E>(statement->air, statement->log_rows, statement->instances, false);
-    if (!shape) return usage_error("verify: " + shape.error().message);
-    bool same = shape.value().tables.size() == stmt.tables.size();
-    for (std::size_t t = 0; same && t < stmt.tables.size(); ++t) {
-      const auto& want = shape.value().tables[t];
-      same = want.kind->name() == stmt.tables[t].air_name && want.log_rows == stmt.tables[t].log_rows &&
-             want.instances == stmt.tables[t].instances;
-    }
-    if (!same) {
-      std::printf("invalid: the proof is of %s (%s), not of --air %s --log-rows %u --instances %u\n",
-                  describe_tables(stmt).c_str(), describe_heights(stmt).c_str(), statement->air.c_str(),
-                  statement->log_rows, statement->instances);
-      return exit_failed;
-    }
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<stark::table_instance<E>> tables;
-  std::uint64_t fixed_rows = 0;
-  for (const auto& t : stmt.tables) {
-    auto kind = stark::table_by_name<E>(t.air_name);
-    if (!kind) {
-      std::printf("invalid: the proof has a table of an unknown AIR '%s'\n", t.air_name.c_str());
-      return exit_failed;
-    }
-    if (kind->num_fixed() > 0) fixed_rows += std::uint64_t{1} << t.log_height();
-    tables.push_back({std::move(kind), t.log_rows, t.instances});
-  }
-  // The verifying key commits to the fixed columns: bound that work for a hostile file.
-  if (fixed_rows > max_fixed_rows) {
-    std::printf("invalid: the proof's circuit has more than 2^22 rows of fixed columns\n");
-    return exit_failed;
-  }
-  auto backend = kernels::make_cpu_backend();
-  stark::stark_params params = p.value().params;
-  auto pk = stark::setup<E>(tables, params, *backend, backend->merkle());
-  if (!pk) {
-    std::printf("invalid: %s\n", pk.error().message.c_str());
-    return exit_failed;
-  }
-  const auto r = stark::verify(pk.value()->vk, p.value(), {.min_security_bits = min_bits});
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (!r) {
-    std::printf("invalid: %s: %s\n", stark::to_string(r.error().code), r.error().message.c_str());
-    return exit_failed;
-  }
-  const std::vector<babybear> publics = public_values_of(stmt);
-  if (expected && *expected != publics) {
-    std::printf("invalid: the public values are %s, not the %zu values of --public\n",
-                describe_public_values(publics).c_str(), expected->size());
-    return exit_failed;
-  }
-  const std::size_t instances = count_instances(stmt);
-  bool one_air = true;
-  for (const auto& t : stmt.tables) one_air = one_air && t.air_name == stmt.tables[0].air_name;
-  const std::string what = instances == 1 ? stmt.tables[0].air_name
-                                          : std::to_string(instances) + (one_air ? " instances (" : " tables (") +
-                                                describe_tables(stmt) + ")";
-  std::printf("valid: %s, %s, public values %s, %u-bit security (verified in %.2f ms)\n", what.c_str(),
-              describe_heights(stmt).c_str(), describe_public_values(publics).c_str(), r.value(), ms);
   return exit_ok;
 }
 
@@ -358,8 +222,8 @@ int verify_command(const std::vector<std::string>& args) {
   if (air.empty() != !log_rows || (instances && air.empty())) {
     return usage_error("verify: --air and --log-rows go together (and --instances with them)");
   }
-  std::optional<expected_statement> statement;
-  if (!air.empty()) statement = expected_statement{air, *log_rows, instances.value_or(1)};
+  std::optional<stark::expected_statement> statement;
+  if (!air.empty()) statement = stark::expected_statement{air, *log_rows, instances.value_or(1)};
   std::ifstream in(path, std::ios::binary);
   if (!in) return usage_error("verify: cannot read " + path);
   constexpr std::size_t max_file = 256u << 20;
@@ -379,14 +243,10 @@ int verify_command(const std::vector<std::string>& args) {
     std::printf("invalid: not a model proof (--model, --input and --json apply to model proofs)\n");
     return exit_failed;
   }
-  const auto degree = stark::peek_extension_degree(bytes);
-  if (!degree) {
-    std::printf("invalid: malformed proof (%s): %s\n", stark::to_string(degree.error().code),
-                degree.error().message.c_str());
-    return exit_failed;
-  }
-  return degree.value() == 5 ? verify_bytes<field::babybear5>(bytes, min_bits, expected, statement)
-                             : verify_bytes<field::babybear4>(bytes, min_bits, expected, statement);
+  const stark::proof_check c = stark::check_proof_file(bytes, min_bits, expected, statement);
+  if (c.outcome == stark::proof_check::usage) return usage_error("verify: " + c.message);
+  std::printf("%s\n", c.message.c_str());
+  return c.outcome == stark::proof_check::valid ? exit_ok : exit_failed;
 }
 
 }  // namespace ciro::cli

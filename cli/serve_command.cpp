@@ -1,10 +1,17 @@
-// ciro serve: one proving node on a spool directory (runtime/node.hpp), until SIGTERM or SIGINT
-// (which drain it: nothing is lost) or, with --once, until the directory has nothing left to do.
+// ciro serve: one proving node (runtime/node.hpp) with its Cap'n Proto sidecar and metrics endpoint
+// (net/server.hpp), until SIGTERM or SIGINT (which drain it: nothing is lost) or, with --once,
+// until its spool has nothing left to do. With no flags: RPC on 127.0.0.1:7441, metrics on
+// 127.0.0.1:7442, the spool ./ciro-spool, all cores.
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
 #include "runtime/node.hpp"
@@ -17,60 +24,187 @@ std::atomic<bool> stop_requested{false};
 
 extern "C" void on_stop_signal(int) { stop_requested = true; }
 
+constexpr const char* serve_usage =
+    "usage: ciro serve [--config FILE] [--listen ADDR|none] [--metrics ADDR|none] [--spool DIR] [--token-file FILE]\n"
+    "                  [--tls-cert PEM --tls-key PEM] [--workers N] [--threads N] [--queue N] [--price-core-hour X] [--once]";
+
+/// A decimal count of at most `max`.
+std::optional<unsigned long> count_of(const std::string& s, unsigned long max) {
+  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  const unsigned long v = std::stoul(s);
+  return v > max ? std::nullopt : std::optional(v);
+}
+
+/// The first line of a file (a token), without its line end; nothing when unreadable or empty.
+std::optional<std::string> first_line(const std::string& path) {
+  std::ifstream f(path);
+  std::string line;
+  if (!f || !std::getline(f, line)) return std::nullopt;
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  if (line.empty() || line.size() > 4096) return std::nullopt;
+  return line;
+}
+
+/// The settings of `ciro serve`, from --config and then the flags (a flag wins).
+struct serve_settings {
+  runtime::node_config node;
+  std::string listen = net::default_rpc_address, metrics = net::default_metrics_address, token_file, tls_cert, tls_key;
+  bool listen_given = false;
+};
+
+/// Applies one setting (a flag's name without "--", or a config key with '_' for '-'); returns
+/// the reason it is refused, or "".
+std::string apply(serve_settings& s, const std::string& key, const std::string& value) {
+  if (key == "listen") {
+    s.listen = value;
+    s.listen_given = true;
+  } else if (key == "metrics") {
+    s.metrics = value;
+  } else if (key == "spool") {
+    if (value.empty()) return "--spool takes a directory";
+    s.node.spool = value;
+  } else if (key == "token-file") {
+    s.token_file = value;
+  } else if (key == "tls-cert") {
+    s.tls_cert = value;
+  } else if (key == "tls-key") {
+    s.tls_key = value;
+  } else if (key == "workers") {
+    const auto v = count_of(value, 256);
+    if (!v || *v == 0) return "--workers takes a count from 1 to 256";
+    s.node.workers = static_cast<unsigned>(*v);
+  } else if (key == "threads") {
+    const auto v = count_of(value, 4096);
+    if (!v) return "--threads takes a count (0: all cores)";
+    s.node.threads_per_worker = static_cast<unsigned>(*v);
+  } else if (key == "queue") {
+    const auto v = count_of(value, 1000000);
+    if (!v) return "--queue takes a count";
+    s.node.queue_limit = *v;
+  } else if (key == "price-core-hour") {
+    try {
+      std::size_t used = 0;
+      s.node.price.core_hour = std::stod(value, &used);
+      if (used != value.size()) throw std::invalid_argument(value);
+    } catch (...) {
+      return "--price-core-hour takes a number";
+    }
+    if (!(s.node.price.core_hour >= 0)) return "--price-core-hour takes a number >= 0";
+  } else {
+    return "unknown option '--" + key + "'";
+  }
+  return "";
+}
+
+/// Reads a --config file: a JSON object of the flags' names (listen, metrics, spool, token_file,
+/// workers, threads, queue, price_core_hour, once) and their values.
+std::string apply_config(serve_settings& s, const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return "cannot read " + path;
+  const nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return path + ": a config file is a JSON object (docs/runtime.md)";
+  for (const auto& [k, v] : j.items()) {
+    std::string key = k;
+    for (char& c : key) c = c == '_' ? '-' : c;
+    if (key == "once") {
+      if (!v.is_boolean()) return path + ": \"once\" is true or false";
+      s.node.once = v.get<bool>();
+      continue;
+    }
+    std::string value;
+    if (v.is_string()) {
+      value = v.get<std::string>();
+    } else if (v.is_number()) {
+      value = v.is_number_float() ? std::to_string(v.get<double>()) : v.dump();
+    } else {
+      return path + ": \"" + k.substr(0, 64) + "\" takes a string or a number";
+    }
+    const std::string why = apply(s, key, value);
+    if (!why.empty()) return path + ": " + (why.rfind("unknown option", 0) == 0 ? "unknown key \"" + k.substr(0, 64) + "\"" : why);
+  }
+  return "";
+}
+
 }  // namespace
 
 int serve_command(const std::vector<std::string>& args) {
-  runtime::node_config c;
-  const auto number = [&](std::size_t& i, const std::string& flag, unsigned long max) -> std::optional<unsigned long> {
-    if (i + 1 >= args.size()) return std::nullopt;
-    const std::string& s = args[++i];
-    if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    const unsigned long v = std::stoul(s);
-    if (v > max) return std::nullopt;
-    (void)flag;
-    return v;
-  };
+  serve_settings s;
+  s.node.spool = "ciro-spool";
+  // --config first, so the flags override it wherever they stand.
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] != "--config") continue;
+    if (i + 1 >= args.size()) return usage_error("serve: --config takes a file");
+    const std::string why = apply_config(s, args[i + 1]);
+    if (!why.empty()) return usage_error("serve: " + why);
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--spool" && i + 1 < args.size()) {
-      c.spool = args[++i];
-    } else if (a == "--workers") {
-      const auto v = number(i, a, 256);
-      if (!v || *v == 0) return usage_error("serve: --workers takes a count from 1 to 256");
-      c.workers = static_cast<unsigned>(*v);
-    } else if (a == "--threads") {
-      const auto v = number(i, a, 4096);
-      if (!v) return usage_error("serve: --threads takes a count (0: all cores)");
-      c.threads_per_worker = static_cast<unsigned>(*v);
-    } else if (a == "--queue") {
-      const auto v = number(i, a, 1000000);
-      if (!v) return usage_error("serve: --queue takes a count");
-      c.queue_limit = *v;
-    } else if (a == "--price-core-hour" && i + 1 < args.size()) {
-      try {
-        c.price.core_hour = std::stod(args[++i]);
-      } catch (...) {
-        return usage_error("serve: --price-core-hour takes a number");
-      }
-      if (!(c.price.core_hour >= 0)) return usage_error("serve: --price-core-hour takes a number >= 0");
-    } else if (a == "--once") {
-      c.once = true;
-    } else {
-      return usage_error("serve: unknown or incomplete option '" + a +
-                         "' (usage: ciro serve --spool DIR [--workers N] [--threads N] [--queue N] "
-                         "[--price-core-hour X] [--once])");
+    if (a == "--help" || a == "-h") {
+      std::puts(serve_usage);
+      return exit_ok;
     }
+    if (a == "--once") {
+      s.node.once = true;
+      continue;
+    }
+    if (a.rfind("--", 0) != 0 || i + 1 >= args.size()) {
+      return usage_error("serve: unknown or incomplete option '" + a + "' (see ciro serve --help)");
+    }
+    const std::string value = args[++i];
+    if (a == "--config") continue;
+    const std::string why = apply(s, a.substr(2), value);
+    if (!why.empty()) return usage_error("serve: " + why + " (see ciro serve --help)");
   }
-  if (c.spool.empty()) return usage_error("serve: --spool DIR is required");
-  c.log = [](const std::string& line) { std::fprintf(stderr, "ciro serve: %s\n", line.c_str()); };
+  // --once drains a spool and stops: no network unless --listen asks for it.
+  if (s.node.once && !s.listen_given) s.listen = "none";
+  if (s.listen != "none") {
+    net::server_config network;
+    network.rpc_address = s.listen;
+    network.metrics_address = s.metrics == "none" ? "" : s.metrics;
+    if (!s.token_file.empty()) {
+      const auto token = first_line(s.token_file);
+      if (!token) return usage_error("serve: cannot read a token from " + s.token_file);
+      network.token = *token;
+    }
+    if (s.tls_cert.empty() != s.tls_key.empty()) return usage_error("serve: --tls-cert and --tls-key go together");
+    if (!s.tls_cert.empty()) {
+      const auto pem = [](const std::string& path) -> std::optional<std::string> {
+        std::ifstream f(path);
+        if (!f) return std::nullopt;
+        std::string text(std::istreambuf_iterator<char>(f), {});
+        if (text.size() > (1 << 20)) return std::nullopt;
+        return text;
+      };
+      const auto cert = pem(s.tls_cert), key = pem(s.tls_key);
+      if (!cert) return usage_error("serve: cannot read the certificate " + s.tls_cert);
+      if (!key) return usage_error("serve: cannot read the private key " + s.tls_key);
+      network.tls_certificate_pem = *cert;
+      network.tls_private_key_pem = *key;
+    }
+    const bool secured = !network.token.empty() && !network.tls_certificate_pem.empty();
+    for (const auto& address : {network.rpc_address, network.metrics_address}) {
+      if (!address.empty() && !secured && !net::is_loopback_address(address)) {
+        return usage_error("serve: " + address +
+                           " is not a loopback address: listening beyond this machine needs a token and TLS (--token-file, --tls-cert, --tls-key)");
+      }
+    }
+    s.node.network = network;
+    s.node.on_listening = [](const std::string& rpc, const std::string& metrics) {
+      std::fprintf(stderr, "ciro serve: RPC on %s%s%s\n", rpc.c_str(), metrics.empty() ? "" : ", metrics on http://",
+                   metrics.empty() ? "" : (metrics + "/").c_str());
+    };
+  } else if (!s.token_file.empty() || !s.tls_cert.empty()) {
+    return usage_error("serve: --token-file and --tls-cert need the RPC (--listen)");
+  }
+  s.node.log = [](const std::string& line) { std::fprintf(stderr, "ciro serve: %s\n", line.c_str()); };
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
-  std::fprintf(stderr, "ciro serve: spool %s, %u worker(s)%s\n", c.spool.c_str(), c.workers,
-               c.once ? ", until the spool is empty" : "; SIGTERM drains and stops");
-  auto s = runtime::run_node(c, stop_requested);
-  if (!s) return usage_error("serve: " + s.error().message);
-  std::printf("done %zu, failed %zu, recovered %zu, put back %zu\n", s.value().done, s.value().failed,
-              s.value().recovered, s.value().put_back);
+  std::fprintf(stderr, "ciro serve: spool %s, %u worker(s)%s\n", s.node.spool.c_str(), s.node.workers,
+               s.node.once ? ", until the spool is empty" : "; SIGTERM drains and stops");
+  auto r = runtime::run_node(s.node, stop_requested);
+  if (!r) return usage_error("serve: " + r.error().message);
+  std::printf("done %zu, failed %zu, recovered %zu, put back %zu\n", r.value().done, r.value().failed,
+              r.value().recovered, r.value().put_back);
   return exit_ok;
 }
 

@@ -9,56 +9,19 @@
 #include <tuple>
 #include <vector>
 
-#include "runtime/spool.hpp"
-#include "runtime/throughput.hpp"
+#include "net/server.hpp"
+#include "runtime/node_service.hpp"
+#include "runtime/node_state.hpp"
 
 namespace ciro::runtime {
 
 namespace {
 
-using submit_atom = caf::atom_constant<caf::atom("submit")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
-
-/// The shared, thread-safe parts: the spool and the counters.
-struct shared_state {
-  shared_state(spool d, const node_config& c) : dir(std::move(d)), config(c) {}
-  spool dir;
-  const node_config& config;
-  std::mutex mutex;  // guards dir's moves and the summary
-  node_summary summary;
-  /// The scheduler's queue length and running jobs, read by the intake and the node's loop.
-  std::atomic<std::size_t> queued{0}, running{0};
-  /// Results sent to the publisher and not yet written.
-  std::atomic<std::size_t> publishing{0};
-  std::atomic<bool> drained{false}, intake_stopped{false};
-  /// The measured throughput (guarded by mutex) and the prediction errors so far.
-  throughput_model model;
-  std::size_t predictions = 0;
-  double abs_error_s = 0, rel_error = 0;
-  void log(const std::string& line) {
-    if (config.log) config.log(line);
-  }
-};
-
-/// A failed job's result file, written at once (bad job file, refused at intake).
-void fail_now(shared_state& s, const std::string& id, const std::string& reason,
-              std::optional<double> predicted = std::nullopt) {
-  job_result r;
-  r.id = id;
-  r.reason = reason;
-  r.predicted_s = predicted;
-  std::lock_guard lock(s.mutex);
-  if (!s.dir.finish(r, {})) {
-    s.log("job " + id + ": its result cannot be written; left in work/");
-    return;
-  }
-  ++s.summary.failed;
-  s.log("job " + id + " failed: " + reason);
-}
 
 /// Writes DIR/metrics.json: the counts, the prediction error, the throughput model. Holds s.mutex.
 void write_metrics(shared_state& s) {
@@ -76,7 +39,8 @@ void write_metrics(shared_state& s) {
 /// The publisher: writes each result (and proof) to the spool, and learns the job's time.
 caf::behavior publisher(caf::event_based_actor*, shared_state* s) {
   return {[s](publish_atom, const std::string& id, bool ok, const std::string& result_text, const std::string& proof,
-              const std::string& kind, double units, double wall_s, double predicted_s) {
+              const std::string& kind, double units, const std::string& label, double wall_s, double cpu_s, double price,
+              double predicted_s) {
     std::lock_guard lock(s->mutex);
     const bool written = s->dir.finish(id, ok, result_text, proof);
     --s->publishing;
@@ -84,6 +48,9 @@ caf::behavior publisher(caf::event_based_actor*, shared_state* s) {
       s->log("job " + id + ": its result cannot be written; left in work/");
       return;
     }
+    s->dir.remove_blobs(id);
+    s->metrics.finished(label, ok, wall_s, cpu_s, price, predicted_s);
+    s->notify(answer_of_result(id, result_text, proof));
     ++(ok ? s->summary.done : s->summary.failed);
     if (ok) {
       if (predicted_s > 0) {
@@ -105,11 +72,13 @@ caf::behavior worker(caf::event_based_actor* self, shared_state* s, caf::actor p
     std::vector<std::uint8_t> proof;
     job_result r;
     std::pair<std::string, double> work{"", 0.0};
+    std::string label = "invalid";
     if (!spec) {
       r.id = id;
       r.reason = spec.error().message;
     } else {
       work = throughput_model::work_of(spec.value());
+      label = metrics_kind(spec.value());
       s->log("job " + id + " proving");
       try {
         r = run_job(spec.value(), s->dir.dir(), s->config.price, proof, s->config.threads_per_worker);
@@ -124,8 +93,8 @@ caf::behavior worker(caf::event_based_actor* self, shared_state* s, caf::actor p
     if (predicted_s > 0) r.predicted_s = predicted_s;
     ++s->publishing;
     self->send(publisher_actor, publish_atom::value, id, r.ok, json_text(result_json(r)),
-               std::string(reinterpret_cast<const char*>(proof.data()), proof.size()), work.first, work.second,
-               r.cost.wall_s, predicted_s);
+               std::string(reinterpret_cast<const char*>(proof.data()), proof.size()), work.first, work.second, label,
+               r.cost.wall_s, r.cost.cpu_s, r.cost.price, predicted_s);
     self->send(scheduler, idle_atom::value, caf::actor_cast<caf::actor>(self), id);
   }};
 }
@@ -154,7 +123,12 @@ caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
   auto state = std::make_shared<scheduler_state>();
   // `queued` counts jobs the intake took and the scheduler has not started (its mailbox
   // included): the intake adds, the scheduler subtracts. `running` is the scheduler's alone.
-  auto publish_counts = [state, s] { s->running = state->running.size(); };
+  auto publish_counts = [state, s] {
+    s->running = state->running.size();
+    std::lock_guard lock(s->mutex);
+    s->running_ids.clear();
+    for (const auto& [id, r] : state->running) s->running_ids.insert(id);
+  };
   auto dispatch = [self, state, s, publish_counts] {
     auto& st = *state;
     while (!st.draining && !st.queue.empty() && !st.idle.empty()) {
@@ -200,11 +174,12 @@ caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
               std::lock_guard lock(s->mutex);
               ++s->summary.refused;
             }
+            s->metrics.refused();
             --s->queued;
             fail_now(*s, id,
                      "refused: the deadline of " + std::to_string(*spec.value().deadline_ms) + " ms cannot be met (predicted " +
                          std::to_string(static_cast<long long>(total * 1000)) + " ms)",
-                     total);
+                     metrics_kind(spec.value()), total);
             publish_counts();
             return;
           }
@@ -217,6 +192,30 @@ caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
         state->idle.push_back(w);
         state->running.erase(finished);
         dispatch();
+      },
+      [state, s, publish_counts](cancel_atom, const std::string& id) {
+        // A job still queued is cancelled; the cancel's waiters hear where it is either way.
+        for (auto it = state->queue.begin(); it != state->queue.end(); ++it) {
+          if (it->second.id != id) continue;
+          state->queue.erase(it);
+          --s->queued;
+          const auto spec = parse_job(it->second.text);
+          fail_now(*s, id, "cancelled before it ran", spec ? metrics_kind(spec.value()) : "invalid", std::nullopt, true);
+          publish_counts();
+          return;
+        }
+        std::lock_guard lock(s->mutex);
+        const auto range = s->cancel_waiters.equal_range(id);
+        if (range.first == range.second) return;
+        net::job_answer a;
+        a.id = id;
+        a.status = state->running.count(id) ? net::job_status::running : net::job_status::unknown;
+        if (const auto stored = s->dir.result_of(id, false)) a = answer_of_result(id, stored->text, "");
+        if (a.status == net::job_status::running) a.reason = "running: a proof in progress is not interrupted";
+        std::vector<std::function<void(net::job_answer)>> waiters;
+        for (auto it = range.first; it != range.second; ++it) waiters.push_back(std::move(it->second));
+        s->cancel_waiters.erase(range.first, range.second);
+        for (auto& w : waiters) w(a);
       },
       [state, s, publish_counts](drain_atom) {
         auto& st = *state;
@@ -238,8 +237,8 @@ caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
 
 caf::behavior intake(caf::event_based_actor* self, shared_state* s, caf::actor sched) {
   self->send(self, tick_atom::value);
-  return {
-      [=](tick_atom) {
+  // Takes as many job files from in/ as the queue has room for and submits them.
+  const auto take_jobs = [self, s, sched] {
         if (s->intake_stopped.load()) return;
         const std::size_t room = s->config.queue_limit + s->config.workers;
         std::vector<spool::taken_job> taken;
@@ -260,17 +259,24 @@ caf::behavior intake(caf::event_based_actor* self, shared_state* s, caf::actor s
             }
             if (!reason.empty()) {
               --s->queued;
-              fail_now(*s, t.id, reason);
+              s->metrics.received("invalid");
+              fail_now(*s, t.id, reason, "invalid");
               continue;
             }
+            s->metrics.received(metrics_kind(spec.value()));
             self->send(sched, submit_atom::value, t.id, t.text);
           } catch (const std::exception& e) {
             --s->queued;
             s->log("job " + t.id + " left in work/: " + e.what());
           }
         }
-        self->delayed_send(self, s->config.poll, tick_atom::value);
+  };
+  return {
+      [=](tick_atom) {
+        take_jobs();
+        if (!s->intake_stopped.load()) self->delayed_send(self, s->config.poll, tick_atom::value);
       },
+      [=](wake_atom) { take_jobs(); },  // a job just added (RPC): no wait for the next poll
       [=](drain_atom) {
         // Passed on from here, so the scheduler sees it after every submit this intake sent.
         s->intake_stopped = true;
@@ -301,6 +307,21 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
       caf::anon_send(sched, idle_atom::value, workers.back(), std::string());
     }
     const caf::actor in = system.spawn(intake, &s, sched);
+    s.intake = in;
+    s.scheduler = sched;
+    std::unique_ptr<node_service> service;
+    std::unique_ptr<net::server> front;
+    if (config.network) {
+      service = std::make_unique<node_service>(s);
+      auto started = net::server::start(*config.network, *service);
+      if (!started) {
+        for (const auto& a : workers) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+        for (const auto& a : {in, sched, pub}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+        return started.error();
+      }
+      front = std::move(started.value());
+      if (config.on_listening) config.on_listening(front->rpc_address(), front->metrics_address());
+    }
     const auto idle = [&] {
       std::lock_guard lock(s.mutex);
       return s.dir.waiting() == 0 && s.queued.load() == 0 && s.running.load() == 0 && s.publishing.load() == 0;
@@ -317,6 +338,12 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
     // Drain: the intake stops, queued jobs go back to in/, running ones finish.
     caf::anon_send(in, drain_atom::value);
     while (!s.drained.load() || s.running.load() > 0 || s.publishing.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    front.reset();  // after the running jobs' results went to their clients
+    {
+      std::lock_guard lock(s.mutex);
+      s.listeners.clear();
+      s.cancel_waiters.clear();
+    }
     for (const auto& a : workers) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     for (const auto& a : {in, sched, pub}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   }

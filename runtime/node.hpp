@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/result.hpp"
+#include "net/server.hpp"
 #include "runtime/job_runner.hpp"
 
 /// One proving node on CAF actors (docs/runtime.md): an intake that takes job files from the spool
@@ -26,6 +28,10 @@ struct node_config {
   prices price;
   bool once = false;               ///< stop when in/ is empty and every job has its result
   std::function<void(const std::string&)> log;  ///< one line per event (stderr in `ciro serve`)
+  /// The Cap'n Proto sidecar and the metrics endpoint (net/server.hpp); none when empty.
+  std::optional<net::server_config> network;
+  /// Told the addresses bound (RPC, metrics) once the network front end listens.
+  std::function<void(const std::string& rpc, const std::string& metrics)> on_listening;
 };
 
 /// What a node did.

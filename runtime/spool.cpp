@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace ciro::runtime {
@@ -51,7 +52,7 @@ bool write_file_atomically(const fs::path& path, std::string_view bytes) {
 
 result<spool, int> spool::open(const fs::path& dir) {
   std::error_code ec;
-  for (const char* sub : {"in", "work", "out", "failed"}) {
+  for (const char* sub : {"in", "work", "out", "failed", "blobs"}) {
     fs::create_directories(dir / sub, ec);
     if (ec) return error<int>{0, "cannot create " + (dir / sub).string() + ": " + ec.message()};
   }
@@ -136,6 +137,50 @@ bool spool::finish(const job_result& r, const std::vector<std::uint8_t>& proof) 
 void spool::put_back(const std::string& id) {
   std::error_code ec;
   fs::rename(dir_ / "work" / (id + ".json"), dir_ / "in" / (id + ".json"), ec);
+}
+
+bool spool::add(const std::string& id, std::string_view text) {
+  if (!write_file_atomically(dir_ / "in" / (id + ".json"), text)) return false;
+  sync_directory(dir_ / "in");
+  return true;
+}
+
+bool spool::take_one(const std::string& id) {
+  std::error_code ec;
+  fs::rename(dir_ / "in" / (id + ".json"), dir_ / "work" / (id + ".json"), ec);
+  return !ec;
+}
+
+spool::place spool::locate(const std::string& id) const {
+  std::error_code ec;
+  const std::string name = id + ".json";
+  if (fs::exists(dir_ / "out" / name, ec)) return place::out;
+  if (fs::exists(dir_ / "failed" / name, ec)) return place::failed;
+  if (fs::exists(dir_ / "work" / name, ec)) return place::work;
+  if (fs::exists(dir_ / "in" / name, ec)) return place::in;
+  return place::none;
+}
+
+std::optional<spool::stored_result> spool::result_of(const std::string& id, bool with_proof) const {
+  const auto read = [](const fs::path& path) -> std::optional<std::string> {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return std::nullopt;
+    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  };
+  for (const char* sub : {"out", "failed"}) {
+    auto text = read(dir_ / sub / (id + ".json"));
+    if (!text) continue;
+    stored_result r{std::move(*text), {}};
+    if (with_proof && std::string(sub) == "out") r.proof = read(dir_ / sub / (id + ".proof")).value_or("");
+    return r;
+  }
+  return std::nullopt;
+}
+
+void spool::remove_blobs(const std::string& id) {
+  std::error_code ec;
+  fs::remove(blobs() / (id + ".onnx"), ec);
+  fs::remove(blobs() / (id + ".input"), ec);
 }
 
 }  // namespace ciro::runtime

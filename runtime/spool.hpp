@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,7 +20,7 @@ namespace ciro::runtime {
 
 class spool {
  public:
-  /// Opens DIR, creating in/, work/, out/ and failed/ where missing. Fails with a one-line reason.
+  /// Opens DIR, creating in/, work/, out/, failed/ and blobs/ where missing. Fails with a one-line reason.
   static result<spool, int> open(const std::filesystem::path& dir);
 
   /// Puts the jobs a stopped node left in work/ back into in/; returns how many.
@@ -43,6 +44,25 @@ class spool {
 
   /// Moves a taken job back to in/ (a node that stops before running it).
   void put_back(const std::string& id);
+
+  /// Adds the job file in/<id>.json (written atomically). False when it cannot be written.
+  bool add(const std::string& id, std::string_view text);
+  /// Takes the job <id> from in/ (moved to work/) when it is there; false otherwise.
+  bool take_one(const std::string& id);
+
+  /// Where the job <id> is.
+  enum class place : std::uint8_t { none, in, work, out, failed };
+  [[nodiscard]] place locate(const std::string& id) const;
+  /// The result file of a finished job and, when asked, its proof (empty when it has none).
+  struct stored_result {
+    std::string text, proof;
+  };
+  [[nodiscard]] std::optional<stored_result> result_of(const std::string& id, bool with_proof) const;
+
+  /// The folder of the model and input files that arrive with RPC jobs: blobs/<id>.onnx and
+  /// blobs/<id>.input, removed with remove_blobs once the job has its result.
+  [[nodiscard]] std::filesystem::path blobs() const { return dir_ / "blobs"; }
+  void remove_blobs(const std::string& id);
 
   /// The number of job files waiting in in/.
   [[nodiscard]] std::size_t waiting() const;

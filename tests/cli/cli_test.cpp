@@ -1,8 +1,14 @@
 // Runs the real `ciro` binary as a user would, checking its output and exit codes.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <thread>
 
 #include <algorithm>
 #include <array>
@@ -732,7 +738,7 @@ TEST(CliServe, SigtermDrainsWithoutLosingAJob) {
   }
   const std::string d = spool_with("term", jobs);
   // SIGTERM as soon as the first result is out: the other jobs are queued or running.
-  const auto r = ciro("serve --spool " + d + " 2>/dev/null & p=$!; while [ -z \"$(ls " + d +
+  const auto r = ciro("serve --listen 127.0.0.1:0 --metrics none --spool " + d + " 2>/dev/null & p=$!; while [ -z \"$(ls " + d +
                       "/out)\" ]; do sleep 0.02; done; kill -TERM $p; wait $p");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(files_in(d + "/work"), 0u) << "a stopped node leaves no job half-done";
@@ -753,7 +759,7 @@ TEST(CliServe, AKilledNodeRestartsAndEveryJobEndsWithOneResult) {
   const std::string d = spool_with("kill", jobs);
   // kill -9 as soon as the first result is out, the other jobs taken into work/ or running: no
   // drain, no clean-up.
-  ciro("serve --spool " + d + " --workers 2 2>/dev/null & p=$!; while [ -z \"$(ls " + d +
+  ciro("serve --listen 127.0.0.1:0 --metrics none --spool " + d + " --workers 2 2>/dev/null & p=$!; while [ -z \"$(ls " + d +
        "/out)\" ]; do sleep 0.02; done; kill -9 $p; wait $p");
   EXPECT_GT(files_in(d + "/work") + files_in(d + "/in"), 0u) << "the kill came after every job had finished";
   const auto r = ciro("serve --spool " + d + " --once");
@@ -766,11 +772,79 @@ TEST(CliServe, AKilledNodeRestartsAndEveryJobEndsWithOneResult) {
 }
 
 TEST(CliServe, UsageErrorsExitTwoWithOneLine) {
-  for (const std::string args : {"serve", "serve --spool", "serve --spool /tmp/x --workers 0", "serve --bogus"}) {
+  for (const std::string args : {"serve --listen", "serve --spool", "serve --spool /tmp/x --workers 0", "serve --bogus",
+                                 "serve --config /nonexistent.json", "serve --price-core-hour 1x",
+                                 "serve --listen 0.0.0.0:0 --spool /tmp/x", "serve --once --token-file /tmp/x",
+                                 "submit --air fibonacci", "submit --log-rows 8", "submit --model m.onnx",
+                                 "submit --air fibonacci --log-rows 99", "submit --timeout-s 0 --air fibonacci --log-rows 8",
+                                 "status", "status a b", "cancel"}) {
     const auto r = ciro(args);
     EXPECT_EQ(r.exit_code, 2) << args;
     EXPECT_EQ(lines(r.err), 1u) << args << ": " << r.err;
   }
+}
+
+/// A free loopback port (bound, read, released: free unless taken in between).
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  socklen_t len = sizeof sa;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  close(fd);
+  return ntohs(sa.sin_port);
+}
+
+TEST(CliRpc, ServeSubmitStatusAndVerifyAsSeparateProcesses) {
+  const std::string d = spool_with("rpc", {});
+  const std::string server = "127.0.0.1:" + std::to_string(free_port());
+  const std::string metrics = "127.0.0.1:" + std::to_string(free_port());
+  std::ofstream(d + "/token") << "t0ken\n";
+  const auto started = ciro("serve --listen " + server + " --metrics " + metrics + " --token-file " + d + "/token --spool " + d +
+                            " >" + d + "/serve.log 2>&1 & echo $!");
+  const pid_t pid = std::stoi(started.out);
+  const std::string to = " --server " + server + " --token-file " + d + "/token ";
+  // Ready once `ciro status` reaches it (exit 1: no such job) instead of failing to connect (2).
+  int status_exit = 2;
+  for (int i = 0; i < 300 && status_exit == 2; ++i) {
+    status_exit = ciro("status" + to + "nothing").exit_code;
+    if (status_exit == 2) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(status_exit, 1) << "the node did not come up";
+  const auto no_token = ciro("status --server " + server + " nothing");
+  EXPECT_EQ(no_token.exit_code, 2);
+  EXPECT_NE(no_token.err.find("refused"), std::string::npos) << no_token.err;
+
+  const auto fib = ciro("submit" + to + "--id c1 --air fibonacci --log-rows 10 -o " + d + "/c1.proof --json " + d + "/c1.json");
+  ASSERT_EQ(fib.exit_code, 0) << fib.err;
+  EXPECT_NE(fib.out.find("c1: done, fibonacci 2^10"), std::string::npos) << fib.out;
+  EXPECT_NE(fib.out.find("cost"), std::string::npos) << fib.out;
+  EXPECT_EQ(ciro("verify " + d + "/c1.proof").exit_code, 0);
+  std::ifstream result(d + "/c1.json");
+  EXPECT_EQ(nlohmann::json::parse(result)["status"], "done");
+  const auto st = ciro("status" + to + "c1 -o " + d + "/c1-again.proof");
+  EXPECT_EQ(st.exit_code, 0) << st.err;
+  EXPECT_NE(st.out.find("c1: done"), std::string::npos);
+  EXPECT_EQ(ciro("verify " + d + "/c1-again.proof").exit_code, 0);
+  EXPECT_EQ(ciro("cancel" + to + "c1").exit_code, 1);  // done: nothing to cancel
+
+  const auto model = ciro("submit" + to + "--model " + models_dir() + "/mlp.onnx --input " + first_input_file("mlp") + " -o " + d +
+                          "/m.proof");
+  ASSERT_EQ(model.exit_code, 0) << model.err;
+  EXPECT_EQ(ciro("verify --model " + models_dir() + "/mlp.onnx --input " + first_input_file("mlp") + " " + d + "/m.proof").exit_code, 0);
+  const auto bad = ciro("submit" + to + "--air no-such-air --log-rows 8");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.out.find("failed"), std::string::npos) << bad.out;
+
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 300 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_NE(::kill(pid, 0), 0) << "the node did not stop on SIGTERM";
+  const auto down = ciro("submit" + to + "--air fibonacci --log-rows 8");
+  EXPECT_EQ(down.exit_code, 2);
+  EXPECT_EQ(lines(down.err), 1u) << down.err;
+  std::filesystem::remove_all(d);
 }
 
 }  // namespace

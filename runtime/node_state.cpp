@@ -1,0 +1,57 @@
+#include "runtime/node_state.hpp"
+
+#include <vector>
+
+namespace ciro::runtime {
+
+void shared_state::notify(const net::job_answer& answer) {
+  std::vector<std::function<void(net::job_answer)>> waiting;
+  for (auto* callbacks : {&listeners, &cancel_waiters}) {
+    const auto range = callbacks->equal_range(answer.id);
+    for (auto it = range.first; it != range.second; ++it) waiting.push_back(std::move(it->second));
+    callbacks->erase(range.first, range.second);
+  }
+  for (auto& w : waiting) w(answer);
+}
+
+net::job_answer answer_of_result(const std::string& id, const std::string& result_text, std::string proof) {
+  net::job_answer a;
+  a.id = id;
+  a.result_json = result_text;
+  const nlohmann::json j = nlohmann::json::parse(result_text, nullptr, false);
+  const std::string status = j.is_object() && j.contains("status") && j["status"].is_string() ? j["status"].get<std::string>() : "";
+  a.status = status == "done"        ? net::job_status::done
+             : status == "cancelled" ? net::job_status::cancelled
+                                     : net::job_status::failed;
+  if (a.status != net::job_status::done && j.is_object() && j.contains("reason") && j["reason"].is_string()) {
+    a.reason = j["reason"].get<std::string>();
+  }
+  if (j.is_object() && j.contains("predicted_s") && j["predicted_s"].is_number()) a.predicted_s = j["predicted_s"].get<double>();
+  if (a.status == net::job_status::done) a.proof = std::move(proof);
+  return a;
+}
+
+void fail_now(shared_state& s, const std::string& id, const std::string& reason, const std::string& kind,
+              std::optional<double> predicted, bool cancelled) {
+  job_result r;
+  r.id = id;
+  r.reason = reason;
+  r.predicted_s = predicted;
+  nlohmann::json j = result_json(r);
+  if (cancelled) j["status"] = "cancelled";
+  const std::string text = json_text(j);
+  std::lock_guard lock(s.mutex);
+  if (!s.dir.finish(id, false, text, "")) {
+    s.log("job " + id + ": its result cannot be written; left in work/");
+    return;
+  }
+  s.dir.remove_blobs(id);
+  s.metrics.finished(kind, false, 0, 0, 0, 0);
+  s.notify(answer_of_result(id, text, ""));
+  ++s.summary.failed;
+  s.log("job " + id + (cancelled ? " cancelled" : " failed: " + reason));
+}
+
+std::string metrics_kind(const job_spec& job) { return job.what == job_spec::kind::air ? job.air : "model"; }
+
+}  // namespace ciro::runtime

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "net/job_service.hpp"
+#include "runtime/metrics.hpp"
+#include "runtime/node.hpp"
+#include "runtime/spool.hpp"
+#include "runtime/throughput.hpp"
+
+/// What a node's actors and its network front end share (internal to runtime/): the spool, the
+/// counters, the throughput model, and the callbacks waiting for results.
+namespace ciro::runtime {
+
+using submit_atom = caf::atom_constant<caf::atom("submit")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+
+struct shared_state {
+  shared_state(spool d, const node_config& c) : dir(std::move(d)), config(c) {}
+  spool dir;
+  const node_config& config;
+  std::mutex mutex;  // guards dir's moves, the summary, the model, running_ids and the callbacks
+  node_summary summary;
+  /// The scheduler's queue length and running jobs, read by the intake and the node's loop.
+  std::atomic<std::size_t> queued{0}, running{0};
+  /// Results sent to the publisher and not yet written.
+  std::atomic<std::size_t> publishing{0};
+  std::atomic<bool> drained{false}, intake_stopped{false};
+  /// The measured throughput and the prediction errors so far.
+  throughput_model model;
+  std::size_t predictions = 0;
+  double abs_error_s = 0, rel_error = 0;
+  node_metrics metrics;
+  /// The ids being proven.
+  std::set<std::string> running_ids;
+  /// Callbacks waiting for a job's result (RPC tickets), and for a cancel's outcome.
+  std::multimap<std::string, std::function<void(net::job_answer)>> listeners, cancel_waiters;
+  /// The intake and the scheduler, for the front end's messages.
+  caf::actor intake, scheduler;
+
+  void log(const std::string& line) {
+    if (config.log) config.log(line);
+  }
+  /// Hands `answer` to the callbacks waiting for its job and forgets them. Holds mutex.
+  void notify(const net::job_answer& answer);
+};
+
+/// The answer a result file gives: done, failed or cancelled, with its reason and prediction.
+[[nodiscard]] net::job_answer answer_of_result(const std::string& id, const std::string& result_text, std::string proof);
+
+/// Writes the failed result of a job at once (a bad job file, a refused deadline, a cancel), tells
+/// whoever waits for it, and counts it under the metrics' `kind`. Takes s.mutex.
+void fail_now(shared_state& s, const std::string& id, const std::string& reason, const std::string& kind,
+              std::optional<double> predicted = std::nullopt, bool cancelled = false);
+
+/// The metrics' kind of a job: its AIR's name, or "model".
+[[nodiscard]] std::string metrics_kind(const job_spec& job);
+
+}  // namespace ciro::runtime
