@@ -23,8 +23,11 @@ using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
-/// Writes DIR/metrics.json: the counts, the prediction error, the throughput model. Holds s.mutex.
-void write_metrics(shared_state& s) {
+/// Writes DIR/throughput.json (the model) and DIR/metrics.json (the counts, the prediction error,
+/// the model). Holds s.mutex.
+void save_model_and_metrics(shared_state& s) {
+  s.last_saved = std::chrono::steady_clock::now();
+  write_file_atomically(s.dir.dir() / "throughput.json", json_text(s.model.to_json()));
   nlohmann::json j = {{"done", s.summary.done},
                       {"failed", s.summary.failed},
                       {"refused", s.summary.refused},
@@ -59,9 +62,9 @@ caf::behavior publisher(caf::event_based_actor*, shared_state* s) {
         s->rel_error += std::fabs(predicted_s - wall_s) / wall_s;
       }
       s->model.observe(kind, units, wall_s);
-      write_file_atomically(s->dir.dir() / "throughput.json", json_text(s->model.to_json()));
     }
-    write_metrics(*s);
+    // At most once a second (two fsyncs each): a node killed in between loses a second of learning.
+    if (std::chrono::steady_clock::now() - s->last_saved >= std::chrono::seconds(1)) save_model_and_metrics(*s);
   }};
 }
 
@@ -341,6 +344,7 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
     front.reset();  // after the running jobs' results went to their clients
     {
       std::lock_guard lock(s.mutex);
+      save_model_and_metrics(s);
       s.listeners.clear();
       s.cancel_waiters.clear();
     }

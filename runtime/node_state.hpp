@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -39,6 +40,8 @@ struct shared_state {
   std::size_t predictions = 0;
   double abs_error_s = 0, rel_error = 0;
   node_metrics metrics;
+  /// When throughput.json and metrics.json were last written.
+  std::chrono::steady_clock::time_point last_saved{};
   /// The ids being proven.
   std::set<std::string> running_ids;
   /// Callbacks waiting for a job's result (RPC tickets), and for a cancel's outcome.

@@ -82,16 +82,21 @@ std::size_t spool::waiting() const {
 
 std::vector<spool::taken_job> spool::take(std::size_t n) {
   std::error_code ec;
-  std::vector<std::pair<fs::file_time_type, fs::path>> files;
-  for (const auto& e : fs::directory_iterator(dir_ / "in", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.empty() || name.front() == '.' || !e.is_regular_file(ec)) continue;  // temporaries
-    files.emplace_back(e.last_write_time(ec), e.path());
+  if (backlog_.empty()) {
+    // One listing, sorted once, serves many takes: a large in/ is not listed again for each job.
+    std::vector<std::pair<fs::file_time_type, fs::path>> files;
+    for (const auto& e : fs::directory_iterator(dir_ / "in", ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.empty() || name.front() == '.' || !e.is_regular_file(ec)) continue;  // temporaries
+      files.emplace_back(e.last_write_time(ec), e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (auto& f : files) backlog_.push_back(std::move(f.second));
   }
-  std::sort(files.begin(), files.end());
   std::vector<taken_job> out;
-  for (const auto& [time, path] : files) {
-    if (out.size() >= n) break;
+  while (out.size() < n && !backlog_.empty()) {
+    const fs::path path = std::move(backlog_.front());
+    backlog_.pop_front();
     const std::string id = path.stem().string();
     if (path.extension() != ".json" || !valid_job_id(id)) {
       // Not a job file: set aside in failed/ with the reason beside it.

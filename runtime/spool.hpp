@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -31,7 +32,9 @@ class spool {
     std::string id;
     std::string text;
   };
-  /// Takes up to `n` job files from in/, oldest first (by modification time, then name), each
+  /// Takes up to `n` job files from in/, oldest first (by modification time, then name; in/ is
+  /// listed once and listed again when that listing is used up, so files added meanwhile wait
+  /// behind it), each
   /// moved to work/ (at most max_job_file_bytes + 1 of it read). A file whose id already has a
   /// result (out/ or failed/) or is running (work/) is removed unread: one result per id. A file whose name is not <valid id>.json is moved to failed/ with its reason.
   std::vector<taken_job> take(std::size_t n);
@@ -72,6 +75,8 @@ class spool {
  private:
   explicit spool(std::filesystem::path dir) : dir_(std::move(dir)) {}
   std::filesystem::path dir_;
+  /// The files of the last listing of in/ not taken yet, oldest first.
+  std::deque<std::filesystem::path> backlog_;
 };
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, flushed (fsync)

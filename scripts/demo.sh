@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the main job the way users run it: a proving node
 # (`ciro serve`, the embedded default: RPC on 127.0.0.1:7441, metrics on 127.0.0.1:7442, a spool
-# in the working directory) receives jobs through `ciro submit` - both example AIRs and two ONNX
-# models - proves them, and hands back results and proofs, which `ciro verify` checks. Each job's
-# result line shows its cost. The node is stopped (SIGTERM: it drains) at the end.
+# in the working directory; with a price of 0.04 per core-hour for the costs) receives jobs
+# through `ciro submit` - both example AIRs and two ONNX models - proves them, and hands back
+# results and proofs, which `ciro verify` checks. Each job's result line shows its cost. The node
+# is stopped (SIGTERM: it drains) at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -14,7 +15,7 @@ models="$root/tests/zkml/models"
 
 work=$(mktemp -d)
 cd "$work"
-"$ciro" serve 2> serve.log &
+"$ciro" serve --price-core-hour 0.04 2> serve.log &
 node=$!
 trap 'kill -TERM $node 2>/dev/null || true; wait $node 2>/dev/null || true' EXIT
 # Ready when `ciro status` reaches the node (exit 1: "no such job") instead of failing to connect (2).

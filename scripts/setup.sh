@@ -13,6 +13,7 @@ packages=(
   libprotobuf-dev libonnx-dev libonnx-testdata
   libcaf-dev capnproto libcapnp-dev
   python3-onnx python3-numpy
+  chromium openssl
 )
 
 missing=()

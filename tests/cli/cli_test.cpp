@@ -847,4 +847,49 @@ TEST(CliRpc, ServeSubmitStatusAndVerifyAsSeparateProcesses) {
   std::filesystem::remove_all(d);
 }
 
+/// The first of Debian's chromium binaries that is installed, or "".
+std::string chromium_binary() {
+  for (const char* c : {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"}) {
+    if (access(c, X_OK) == 0) return c;
+  }
+  return "";
+}
+
+TEST(CliRpc, StatusPageRendersInHeadlessChromium) {
+  const std::string chromium = chromium_binary();
+  if (chromium.empty()) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
+  const std::string d = spool_with("page", {});
+  const std::string server = "127.0.0.1:" + std::to_string(free_port());
+  const std::string metrics = "127.0.0.1:" + std::to_string(free_port());
+  const auto started = ciro("serve --listen " + server + " --metrics " + metrics + " --spool " + d + " >" + d +
+                            "/serve.log 2>&1 & echo $!");
+  const pid_t pid = std::stoi(started.out);
+  int status_exit = 2;
+  for (int i = 0; i < 300 && status_exit == 2; ++i) {
+    status_exit = ciro("status --server " + server + " nothing").exit_code;
+    if (status_exit == 2) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(status_exit, 1) << "the node did not come up";
+  ASSERT_EQ(ciro("submit --server " + server + " --air fibonacci --log-rows 8").exit_code, 0);
+  // The page as a browser builds it: parsed, the inline SVG in the DOM, no request leaving the page.
+  const std::string dump = d + "/dom.html";
+  const std::string command = chromium + " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir=" + d +
+                              "/chromium --dump-dom http://" + metrics + "/ >" + dump + " 2>" + d + "/chromium.log";
+  const int rc = std::system(command.c_str());
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 300 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(rc, 0) << "chromium failed; see " << d << "/chromium.log";
+  std::ifstream f(dump);
+  const std::string dom((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(dom.find("<title>ciro node</title>"), std::string::npos) << dom.substr(0, 400);
+  EXPECT_NE(dom.find("<svg id=\"throughput\""), std::string::npos);
+  std::size_t bars = 0;
+  for (std::size_t at = dom.find("class=\"bar\""); at != std::string::npos; at = dom.find("class=\"bar\"", at + 1)) ++bars;
+  EXPECT_EQ(bars, 60u) << "one bar per minute of the last hour";
+  EXPECT_NE(dom.find("<td id=\"counts\">1 / 1 / 0</td>"), std::string::npos) << "received / done / failed";
+  EXPECT_EQ(dom.find("<script"), std::string::npos);
+  EXPECT_EQ(dom.find("src=\"http"), std::string::npos) << "no external assets";
+  std::filesystem::remove_all(d);
+}
+
 }  // namespace
