@@ -82,7 +82,12 @@ caf::behavior worker(caf::event_based_actor* self, shared_state* s, caf::actor p
     } else {
       work = throughput_model::work_of(spec.value());
       label = metrics_kind(spec.value());
-      s->log("job " + id + " proving");
+      unsigned attempt = 0;
+      {
+        std::lock_guard lock(s->mutex);
+        attempt = s->dir.begin_attempt(id);
+      }
+      s->log("job " + id + " proving" + (attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : std::string()));
       try {
         r = run_job(spec.value(), s->dir.dir(), s->config.price, proof, s->config.threads_per_worker);
       } catch (const std::exception& e) {  // run_job catches the prover's; this is for the rest
@@ -294,7 +299,10 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
   auto dir = spool::open(config.spool);
   if (!dir) return dir.error();
   shared_state s(std::move(dir.value()), config);
-  s.summary.recovered = s.dir.recover();
+  const auto recovery = s.dir.recover();
+  s.summary.recovered = recovery.requeued;
+  s.summary.failed += recovery.given_up.size();
+  for (const auto& id : recovery.given_up) s.log("job " + id + " failed: it started " + std::to_string(spool::max_attempts) + " times without finishing");
   const bool measured = std::filesystem::exists(config.spool / "throughput.json");
   s.model = load_or_calibrate(config.spool);
   s.log(measured ? "throughput model read from throughput.json" : "throughput calibrated (throughput.json written)");

@@ -59,14 +59,46 @@ result<spool, int> spool::open(const fs::path& dir) {
   return spool(dir);
 }
 
-std::size_t spool::recover() {
-  std::size_t n = 0;
+namespace {
+
+/// The number in work/<id>.attempts (0 when there is none or it does not read).
+unsigned attempts_of(const fs::path& file) {
+  std::ifstream f(file);
+  unsigned n = 0;
+  return f >> n ? std::min(n, 1000u) : 0u;
+}
+
+}  // namespace
+
+spool::recovery spool::recover() {
+  recovery r;
   std::error_code ec;
+  std::vector<fs::path> jobs;
   for (const auto& e : fs::directory_iterator(dir_ / "work", ec)) {
-    if (e.path().extension() != ".json") continue;
-    fs::rename(e.path(), dir_ / "in" / e.path().filename(), ec);
-    if (!ec) ++n;
+    if (e.path().extension() == ".json") jobs.push_back(e.path());
   }
+  for (const auto& path : jobs) {
+    const std::string id = path.stem().string();
+    const unsigned attempts = attempts_of(dir_ / "work" / (id + ".attempts"));
+    if (attempts >= max_attempts) {
+      job_result failed;
+      failed.id = id;
+      failed.reason = "the node stopped " + std::to_string(attempts) +
+                      " times while proving this job (a crash or the kernel's OOM killer?); not run again";
+      if (finish(failed, {})) r.given_up.push_back(id);
+      continue;
+    }
+    fs::rename(path, dir_ / "in" / path.filename(), ec);
+    if (!ec) ++r.requeued;
+  }
+  sync_directory(dir_ / "in");
+  return r;
+}
+
+unsigned spool::begin_attempt(const std::string& id) {
+  const fs::path file = dir_ / "work" / (id + ".attempts");
+  const unsigned n = attempts_of(file) + 1;
+  write_file_atomically(file, std::to_string(n) + "\n");
   return n;
 }
 
@@ -82,19 +114,23 @@ std::size_t spool::waiting() const {
 
 std::vector<spool::taken_job> spool::take(std::size_t n) {
   std::error_code ec;
-  if (backlog_.empty()) {
-    // One listing, sorted once, serves many takes: a large in/ is not listed again for each job.
-    std::vector<std::pair<fs::file_time_type, fs::path>> files;
-    for (const auto& e : fs::directory_iterator(dir_ / "in", ec)) {
-      const std::string name = e.path().filename().string();
-      if (name.empty() || name.front() == '.' || !e.is_regular_file(ec)) continue;  // temporaries
-      files.emplace_back(e.last_write_time(ec), e.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (auto& f : files) backlog_.push_back(std::move(f.second));
-  }
   std::vector<taken_job> out;
-  while (out.size() < n && !backlog_.empty()) {
+  bool listed = false;
+  while (out.size() < n) {
+    if (backlog_.empty()) {
+      // One listing, sorted once, serves many takes: a large in/ is not listed again for each job.
+      if (listed) break;
+      listed = true;
+      std::vector<std::pair<fs::file_time_type, fs::path>> files;
+      for (const auto& e : fs::directory_iterator(dir_ / "in", ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.empty() || name.front() == '.' || !e.is_regular_file(ec)) continue;  // temporaries
+        files.emplace_back(e.last_write_time(ec), e.path());
+      }
+      std::sort(files.begin(), files.end());
+      for (auto& f : files) backlog_.push_back(std::move(f.second));
+      if (backlog_.empty()) break;
+    }
     const fs::path path = std::move(backlog_.front());
     backlog_.pop_front();
     const std::string id = path.stem().string();
@@ -130,6 +166,7 @@ bool spool::finish(const std::string& id, bool ok, std::string_view result_text,
   if (!written) return false;  // left in work/: the next start runs it again
   std::error_code ec;
   fs::remove(dir_ / "work" / (id + ".json"), ec);
+  fs::remove(dir_ / "work" / (id + ".attempts"), ec);
   sync_directory(dir_ / "work");
   return true;
 }

@@ -24,8 +24,22 @@ class spool {
   /// Opens DIR, creating in/, work/, out/, failed/ and blobs/ where missing. Fails with a one-line reason.
   static result<spool, int> open(const std::filesystem::path& dir);
 
-  /// Puts the jobs a stopped node left in work/ back into in/; returns how many.
-  std::size_t recover();
+  /// The most times a job may start proving without finishing (the node killed while it ran: a
+  /// crash, the kernel's OOM killer) before recover() fails it instead of running it again.
+  static constexpr unsigned max_attempts = 3;
+
+  /// What recover() did.
+  struct recovery {
+    std::size_t requeued = 0;  ///< jobs put back into in/
+    std::vector<std::string> given_up;  ///< jobs that started max_attempts times: failed
+  };
+  /// Puts the jobs a stopped node left in work/ back into in/, except those that started proving
+  /// max_attempts times without finishing: they end in failed/ with that reason.
+  recovery recover();
+
+  /// Records that the job <id> (in work/) starts proving: work/<id>.attempts counts the starts,
+  /// written durably before the proof begins. Returns this attempt's number (1 for the first).
+  unsigned begin_attempt(const std::string& id);
 
   /// A job taken from in/: its id (the file's stem) and its file's text.
   struct taken_job {
@@ -33,7 +47,7 @@ class spool {
     std::string text;
   };
   /// Takes up to `n` job files from in/, oldest first (by modification time, then name; in/ is
-  /// listed once and listed again when that listing is used up, so files added meanwhile wait
+  /// listed again only when the previous listing is used up, so files added meanwhile wait
   /// behind it), each
   /// moved to work/ (at most max_job_file_bytes + 1 of it read). A file whose id already has a
   /// result (out/ or failed/) or is running (work/) is removed unread: one result per id. A file whose name is not <valid id>.json is moved to failed/ with its reason.

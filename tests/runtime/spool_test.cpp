@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 
 namespace ciro::runtime {
 namespace {
@@ -33,7 +34,7 @@ TEST(Spool, MovesJobsThroughWorkToOutAndRecoversWork) {
   EXPECT_TRUE(fs::exists(d / "work" / (taken[0].id + ".json")));
   EXPECT_EQ(s.value().waiting(), 1u);
   // A node stopped here: the taken job is queued again at the next start.
-  EXPECT_EQ(s.value().recover(), 1u);
+  EXPECT_EQ(s.value().recover().requeued, 1u);
   EXPECT_EQ(s.value().waiting(), 2u);
   taken = s.value().take(10);
   ASSERT_EQ(taken.size(), 2u);
@@ -86,6 +87,43 @@ TEST(Spool, AnUnusableDirectoryIsRefused) {
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find("cannot create"), std::string::npos);
   fs::remove(d);
+}
+
+TEST(Spool, AJobThatKeepsKillingTheNodeFailsAfterMaxAttempts) {
+  const fs::path d = fresh_dir("attempts");
+  auto s = spool::open(d);
+  ASSERT_TRUE(s);
+  put(d / "in" / "killer.json", R"({"id": "killer", "air": "fibonacci", "log_rows": 3})");
+  put(d / "in" / "queued.json", R"({"id": "queued", "air": "fibonacci", "log_rows": 3})");
+  for (unsigned attempt = 1; attempt <= spool::max_attempts; ++attempt) {
+    const auto taken = s.value().take(10);
+    ASSERT_EQ(taken.size(), 2u) << attempt;
+    EXPECT_EQ(s.value().begin_attempt("killer"), attempt);  // only killer starts proving
+    // The node dies here; the next start recovers both: killer counts a start, queued does not.
+    const auto r = s.value().recover();
+    if (attempt < spool::max_attempts) {
+      EXPECT_EQ(r.requeued, 2u);
+      EXPECT_TRUE(r.given_up.empty());
+    } else {
+      EXPECT_EQ(r.requeued, 1u);
+      ASSERT_EQ(r.given_up.size(), 1u);
+      EXPECT_EQ(r.given_up[0], "killer");
+    }
+  }
+  std::ifstream f(d / "failed" / "killer.json");
+  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("stopped 3 times"), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(d / "work" / "killer.attempts"));
+  EXPECT_TRUE(fs::exists(d / "in" / "queued.json"));
+  // A job that finishes leaves no count behind.
+  ASSERT_EQ(s.value().take(1).size(), 1u);
+  s.value().begin_attempt("queued");
+  job_result ok;
+  ok.id = "queued";
+  ok.ok = true;
+  EXPECT_TRUE(s.value().finish(ok, {}));
+  EXPECT_FALSE(fs::exists(d / "work" / "queued.attempts"));
+  fs::remove_all(d);
 }
 
 }  // namespace
