@@ -75,7 +75,7 @@ std::string apply(serve_settings& s, const std::string& key, const std::string& 
     s.node.workers = static_cast<unsigned>(*v);
   } else if (key == "threads") {
     const auto v = count_of(value, 4096);
-    if (!v) return "--threads takes a count (0: all cores)";
+    if (!v) return "--threads takes a count (0: placed by the node)";
     s.node.threads_per_worker = static_cast<unsigned>(*v);
   } else if (key == "queue") {
     const auto v = count_of(value, 1000000);
@@ -199,7 +199,8 @@ int serve_command(const std::vector<std::string>& args) {
   s.node.log = [](const std::string& line) { std::fprintf(stderr, "ciro serve: %s\n", line.c_str()); };
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
-  std::fprintf(stderr, "ciro serve: spool %s, %u worker(s)%s\n", s.node.spool.c_str(), s.node.workers,
+  const std::string workers = s.node.workers ? std::to_string(s.node.workers) + " worker(s)" : "a worker per core";
+  std::fprintf(stderr, "ciro serve: spool %s, %s%s\n", s.node.spool.c_str(), workers.c_str(),
                s.node.once ? ", until the spool is empty" : "; SIGTERM drains and stops");
   auto r = runtime::run_node(s.node, stop_requested);
   if (!r) return usage_error("serve: " + r.error().message);

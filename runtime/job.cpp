@@ -99,6 +99,7 @@ nlohmann::json result_json(const job_result& r) {
                {"cpu_s", r.cost.cpu_s},
                {"peak_rss_bytes", r.cost.peak_rss_bytes},
                {"device", r.cost.device},
+               {"cores", r.cost.cores},
                {"price", r.cost.price}};
   return j;
 }

@@ -45,6 +45,7 @@ struct job_cost {
   double cpu_s = 0;             ///< user + system CPU time of the process over the job
   std::uint64_t peak_rss_bytes = 0;  ///< largest resident set sampled during the job
   std::string device = "cpu";
+  unsigned cores = 0;           ///< cores of the job's TBB arena
   double price = 0;             ///< cpu_s / 3600 x the price of a core-hour
 };
 

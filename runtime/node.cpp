@@ -70,7 +70,8 @@ caf::behavior publisher(caf::event_based_actor*, shared_state* s) {
 
 /// A prover worker (spawned detached: its proof runs on its own thread).
 caf::behavior worker(caf::event_based_actor* self, shared_state* s, caf::actor publisher_actor) {
-  return {[=](run_atom, const std::string& id, const std::string& text, double predicted_s, const caf::actor& scheduler) {
+  return {[=](run_atom, const std::string& id, const std::string& text, double predicted_s, unsigned cores,
+              const std::string& kind, const caf::actor& scheduler) {
     auto spec = parse_job(text);
     std::vector<std::uint8_t> proof;
     job_result r;
@@ -81,6 +82,7 @@ caf::behavior worker(caf::event_based_actor* self, shared_state* s, caf::actor p
       r.reason = spec.error().message;
     } else {
       work = throughput_model::work_of(spec.value());
+      work.first = kind;  // the placement's: learned per cores used
       label = metrics_kind(spec.value());
       unsigned attempt = 0;
       {
@@ -89,7 +91,8 @@ caf::behavior worker(caf::event_based_actor* self, shared_state* s, caf::actor p
       }
       s->log("job " + id + " proving" + (attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : std::string()));
       try {
-        r = run_job(spec.value(), s->dir.dir(), s->config.price, proof, s->config.threads_per_worker);
+        r = run_job(spec.value(), s->dir.dir(), s->config.price, proof, cores);
+        r.cost.cores = cores;
       } catch (const std::exception& e) {  // run_job catches the prover's; this is for the rest
         r = job_result{};
         r.id = id;
@@ -109,15 +112,21 @@ caf::behavior worker(caf::event_based_actor* self, shared_state* s, caf::actor p
 
 struct queued_job {
   std::string id, text;
-  double predicted_s = 0;  ///< 0 when the kind was never measured
+  placement where;
 };
 
 struct scheduler_state {
   /// (-priority, arrival): the queue's order.
   std::map<std::pair<int, std::uint64_t>, queued_job> queue;
   std::vector<caf::actor> idle;
-  /// Running jobs: their predicted seconds and start.
-  std::map<std::string, std::pair<double, std::chrono::steady_clock::time_point>> running;
+  /// Running jobs: their predicted seconds, start and cores.
+  struct running_job {
+    double predicted_s;
+    std::chrono::steady_clock::time_point start;
+    unsigned cores;
+  };
+  std::map<std::string, running_job> running;
+  unsigned busy_cores = 0;
   std::uint64_t arrivals = 0;
   bool draining = false;
 };
@@ -139,13 +148,20 @@ caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
   };
   auto dispatch = [self, state, s, publish_counts] {
     auto& st = *state;
+    // The first job of the queue runs when a worker is idle and its cores are free (a large job
+    // waits for all of them; the jobs behind it wait too, so it is not starved).
     while (!st.draining && !st.queue.empty() && !st.idle.empty()) {
       auto it = st.queue.begin();
+      const placement& where = it->second.where;
+      const bool fixed = s->config.threads_per_worker > 0;
+      if (!fixed && st.busy_cores + where.cores > s->cores) break;
       caf::actor w = st.idle.back();
       st.idle.pop_back();
-      self->send(w, run_atom::value, it->second.id, it->second.text, it->second.predicted_s,
+      self->send(w, run_atom::value, it->second.id, it->second.text, where.predicted_s, where.cores, where.kind,
                  caf::actor_cast<caf::actor>(self));
-      st.running[it->second.id] = {it->second.predicted_s, std::chrono::steady_clock::now()};
+      const unsigned counted = fixed ? 0 : where.cores;
+      st.running[it->second.id] = {where.predicted_s, std::chrono::steady_clock::now(), counted};
+      st.busy_cores += counted;
       st.queue.erase(it);
       --s->queued;
     }
@@ -162,21 +178,22 @@ caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
           return;
         }
         const auto [kind, units] = throughput_model::work_of(spec.value());
-        std::optional<double> own;
+        placement where;
         {
           std::lock_guard lock(s->mutex);
-          own = s->model.predict(kind, units);
+          where = place(*s, kind, units);
         }
+        const double own = where.predicted_s;  // 0: never measured
         const std::pair<int, std::uint64_t> key{-spec.value().priority, state->arrivals++};
-        if (spec.value().deadline_ms && own) {
+        if (spec.value().deadline_ms && own > 0) {
           double ahead = 0;
           for (const auto& [k, q] : state->queue)
-            if (k < key) ahead += q.predicted_s;
+            if (k < key) ahead += q.where.predicted_s;
           const auto now = std::chrono::steady_clock::now();
           for (const auto& [rid, r] : state->running)
-            ahead += std::max(0.0, r.first - std::chrono::duration<double>(now - r.second).count());
-          const double workers = static_cast<double>(std::max(1u, s->config.workers));
-          const double total = ahead / workers + *own;
+            ahead += std::max(0.0, r.predicted_s - std::chrono::duration<double>(now - r.start).count());
+          const double workers = static_cast<double>(s->workers);
+          const double total = ahead / workers + own;
           if (total * 1000 > static_cast<double>(*spec.value().deadline_ms)) {
             {
               std::lock_guard lock(s->mutex);
@@ -192,13 +209,16 @@ caf::behavior scheduler(caf::event_based_actor* self, shared_state* s) {
             return;
           }
         }
-        state->queue[key] = {id, text, own.value_or(0.0)};
+        state->queue[key] = {id, text, where};
         dispatch();
       },
       [state, dispatch](idle_atom, const caf::actor& w, const std::string& finished) {
         // A worker's first idle is its announcement (finished empty), later ones end a job.
         state->idle.push_back(w);
-        state->running.erase(finished);
+        if (const auto it = state->running.find(finished); it != state->running.end()) {
+          state->busy_cores -= it->second.cores;
+          state->running.erase(it);
+        }
         dispatch();
       },
       [state, s, publish_counts](cancel_atom, const std::string& id) {
@@ -248,7 +268,7 @@ caf::behavior intake(caf::event_based_actor* self, shared_state* s, caf::actor s
   // Takes as many job files from in/ as the queue has room for and submits them.
   const auto take_jobs = [self, s, sched] {
         if (s->intake_stopped.load()) return;
-        const std::size_t room = s->config.queue_limit + s->config.workers;
+        const std::size_t room = s->config.queue_limit + s->workers;
         std::vector<spool::taken_job> taken;
         {
           std::lock_guard lock(s->mutex);
@@ -299,6 +319,8 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
   auto dir = spool::open(config.spool);
   if (!dir) return dir.error();
   shared_state s(std::move(dir.value()), config);
+  s.cores = config.cores ? config.cores : std::max(1u, std::thread::hardware_concurrency());
+  s.workers = config.workers ? config.workers : s.cores;
   const auto recovery = s.dir.recover();
   s.summary.recovered = recovery.requeued;
   s.summary.failed += recovery.given_up.size();
@@ -313,7 +335,7 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
     const caf::actor pub = system.spawn(publisher, &s);
     const caf::actor sched = system.spawn(scheduler, &s);
     std::vector<caf::actor> workers;
-    for (unsigned i = 0; i < std::max(1u, config.workers); ++i) {
+    for (unsigned i = 0; i < s.workers; ++i) {
       workers.push_back(system.spawn<caf::detached>(worker, &s, pub));
       caf::anon_send(sched, idle_atom::value, workers.back(), std::string());
     }

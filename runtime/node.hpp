@@ -21,8 +21,12 @@ namespace ciro::runtime {
 
 struct node_config {
   std::filesystem::path spool;
-  unsigned workers = 1;            ///< prover workers (jobs proven side by side)
-  unsigned threads_per_worker = 0; ///< cores per worker's TBB arena (0: all)
+  /// Prover workers (jobs proven side by side); 0: one per core.
+  unsigned workers = 0;
+  /// Cores of each job's TBB arena. 0: placed by the scheduler (docs/runtime.md, "Placement"): a
+  /// small job on one core beside others, a large one on all cores.
+  unsigned threads_per_worker = 0;
+  unsigned cores = 0;              ///< cores the node may use (0: all of this machine's)
   std::size_t queue_limit = 64;    ///< jobs queued beyond the running ones; the rest wait in in/
   std::chrono::milliseconds poll{100};
   prices price;

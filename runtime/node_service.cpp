@@ -64,18 +64,19 @@ net::job_answer node_service::submit(const net::job_submission& job, std::functi
       break;
   }
   const auto [kind, units] = throughput_model::work_of(spec.value());
-  const std::optional<double> predicted = s_.model.predict(kind, units);
+  const placement where = place(s_, kind, units);
+  const std::optional<double> predicted = where.predicted_s > 0 ? std::optional(where.predicted_s) : std::nullopt;
   if (s_.intake_stopped.load()) {
     auto a = answer(id, net::job_status::busy, "the node is stopping");
     a.retry_after_ms = 1000;
     return a;
   }
-  const std::size_t room = s_.config.queue_limit + s_.config.workers;
+  const std::size_t room = s_.config.queue_limit + s_.workers;
   const std::size_t used = s_.dir.waiting() + s_.queued.load() + s_.running.load();
   if (used >= room) {
     // A place frees when a job ends: about one job's time per worker for each job over the limit.
     const double per_job = predicted.value_or(0.05);
-    const double wait_s = per_job * static_cast<double>(used - room + 1) / static_cast<double>(std::max(1u, s_.config.workers));
+    const double wait_s = per_job * static_cast<double>(used - room + 1) / static_cast<double>(s_.workers);
     auto a = answer(id, net::job_status::busy, "the node's queue is full (" + std::to_string(used) + " jobs)");
     a.retry_after_ms = static_cast<std::uint32_t>(std::clamp(wait_s * 1000, 5.0, 30000.0));
     a.predicted_s = predicted;
@@ -170,7 +171,7 @@ node_metrics::gauges node_service::gauges() {
   g.waiting = s_.dir.waiting();
   g.queued = s_.queued.load();
   g.running = s_.running.load();
-  g.workers = s_.config.workers;
+  g.workers = s_.workers;
   g.model = s_.model;
   return g;
 }

@@ -52,6 +52,19 @@ void fail_now(shared_state& s, const std::string& id, const std::string& reason,
   s.log("job " + id + (cancelled ? " cancelled" : " failed: " + reason));
 }
 
+placement place(const shared_state& s, const std::string& kind, double units) {
+  if (s.config.threads_per_worker > 0) {  // the operator fixed each job's cores
+    return {s.config.threads_per_worker, kind, s.model.predict(kind, units).value_or(0.0)};
+  }
+  const std::optional<double> all = s.model.predict(kind, units);
+  if (s.cores > 1 && all && *all < small_job_s) {
+    const std::string one = kind + ":1core";
+    // Until measured on one core, assume the all-core time times the cores (perfect scaling).
+    return {1, one, s.model.predict(one, units).value_or(*all * s.cores)};
+  }
+  return {s.cores, kind, all.value_or(0.0)};
+}
+
 std::string metrics_kind(const job_spec& job) { return job.what == job_spec::kind::air ? job.air : "model"; }
 
 }  // namespace ciro::runtime

@@ -28,6 +28,8 @@ struct shared_state {
   shared_state(spool d, const node_config& c) : dir(std::move(d)), config(c) {}
   spool dir;
   const node_config& config;
+  /// The resolved config.cores and config.workers.
+  unsigned cores = 1, workers = 1;
   std::mutex mutex;  // guards dir's moves, the summary, the model, running_ids and the callbacks
   node_summary summary;
   /// The scheduler's queue length and running jobs, read by the intake and the node's loop.
@@ -63,6 +65,21 @@ struct shared_state {
 /// whoever waits for it, and counts it under the metrics' `kind`. Takes s.mutex.
 void fail_now(shared_state& s, const std::string& id, const std::string& reason, const std::string& kind,
               std::optional<double> predicted = std::nullopt, bool cancelled = false);
+
+/// A job runs on one core (beside others) when the throughput model predicts it takes less than
+/// this on all cores.
+inline constexpr double small_job_s = 0.1;
+
+/// Where a job runs: its cores, the throughput model's kind it is measured under (a job on one
+/// core of a many-core node is its kind + ":1core"), and the predicted seconds (0: unknown).
+struct placement {
+  unsigned cores = 0;
+  std::string kind;
+  double predicted_s = 0;
+};
+/// Places a job of `units` of `kind` (throughput_model::work_of) on the node's cores. Holds
+/// s.mutex (the model).
+[[nodiscard]] placement place(const shared_state& s, const std::string& kind, double units);
 
 /// The metrics' kind of a job: its AIR's name, or "model".
 [[nodiscard]] std::string metrics_kind(const job_spec& job);

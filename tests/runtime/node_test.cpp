@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "field/extension.hpp"
+#include "runtime/throughput.hpp"
 #include "stark/proof.hpp"
 #include "zkml/model_proof.hpp"
 
@@ -161,6 +162,7 @@ TEST(Node, PrioritiesOrderTheQueue) {
   node_config c;
   c.spool = d;
   c.once = true;
+  c.workers = 1;
   c.poll = std::chrono::milliseconds(50);
   std::mutex m;
   std::vector<std::string> order;
@@ -174,6 +176,38 @@ TEST(Node, PrioritiesOrderTheQueue) {
   auto s = run_node(c, stop);
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(order, (std::vector<std::string>{"first", "high", "mid", "low"}));
+  fs::remove_all(d);
+}
+
+TEST(Node, SmallJobsRunSideBySideOnOneCoreLargeOnesOnAll) {
+  const fs::path d = fresh_dir("placement");
+  // Four cores (whatever this machine has: the arenas are the scheduler's), a measured model in
+  // which Fibonacci 2^10 takes 10 ms on all cores (small) and 2^16 takes 0.5 s (large).
+  throughput_model m;
+  m.seed("air:fibonacci:fast", 1024, 0.01, 65536, 0.5);
+  std::ofstream(d / "throughput.json") << m.to_json().dump();
+  put(d / "in" / "big.json", R"({"id": "big", "air": "fibonacci", "log_rows": 16})");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 4; ++i) {
+    put(d / "in" / ("small" + std::to_string(i) + ".json"),
+        R"({"id": "small)" + std::to_string(i) + R"(", "air": "fibonacci", "log_rows": 10})");
+  }
+  node_config c;
+  c.spool = d;
+  c.once = true;
+  c.cores = 4;
+  c.poll = std::chrono::milliseconds(20);
+  std::atomic<bool> stop{false};
+  auto s = run_node(c, stop);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s.value().done, 5u);
+  // Each kind is learned under its placement: the small jobs' one-core rate is a kind of its own,
+  // the large job moved the all-core one.
+  const auto learned = read_json(d / "throughput.json");
+  EXPECT_TRUE(learned.contains("air:fibonacci:fast:1core")) << learned.dump();
+  EXPECT_TRUE(learned.contains("air:fibonacci:fast"));
+  EXPECT_EQ(read_json(d / "out" / "big.json")["cost"]["cores"], 4);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(read_json(d / "out" / ("small" + std::to_string(i) + ".json"))["cost"]["cores"], 1);
   fs::remove_all(d);
 }
 
