@@ -1,7 +1,5 @@
 #pragma once
 
-#include <caf/all.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -11,6 +9,7 @@
 #include <string>
 
 #include "net/job_service.hpp"
+#include "runtime/actor_types.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/node.hpp"
 #include "runtime/spool.hpp"
@@ -19,10 +18,6 @@
 /// What a node's actors and its network front end share (internal to runtime/): the spool, the
 /// counters, the throughput model, and the callbacks waiting for results.
 namespace ciro::runtime {
-
-using submit_atom = caf::atom_constant<caf::atom("submit")>;
-using wake_atom = caf::atom_constant<caf::atom("wake")>;
-using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 
 struct shared_state {
   shared_state(spool d, const node_config& c) : dir(std::move(d)), config(c) {}
@@ -49,7 +44,8 @@ struct shared_state {
   /// Callbacks waiting for a job's result (RPC tickets), and for a cancel's outcome.
   std::multimap<std::string, std::function<void(net::job_answer)>> listeners, cancel_waiters;
   /// The intake and the scheduler, for the front end's messages.
-  caf::actor intake, scheduler;
+  intake_actor intake;
+  scheduler_actor scheduler;
 
   void log(const std::string& line) {
     if (config.log) config.log(line);

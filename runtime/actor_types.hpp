@@ -1,0 +1,41 @@
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <string>
+
+/// The messages and typed interfaces of a node's actors (docs/runtime.md, "Actors"). Every message
+/// carries its job's id; a proof runs only on a worker's own thread.
+namespace ciro::runtime {
+
+using submit_atom = caf::atom_constant<caf::atom("submit")>;
+using run_atom = caf::atom_constant<caf::atom("run")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+
+/// A prover worker: run(id, job text, predicted seconds, cores, throughput kind) proves the job
+/// in a TBB arena of that many cores, sends the result to the publisher and tells the scheduler
+/// it is idle.
+using worker_actor = caf::typed_actor<caf::reacts_to<run_atom, std::string, std::string, double, unsigned, std::string>>;
+
+/// The scheduler: submit(id, job text) queues a taken job; idle(worker, finished id or "") frees
+/// a worker; cancel(id) cancels a queued job; drain() puts the queue back into in/.
+using scheduler_actor = caf::typed_actor<caf::reacts_to<submit_atom, std::string, std::string>,
+                                         caf::reacts_to<idle_atom, worker_actor, std::string>,
+                                         caf::reacts_to<cancel_atom, std::string>, caf::reacts_to<drain_atom>>;
+
+/// The publisher: publish(id, ok, result file text, proof bytes, throughput kind, units, metrics
+/// kind, wall s, CPU s, price, predicted s) writes the result, tells whoever waits for it, and
+/// learns the job's time.
+using publisher_actor = caf::typed_actor<caf::reacts_to<publish_atom, std::string, bool, std::string, std::string,
+                                                        std::string, double, std::string, double, double, double, double>>;
+
+/// The intake: tick() polls in/ (and schedules the next poll), wake() takes at once (an RPC job
+/// just added), drain() stops taking and passes the drain on to the scheduler.
+using intake_actor = caf::typed_actor<caf::reacts_to<tick_atom>, caf::reacts_to<wake_atom>, caf::reacts_to<drain_atom>>;
+
+}  // namespace ciro::runtime

@@ -1,0 +1,296 @@
+#include "runtime/actors.hpp"
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace ciro::runtime {
+
+namespace {
+
+struct queued_job {
+  std::string id, text;
+  placement where;
+};
+
+struct scheduler_state {
+  /// (-priority, arrival): the queue's order.
+  std::map<std::pair<int, std::uint64_t>, queued_job> queue;
+  std::vector<worker_actor> idle;
+  /// Running jobs: their predicted seconds, start and cores.
+  struct running_job {
+    double predicted_s;
+    std::chrono::steady_clock::time_point start;
+    unsigned cores;
+  };
+  std::map<std::string, running_job> running;
+  unsigned busy_cores = 0;
+  std::uint64_t arrivals = 0;
+  bool draining = false;
+};
+
+}  // namespace
+
+void save_model_and_metrics(shared_state& s) {
+  s.last_saved = std::chrono::steady_clock::now();
+  write_file_atomically(s.dir.dir() / "throughput.json", json_text(s.model.to_json()));
+  nlohmann::json j = {{"done", s.summary.done},
+                      {"failed", s.summary.failed},
+                      {"refused", s.summary.refused},
+                      {"recovered", s.summary.recovered},
+                      {"predictions", s.predictions},
+                      {"mean_abs_error_s", s.predictions ? s.abs_error_s / static_cast<double>(s.predictions) : 0.0},
+                      {"mean_rel_error", s.predictions ? s.rel_error / static_cast<double>(s.predictions) : 0.0},
+                      {"throughput", s.model.to_json()}};
+  write_file_atomically(s.dir.dir() / "metrics.json", json_text(j));
+}
+
+publisher_actor::behavior_type publisher(publisher_actor::pointer, shared_state* s) {
+  return {[s](publish_atom, const std::string& id, bool ok, const std::string& result_text, const std::string& proof,
+              const std::string& kind, double units, const std::string& label, double wall_s, double cpu_s, double price,
+              double predicted_s) {
+    std::lock_guard lock(s->mutex);
+    const bool written = s->dir.finish(id, ok, result_text, proof);
+    --s->publishing;
+    if (!written) {  // left in work/: the next start runs it again
+      s->log("job " + id + ": its result cannot be written; left in work/");
+      return;
+    }
+    s->dir.remove_blobs(id);
+    s->metrics.finished(label, ok, wall_s, cpu_s, price, predicted_s);
+    s->notify(answer_of_result(id, result_text, proof));
+    ++(ok ? s->summary.done : s->summary.failed);
+    if (ok) {
+      if (predicted_s > 0) {
+        ++s->predictions;
+        s->abs_error_s += std::fabs(predicted_s - wall_s);
+        s->rel_error += std::fabs(predicted_s - wall_s) / wall_s;
+      }
+      s->model.observe(kind, units, wall_s);
+    }
+    // At most once a second (two fsyncs each): a node killed in between loses a second of learning.
+    if (std::chrono::steady_clock::now() - s->last_saved >= std::chrono::seconds(1)) save_model_and_metrics(*s);
+  }};
+}
+
+worker_actor::behavior_type worker(worker_actor::pointer self, shared_state* s, publisher_actor publisher,
+                                   scheduler_actor scheduler) {
+  return {[=](run_atom, const std::string& id, const std::string& text, double predicted_s, unsigned cores,
+              const std::string& kind) {
+    auto spec = parse_job(text);
+    std::vector<std::uint8_t> proof;
+    job_result r;
+    std::pair<std::string, double> work{"", 0.0};
+    std::string label = "invalid";
+    if (!spec) {
+      r.id = id;
+      r.reason = spec.error().message;
+    } else {
+      work = throughput_model::work_of(spec.value());
+      work.first = kind;  // the placement's: learned per cores used
+      label = metrics_kind(spec.value());
+      unsigned attempt = 0;
+      {
+        std::lock_guard lock(s->mutex);
+        attempt = s->dir.begin_attempt(id);
+      }
+      s->log("job " + id + " proving" + (attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : std::string()));
+      try {
+        r = run_job(spec.value(), s->dir.dir(), s->config.price, proof, cores);
+        r.cost.cores = cores;
+      } catch (const std::exception& e) {  // run_job catches the prover's; this is for the rest
+        r = job_result{};
+        r.id = id;
+        r.reason = std::string("node error: ") + e.what();
+        proof.clear();
+      }
+      s->log("job " + id + (r.ok ? " done in " + std::to_string(r.cost.wall_s) + " s" : " failed: " + r.reason));
+    }
+    if (predicted_s > 0) r.predicted_s = predicted_s;
+    ++s->publishing;
+    self->send(publisher, publish_atom::value, id, r.ok, json_text(result_json(r)),
+               std::string(reinterpret_cast<const char*>(proof.data()), proof.size()), work.first, work.second, label,
+               r.cost.wall_s, r.cost.cpu_s, r.cost.price, predicted_s);
+    self->send(scheduler, idle_atom::value, caf::actor_cast<worker_actor>(self), id);
+  }};
+}
+
+scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, shared_state* s) {
+  // The queue lives with the behavior (CAF 0.17's stateful_actor state is not reliable here).
+  auto state = std::make_shared<scheduler_state>();
+  // `queued` counts jobs the intake took and the scheduler has not started (its mailbox
+  // included): the intake adds, the scheduler subtracts. `running` is the scheduler's alone.
+  auto publish_counts = [state, s] {
+    s->running = state->running.size();
+    std::lock_guard lock(s->mutex);
+    s->running_ids.clear();
+    for (const auto& [id, r] : state->running) s->running_ids.insert(id);
+  };
+  auto dispatch = [self, state, s, publish_counts] {
+    auto& st = *state;
+    // The first job of the queue runs when a worker is idle and its cores are free (a large job
+    // waits for all of them; the jobs behind it wait too, so it is not starved).
+    while (!st.draining && !st.queue.empty() && !st.idle.empty()) {
+      auto it = st.queue.begin();
+      const placement& where = it->second.where;
+      const bool fixed = s->config.threads_per_worker > 0;
+      if (!fixed && st.busy_cores + where.cores > s->cores) break;
+      worker_actor w = st.idle.back();
+      st.idle.pop_back();
+      self->send(w, run_atom::value, it->second.id, it->second.text, where.predicted_s, where.cores, where.kind);
+      const unsigned counted = fixed ? 0 : where.cores;
+      st.running[it->second.id] = {where.predicted_s, std::chrono::steady_clock::now(), counted};
+      st.busy_cores += counted;
+      st.queue.erase(it);
+      --s->queued;
+    }
+    publish_counts();
+  };
+  return {
+      [state, s, dispatch, publish_counts](submit_atom, const std::string& id, const std::string& text) {
+        const auto spec = parse_job(text);  // parsed by the intake already
+        if (!spec || state->draining) {
+          std::lock_guard lock(s->mutex);
+          s->dir.put_back(id);
+          ++s->summary.put_back;
+          --s->queued;
+          return;
+        }
+        const auto [kind, units] = throughput_model::work_of(spec.value());
+        placement where;
+        {
+          std::lock_guard lock(s->mutex);
+          where = place(*s, kind, units);
+        }
+        const double own = where.predicted_s;  // 0: never measured
+        const std::pair<int, std::uint64_t> key{-spec.value().priority, state->arrivals++};
+        if (spec.value().deadline_ms && own > 0) {
+          double ahead = 0;
+          for (const auto& [k, q] : state->queue)
+            if (k < key) ahead += q.where.predicted_s;
+          const auto now = std::chrono::steady_clock::now();
+          for (const auto& [rid, r] : state->running)
+            ahead += std::max(0.0, r.predicted_s - std::chrono::duration<double>(now - r.start).count());
+          const double workers = static_cast<double>(s->workers);
+          const double total = ahead / workers + own;
+          if (total * 1000 > static_cast<double>(*spec.value().deadline_ms)) {
+            {
+              std::lock_guard lock(s->mutex);
+              ++s->summary.refused;
+            }
+            s->metrics.refused();
+            --s->queued;
+            fail_now(*s, id,
+                     "refused: the deadline of " + std::to_string(*spec.value().deadline_ms) + " ms cannot be met (predicted " +
+                         std::to_string(static_cast<long long>(total * 1000)) + " ms)",
+                     metrics_kind(spec.value()), total);
+            publish_counts();
+            return;
+          }
+        }
+        state->queue[key] = {id, text, where};
+        dispatch();
+      },
+      [state, dispatch](idle_atom, const worker_actor& w, const std::string& finished) {
+        // A worker's first idle is its announcement (finished empty), later ones end a job.
+        state->idle.push_back(w);
+        if (const auto it = state->running.find(finished); it != state->running.end()) {
+          state->busy_cores -= it->second.cores;
+          state->running.erase(it);
+        }
+        dispatch();
+      },
+      [state, s, publish_counts](cancel_atom, const std::string& id) {
+        // A job still queued is cancelled; the cancel's waiters hear where it is either way.
+        for (auto it = state->queue.begin(); it != state->queue.end(); ++it) {
+          if (it->second.id != id) continue;
+          state->queue.erase(it);
+          --s->queued;
+          const auto spec = parse_job(it->second.text);
+          fail_now(*s, id, "cancelled before it ran", spec ? metrics_kind(spec.value()) : "invalid", std::nullopt, true);
+          publish_counts();
+          return;
+        }
+        std::lock_guard lock(s->mutex);
+        const auto range = s->cancel_waiters.equal_range(id);
+        if (range.first == range.second) return;
+        net::job_answer a;
+        a.id = id;
+        a.status = state->running.count(id) ? net::job_status::running : net::job_status::unknown;
+        if (const auto stored = s->dir.result_of(id, false)) a = answer_of_result(id, stored->text, "");
+        if (a.status == net::job_status::running) a.reason = "running: a proof in progress is not interrupted";
+        std::vector<std::function<void(net::job_answer)>> waiters;
+        for (auto it = range.first; it != range.second; ++it) waiters.push_back(std::move(it->second));
+        s->cancel_waiters.erase(range.first, range.second);
+        for (auto& w : waiters) w(a);
+      },
+      [state, s, publish_counts](drain_atom) {
+        auto& st = *state;
+        st.draining = true;
+        {
+          std::lock_guard lock(s->mutex);
+          for (const auto& [key, job] : st.queue) {
+            s->dir.put_back(job.id);
+            ++s->summary.put_back;
+            --s->queued;
+          }
+        }
+        st.queue.clear();
+        publish_counts();
+        s->drained = true;
+      },
+  };
+}
+
+intake_actor::behavior_type intake(intake_actor::pointer self, shared_state* s, scheduler_actor sched) {
+  self->send(self, tick_atom::value);
+  // Takes as many job files from in/ as the queue has room for and submits them.
+  const auto take_jobs = [self, s, sched] {
+        if (s->intake_stopped.load()) return;
+        const std::size_t room = s->config.queue_limit + s->workers;
+        std::vector<spool::taken_job> taken;
+        {
+          std::lock_guard lock(s->mutex);
+          const std::size_t used = s->queued.load() + s->running.load();
+          if (used < room) taken = s->dir.take(room - used);
+          s->queued += taken.size();  // with the take, so no check sees them nowhere
+        }
+        for (auto& t : taken) {
+          try {
+            auto spec = parse_job(t.text);
+            std::string reason;
+            if (!spec) {
+              reason = spec.error().message;
+            } else if (spec.value().id != t.id) {
+              reason = "the job's \"id\" is not its file's name";
+            }
+            if (!reason.empty()) {
+              --s->queued;
+              s->metrics.received("invalid");
+              fail_now(*s, t.id, reason, "invalid");
+              continue;
+            }
+            s->metrics.received(metrics_kind(spec.value()));
+            self->send(sched, submit_atom::value, t.id, t.text);
+          } catch (const std::exception& e) {
+            --s->queued;
+            s->log("job " + t.id + " left in work/: " + e.what());
+          }
+        }
+  };
+  return {
+      [=](tick_atom) {
+        take_jobs();
+        if (!s->intake_stopped.load()) self->delayed_send(self, s->config.poll, tick_atom::value);
+      },
+      [=](wake_atom) { take_jobs(); },  // a job just added (RPC): no wait for the next poll
+      [=](drain_atom) {
+        // Passed on from here, so the scheduler sees it after every submit this intake sent.
+        s->intake_stopped = true;
+        self->send(sched, drain_atom::value);
+      },
+  };
+}
+
+}  // namespace ciro::runtime

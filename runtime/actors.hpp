@@ -1,0 +1,32 @@
+#pragma once
+
+#include "runtime/actor_types.hpp"
+#include "runtime/node_state.hpp"
+
+/// The behaviors of a node's actors (docs/runtime.md, "Actors"). Each works on the node's shared
+/// state `s` (which must outlive it) and meets the others by the messages of actor_types.hpp only.
+namespace ciro::runtime {
+
+/// The publisher: writes each result (and proof) through the spool, hands it to the callbacks
+/// waiting for it, counts it in the metrics and teaches the throughput model the job's time.
+publisher_actor::behavior_type publisher(publisher_actor::pointer self, shared_state* s);
+
+/// A prover worker. Spawn it detached in a node (its proof runs on its own thread); the first
+/// idle message, announcing it to the scheduler, is its spawner's to send.
+worker_actor::behavior_type worker(worker_actor::pointer self, shared_state* s, publisher_actor publisher,
+                                   scheduler_actor scheduler);
+
+/// The scheduler: a bounded priority queue (larger priority first, then arrival order) whose first
+/// job goes to an idle worker once the cores of its placement are free. A job with a deadline is
+/// refused when the predicted time of the work ahead of it (the queued jobs it does not pass, the
+/// rest of the running ones, shared by the workers) plus its own exceeds the deadline.
+scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, shared_state* s);
+
+/// The intake: takes job files from in/ (every config.poll, and at once on wake) as far as the
+/// queue has room, fails bad ones at once, submits the others to `sched`.
+intake_actor::behavior_type intake(intake_actor::pointer self, shared_state* s, scheduler_actor sched);
+
+/// Writes DIR/throughput.json and DIR/metrics.json. Holds s.mutex.
+void save_model_and_metrics(shared_state& s);
+
+}  // namespace ciro::runtime
