@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +27,8 @@ extern "C" void on_stop_signal(int) { stop_requested = true; }
 
 constexpr const char* serve_usage =
     "usage: ciro serve [--config FILE] [--listen ADDR|none] [--metrics ADDR|none] [--spool DIR] [--token-file FILE]\n"
-    "                  [--tls-cert PEM --tls-key PEM] [--workers N] [--threads N] [--queue N] [--price-core-hour X] [--once]";
+    "                  [--tls-cert PEM --tls-key PEM] [--kafka BROKERS [--group G] [--jobs-topic T] [--results-topic T]\n"
+    "                  [--alerts-topic T]] [--workers N] [--threads N] [--queue N] [--price-core-hour X] [--once]";
 
 /// A decimal count of at most `max`.
 std::optional<unsigned long> count_of(const std::string& s, unsigned long max) {
@@ -50,6 +52,7 @@ struct serve_settings {
   runtime::node_config node;
   std::string listen = net::default_rpc_address, metrics = net::default_metrics_address, token_file, tls_cert, tls_key;
   bool listen_given = false;
+  std::map<std::string, std::string> kafka_names;  ///< --group and the topics
 };
 
 /// Applies one setting (a flag's name without "--", or a config key with '_' for '-'); returns
@@ -65,6 +68,13 @@ std::string apply(serve_settings& s, const std::string& key, const std::string& 
     s.node.spool = value;
   } else if (key == "token-file") {
     s.token_file = value;
+  } else if (key == "kafka") {
+    if (value.empty()) return "--kafka takes the brokers (HOST:PORT[,...])";
+    if (!s.node.kafka) s.node.kafka = net::kafka_config{};
+    s.node.kafka->brokers = value;
+  } else if (key == "group" || key == "jobs-topic" || key == "results-topic" || key == "alerts-topic") {
+    if (value.empty()) return "--" + key + " takes a name";
+    s.kafka_names[key] = value;
   } else if (key == "tls-cert") {
     s.tls_cert = value;
   } else if (key == "tls-key") {
@@ -154,6 +164,14 @@ int serve_command(const std::vector<std::string>& args) {
     if (a == "--config") continue;
     const std::string why = apply(s, a.substr(2), value);
     if (!why.empty()) return usage_error("serve: " + why + " (see ciro serve --help)");
+  }
+  if (!s.kafka_names.empty() && !s.node.kafka) return usage_error("serve: --group and the topics need --kafka BROKERS");
+  if (s.node.kafka) {
+    for (const auto& [key, name] : s.kafka_names) {
+      (key == "group" ? s.node.kafka->group : key == "jobs-topic" ? s.node.kafka->jobs_topic
+                                            : key == "results-topic" ? s.node.kafka->results_topic
+                                                                     : s.node.kafka->alerts_topic) = name;
+    }
   }
   // --once drains a spool and stops: no network unless --listen asks for it.
   if (s.node.once && !s.listen_given) s.listen = "none";

@@ -13,7 +13,14 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <cstring>
+
 #include "net/client.hpp"
+#include "net/kafka.hpp"
+#include "net/wire_codec.hpp"
 #include "net/server.hpp"
 
 namespace ciro::cli {
@@ -131,12 +138,48 @@ std::string describe(const net::job_answer& a) {
   return line;
 }
 
+/// Produces the job to the farm's jobs topic (key: its id) and waits for its result on the results
+/// topic, read from the start by a group of its own (every result of the topic is looked at).
+result<net::job_answer, int> submit_through_kafka(const std::string& brokers, const net::job_submission& sub,
+                                                  std::chrono::milliseconds timeout) {
+  const net::kafka_config topics;
+  capnp::MallocMessageBuilder message;
+  const auto encoded = net::to_wire(sub, message.initRoot<net::wire::Job>());
+  if (!encoded) return encoded.error();
+  const std::string id = nlohmann::json::parse(sub.job_json)["id"].get<std::string>();
+  const auto words = capnp::messageToFlatArray(message);
+  auto producer = net::kafka_producer::create(brokers);
+  if (!producer) return producer.error();
+  auto consumer = net::kafka_consumer::create(brokers, "ciro-submit-" + id, topics.results_topic);
+  if (!consumer) return consumer.error();
+  const auto sent = producer.value()->produce_and_wait(
+      topics.jobs_topic, id, std::string(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size()));
+  if (!sent) return sent.error();
+  std::fprintf(stderr, "ciro submit: %s: sent to %s\n", id.c_str(), topics.jobs_topic.c_str());
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    const auto m = consumer.value()->poll(std::chrono::milliseconds(200));
+    if (!m || m->key != id || m->payload.size() % sizeof(capnp::word) != 0) continue;
+    kj::Array<capnp::word> copy = kj::heapArray<capnp::word>(m->payload.size() / sizeof(capnp::word));
+    std::memcpy(copy.begin(), m->payload.data(), m->payload.size());
+    std::optional<net::job_answer> answer;
+    kj::runCatchingExceptions([&] {
+      capnp::ReaderOptions limits;
+      limits.traversalLimitInWords = std::uint64_t{1} << 27;
+      capnp::FlatArrayMessageReader reader(copy, limits);
+      answer = net::from_wire(reader.getRoot<net::wire::Result>());
+    });
+    if (answer) return *answer;
+  }
+  return error<int>{0, "no result on " + topics.results_topic + " before the timeout"};
+}
+
 }  // namespace
 
 int submit_command(const std::vector<std::string>& args) {
   connection_flags conn;
   nlohmann::json job = nlohmann::json::object();
-  std::string model_path, input_path, proof_path, json_path;
+  std::string model_path, input_path, proof_path, json_path, kafka_brokers;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     std::string why;
@@ -146,7 +189,7 @@ int submit_command(const std::vector<std::string>& args) {
     }
     if (a == "--help" || a == "-h") {
       std::puts(
-          "usage: ciro submit [--server ADDR] [--token-file FILE] [--tls] [--tls-ca PEM] [--timeout-s N] [--id ID]\n"
+          "usage: ciro submit [--server ADDR [--token-file FILE] [--tls] [--tls-ca PEM] | --kafka BROKERS] [--timeout-s N] [--id ID]\n"
           "                   (--air NAME --log-rows K [--instances N] | --model M.onnx --input IN)\n"
           "                   [--profile fast|secure] [--deadline-ms T] [--priority P] [-o PROOF] [--json OUT]");
       return exit_ok;
@@ -163,7 +206,9 @@ int submit_command(const std::vector<std::string>& args) {
         return std::nullopt;
       }
     };
-    if (a == "--id") {
+    if (a == "--kafka") {
+      kafka_brokers = v;
+    } else if (a == "--id") {
       job["id"] = v;
     } else if (a == "--air") {
       job["air"] = v;
@@ -189,6 +234,9 @@ int submit_command(const std::vector<std::string>& args) {
   if (job.contains("air") && !job.contains("log_rows")) return usage_error("submit: --air needs --log-rows");
   if (!model_path.empty() && input_path.empty()) return usage_error("submit: --model needs --input");
   if (!job.contains("id")) job["id"] = fresh_id();
+  if (!kafka_brokers.empty() && (conn.options.address != net::default_rpc_address || !conn.options.token.empty())) {
+    return usage_error("submit: --kafka and --server/--token-file do not go together");
+  }
   net::job_submission sub;
   if (!model_path.empty()) {
     constexpr std::size_t max_file = std::size_t{200} << 20;
@@ -200,11 +248,16 @@ int submit_command(const std::vector<std::string>& args) {
     sub.input_bytes = *in;
   }
   sub.job_json = job.dump();
-  auto client = net::client::connect(conn.options);
-  if (!client) return usage_error("submit: " + client.error().message);
-  const auto r = client.value()->submit(sub, [](const net::job_answer& accepted) {
-    std::fprintf(stderr, "ciro submit: %s\n", describe(accepted).c_str());
-  });
+  result<net::job_answer, int> r = error<int>{0, ""};
+  if (!kafka_brokers.empty()) {
+    r = submit_through_kafka(kafka_brokers, sub, conn.options.timeout);
+  } else {
+    auto client = net::client::connect(conn.options);
+    if (!client) return usage_error("submit: " + client.error().message);
+    r = client.value()->submit(sub, [](const net::job_answer& accepted) {
+      std::fprintf(stderr, "ciro submit: %s\n", describe(accepted).c_str());
+    });
+  }
   if (!r) return usage_error("submit: " + r.error().message);
   const net::job_answer& a = r.value();
   std::printf("%s\n", describe(a).c_str());

@@ -11,6 +11,7 @@
 
 #include "net/server.hpp"
 #include "runtime/actors.hpp"
+#include "runtime/kafka_bridge.hpp"
 #include "runtime/node_service.hpp"
 
 namespace ciro::runtime {
@@ -48,17 +49,27 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
     };
     s.intake = in;
     s.scheduler = sched;
-    std::unique_ptr<node_service> service;
+    node_service service(s);
     std::unique_ptr<net::server> front;
+    std::unique_ptr<kafka_bridge> kafka;
     if (config.network) {
-      service = std::make_unique<node_service>(s);
-      auto started = net::server::start(*config.network, *service);
+      auto started = net::server::start(*config.network, service);
       if (!started) {
         stop_actors();
         return started.error();
       }
       front = std::move(started.value());
       if (config.on_listening) config.on_listening(front->rpc_address(), front->metrics_address());
+    }
+    if (config.kafka) {
+      auto bridge = kafka_bridge::start(*config.kafka, service, config.log);
+      if (!bridge) {
+        front.reset();
+        stop_actors();
+        return bridge.error();
+      }
+      kafka = std::move(bridge.value());
+      s.log("consuming " + config.kafka->jobs_topic + " in group " + config.kafka->group + " at " + config.kafka->brokers);
     }
     const auto idle = [&] {
       std::lock_guard lock(s.mutex);
@@ -73,7 +84,8 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
         if (idle()) break;
       }
     }
-    // Drain: the intake stops, queued jobs go back to in/, running ones finish.
+    // Drain: the intakes stop, queued jobs go back to in/, running ones finish.
+    if (kafka) kafka->stop_intake();
     caf::anon_send(in, drain_atom::value);
     while (!s.drained.load() || s.running.load() > 0 || s.publishing.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     front.reset();  // after the running jobs' results went to their clients
@@ -83,6 +95,7 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
       s.listeners.clear();
       s.cancel_waiters.clear();
     }
+    kafka.reset();  // results acknowledged, their offsets committed
     stop_actors();
   }
   return s.summary;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "net/kafka.hpp"
 #include "net/server.hpp"
 #include "runtime/job_runner.hpp"
 
@@ -34,6 +35,8 @@ struct node_config {
   std::function<void(const std::string&)> log;  ///< one line per event (stderr in `ciro serve`)
   /// The Cap'n Proto sidecar and the metrics endpoint (net/server.hpp); none when empty.
   std::optional<net::server_config> network;
+  /// Kafka intake and publication (docs/farm.md); none when empty.
+  std::optional<net::kafka_config> kafka;
   /// Told the addresses bound (RPC, metrics) once the network front end listens.
   std::function<void(const std::string& rpc, const std::string& metrics)> on_listening;
 };

@@ -21,6 +21,9 @@
 #include <string>
 #include <vector>
 
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
 #include "tests/support/seed.hpp"
 
 namespace {
@@ -889,6 +892,31 @@ TEST(CliRpc, StatusPageRendersInHeadlessChromium) {
   EXPECT_NE(dom.find("<td id=\"counts\">1 / 1 / 0</td>"), std::string::npos) << "received / done / failed";
   EXPECT_EQ(dom.find("<script"), std::string::npos);
   EXPECT_EQ(dom.find("src=\"http"), std::string::npos) << "no external assets";
+  std::filesystem::remove_all(d);
+}
+
+TEST(CliKafka, ServeAndSubmitThroughKafkaAsSeparateProcesses) {
+  // librdkafka's mock cluster listens on loopback ports: the node and the client reach it like
+  // real brokers from processes of their own.
+  char why[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), why, sizeof why);
+  ASSERT_NE(rk, nullptr) << why;
+  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(rk, 3);
+  for (const char* topic : {"ciro.jobs", "ciro.results", "ciro.alerts"}) rd_kafka_mock_topic_create(cluster, topic, 2, 3);
+  const std::string brokers = rd_kafka_mock_cluster_bootstraps(cluster);
+  const std::string d = spool_with("kafka", {});
+  const auto started = ciro("serve --listen none --kafka " + brokers + " --group cli-test --spool " + d + " >" + d +
+                            "/serve.log 2>&1 & echo $!");
+  const pid_t pid = std::stoi(started.out);
+  const auto r = ciro("submit --kafka " + brokers + " --timeout-s 120 --id kf1 --air fibonacci --log-rows 8 -o " + d + "/kf1.proof");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("kf1: done, fibonacci 2^8"), std::string::npos) << r.out;
+  EXPECT_EQ(ciro("verify " + d + "/kf1.proof").exit_code, 0);
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 300 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_NE(::kill(pid, 0), 0) << "the node did not stop on SIGTERM";
+  rd_kafka_mock_cluster_destroy(cluster);
+  rd_kafka_destroy(rk);
   std::filesystem::remove_all(d);
 }
 

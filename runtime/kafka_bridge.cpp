@@ -1,0 +1,135 @@
+#include "runtime/kafka_bridge.hpp"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <cstring>
+
+#include "net/wire_codec.hpp"
+
+namespace ciro::runtime {
+
+namespace {
+
+/// The largest job message taken: a model and its input (Kafka's own limit is set to match).
+constexpr std::size_t max_job_message_bytes = std::size_t{100} << 20;
+
+/// Decodes a wire::Job message (a flat Cap'n Proto message), bounded; fails with one line.
+result<net::job_submission, int> decode_job(const std::string& payload) {
+  if (payload.size() > max_job_message_bytes) return error<int>{0, "a job message over 100 MiB"};
+  if (payload.size() % sizeof(capnp::word) != 0 || payload.empty()) return error<int>{0, "not a Cap'n Proto message"};
+  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(payload.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), payload.data(), payload.size());
+  std::optional<result<net::job_submission, int>> out;
+  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
+    capnp::ReaderOptions limits;
+    limits.traversalLimitInWords = max_job_message_bytes / sizeof(capnp::word);
+    limits.nestingLimit = 16;
+    capnp::FlatArrayMessageReader reader(words, limits);
+    out = net::from_wire(reader.getRoot<net::wire::Job>());
+  });
+  KJ_IF_MAYBE(e, failure) { return error<int>{0, std::string("not a job message: ") + e->getDescription().cStr()}; }
+  return std::move(*out);
+}
+
+std::string encode_result(const net::job_answer& a) {
+  capnp::MallocMessageBuilder message;
+  net::to_wire(a, message.initRoot<net::wire::Result>());
+  const auto words = capnp::messageToFlatArray(message);
+  const auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+}  // namespace
+
+result<std::unique_ptr<kafka_bridge>, int> kafka_bridge::start(const net::kafka_config& config, net::job_service& service,
+                                                              std::function<void(const std::string&)> log) {
+  auto producer = net::kafka_producer::create(config.brokers);
+  if (!producer) return producer.error();
+  auto consumer = net::kafka_consumer::create(config.brokers, config.group, config.jobs_topic);
+  if (!consumer) return consumer.error();
+  std::unique_ptr<kafka_bridge> b(new kafka_bridge());
+  b->config_ = config;
+  b->service_ = &service;
+  b->log_ = std::move(log);
+  b->producer_ = std::move(producer.value());
+  b->consumer_ = std::move(consumer.value());
+  b->thread_ = std::thread([p = b.get()] { p->consume(); });
+  return b;
+}
+
+void kafka_bridge::stop_intake() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+kafka_bridge::~kafka_bridge() {
+  stop_intake();
+  producer_.reset();  // flushes: every delivery reported, every done offset committed
+  consumer_.reset();
+}
+
+void kafka_bridge::alert(const std::string& text) {
+  producer_->produce(config_.alerts_topic, "", text, [](bool, std::string) {});
+  if (log_) log_("alert: " + text);
+}
+
+void kafka_bridge::done(std::int32_t partition, std::int64_t offset) {
+  std::lock_guard lock(mutex_);
+  auto& pending = pending_[partition];
+  pending.erase(offset);
+  auto& highest = highest_done_.try_emplace(partition, -1).first->second;
+  highest = std::max(highest, offset);
+  // Everything below the first offset still pending is done (pending holds every taken offset).
+  const std::int64_t next = pending.empty() ? highest + 1 : *pending.begin();
+  auto& committed = committed_.try_emplace(partition, -1).first->second;
+  if (next > committed) {
+    committed = next;
+    consumer_->commit(partition, next);
+  }
+}
+
+void kafka_bridge::publish(const net::job_answer& answer, std::int32_t partition, std::int64_t offset) {
+  if (answer.status == net::job_status::failed) alert("job " + answer.id + " failed: " + answer.reason);
+  producer_->produce(config_.results_topic, answer.id, encode_result(answer),
+                     [this, partition, offset, id = answer.id](bool ok, std::string why) {
+                       if (ok) {
+                         done(partition, offset);
+                       } else if (log_) {  // not committed: the job is delivered again
+                         log_("result of job " + id + " not delivered to Kafka: " + why);
+                       }
+                     });
+}
+
+void kafka_bridge::consume() {
+  while (!stopping_.load()) {
+    auto m = consumer_->poll(std::chrono::milliseconds(100));
+    if (!m) continue;
+    {
+      std::lock_guard lock(mutex_);
+      pending_[m->partition].insert(m->offset);
+    }
+    auto job = decode_job(m->payload);
+    if (!job) {
+      alert("undecodable job message at " + config_.jobs_topic + " partition " + std::to_string(m->partition) + " offset " +
+            std::to_string(m->offset) + ": " + job.error().message);
+      done(m->partition, m->offset);
+      continue;
+    }
+    const std::int32_t partition = m->partition;
+    const std::int64_t offset = m->offset;
+    for (;;) {
+      const net::job_answer a = service_->submit(
+          job.value(), [this, partition, offset](net::job_answer result) { publish(result, partition, offset); });
+      if (a.status == net::job_status::queued || a.status == net::job_status::running) break;  // published when done
+      if (a.status != net::job_status::busy) {  // final at once: done before, or refused
+        publish(a, partition, offset);
+        break;
+      }
+      if (stopping_.load()) break;  // not committed: delivered again to whoever takes the partition
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::max<std::uint32_t>(5, a.retry_after_ms)));
+    }
+  }
+}
+
+}  // namespace ciro::runtime
