@@ -13,11 +13,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
-#include <capnp/message.h>
-#include <capnp/serialize.h>
-
-#include <cstring>
-
 #include "net/client.hpp"
 #include "net/kafka.hpp"
 #include "net/wire_codec.hpp"
@@ -143,33 +138,22 @@ std::string describe(const net::job_answer& a) {
 result<net::job_answer, int> submit_through_kafka(const std::string& brokers, const net::job_submission& sub,
                                                   std::chrono::milliseconds timeout) {
   const net::kafka_config topics;
-  capnp::MallocMessageBuilder message;
-  const auto encoded = net::to_wire(sub, message.initRoot<net::wire::Job>());
-  if (!encoded) return encoded.error();
+  const auto payload = net::encode_job_message(sub);
+  if (!payload) return payload.error();
   const std::string id = nlohmann::json::parse(sub.job_json)["id"].get<std::string>();
-  const auto words = capnp::messageToFlatArray(message);
   auto producer = net::kafka_producer::create(brokers);
   if (!producer) return producer.error();
   auto consumer = net::kafka_consumer::create(brokers, "ciro-submit-" + id, topics.results_topic);
   if (!consumer) return consumer.error();
-  const auto sent = producer.value()->produce_and_wait(
-      topics.jobs_topic, id, std::string(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size()));
+  const auto sent = producer.value()->produce_and_wait(topics.jobs_topic, id, payload.value());
   if (!sent) return sent.error();
   std::fprintf(stderr, "ciro submit: %s: sent to %s\n", id.c_str(), topics.jobs_topic.c_str());
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < until) {
     const auto m = consumer.value()->poll(std::chrono::milliseconds(200));
-    if (!m || m->key != id || m->payload.size() % sizeof(capnp::word) != 0) continue;
-    kj::Array<capnp::word> copy = kj::heapArray<capnp::word>(m->payload.size() / sizeof(capnp::word));
-    std::memcpy(copy.begin(), m->payload.data(), m->payload.size());
-    std::optional<net::job_answer> answer;
-    kj::runCatchingExceptions([&] {
-      capnp::ReaderOptions limits;
-      limits.traversalLimitInWords = std::uint64_t{1} << 27;
-      capnp::FlatArrayMessageReader reader(copy, limits);
-      answer = net::from_wire(reader.getRoot<net::wire::Result>());
-    });
-    if (answer) return *answer;
+    if (!m || m->key != id) continue;
+    const auto answer = net::decode_result_message(m->payload, std::size_t{1} << 30);
+    if (answer) return answer.value();
   }
   return error<int>{0, "no result on " + topics.results_topic + " before the timeout"};
 }

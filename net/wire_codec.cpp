@@ -1,6 +1,11 @@
 #include "net/wire_codec.hpp"
 
+#include <capnp/message.h>
+#include <capnp/serialize.h>
 #include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <optional>
 
 namespace ciro::net {
 
@@ -125,6 +130,63 @@ void to_wire(const job_answer& a, wire::Result::Builder out) {
   out.setPredictedS(a.predicted_s.value_or(-1.0));
   out.setResultJson(a.result_json);
   if (!a.proof.empty()) out.setProof(data_of(a.proof));
+}
+
+namespace {
+
+/// Reads `bytes` as one flat Cap'n Proto message and hands its reader to `read`.
+template <class Read>
+result<std::monostate, int> read_flat(std::string_view bytes, std::size_t max_bytes, Read&& read) {
+  if (bytes.size() > max_bytes) return err{0, "a message over " + std::to_string(max_bytes >> 20) + " MiB"};
+  if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) return err{0, "not a Cap'n Proto message"};
+  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
+    capnp::ReaderOptions limits;
+    limits.traversalLimitInWords = max_bytes / sizeof(capnp::word) + 1;
+    limits.nestingLimit = 16;
+    capnp::FlatArrayMessageReader reader(words, limits);
+    read(reader);
+  });
+  KJ_IF_MAYBE(e, failure) {
+    const std::string why = e->getDescription().cStr();
+    return err{0, "not a Cap'n Proto message: " + why.substr(0, why.find('\n'))};
+  }
+  return std::monostate{};
+}
+
+std::string flat_bytes(capnp::MessageBuilder& message) {
+  const auto words = capnp::messageToFlatArray(message);
+  return std::string(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
+}
+
+}  // namespace
+
+result<std::string, int> encode_job_message(const job_submission& job) {
+  capnp::MallocMessageBuilder message;
+  const auto encoded = to_wire(job, message.initRoot<wire::Job>());
+  if (!encoded) return encoded.error();
+  return flat_bytes(message);
+}
+
+result<job_submission, int> decode_job_message(std::string_view bytes, std::size_t max_bytes) {
+  std::optional<result<job_submission, int>> job;
+  const auto read = read_flat(bytes, max_bytes, [&](capnp::MessageReader& r) { job = from_wire(r.getRoot<wire::Job>()); });
+  if (!read) return read.error();
+  return std::move(*job);
+}
+
+std::string encode_result_message(const job_answer& a) {
+  capnp::MallocMessageBuilder message;
+  to_wire(a, message.initRoot<wire::Result>());
+  return flat_bytes(message);
+}
+
+result<job_answer, int> decode_result_message(std::string_view bytes, std::size_t max_bytes) {
+  std::optional<job_answer> a;
+  const auto read = read_flat(bytes, max_bytes, [&](capnp::MessageReader& r) { a = from_wire(r.getRoot<wire::Result>()); });
+  if (!read) return read.error();
+  return std::move(*a);
 }
 
 node_health from_wire(wire::Health::Reader h) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string_view>
+
 #include "core/result.hpp"
 #include "net/ciro.capnp.h"
 #include "net/job_service.hpp"
@@ -16,6 +18,14 @@ namespace ciro::net {
 
 [[nodiscard]] job_answer from_wire(wire::Result::Reader r);
 void to_wire(const job_answer& a, wire::Result::Builder out);
+
+/// Kafka's messages (docs/farm.md): a Job or a Result as one flat Cap'n Proto message, and back.
+/// Decoding bounds the message (`max_bytes`, nesting 16) and fails with one line for anything that
+/// is not such a message.
+[[nodiscard]] result<std::string, int> encode_job_message(const job_submission& job);
+[[nodiscard]] result<job_submission, int> decode_job_message(std::string_view bytes, std::size_t max_bytes);
+[[nodiscard]] std::string encode_result_message(const job_answer& a);
+[[nodiscard]] result<job_answer, int> decode_result_message(std::string_view bytes, std::size_t max_bytes);
 
 [[nodiscard]] node_health from_wire(wire::Health::Reader h);
 void to_wire(const node_health& h, wire::Health::Builder out);

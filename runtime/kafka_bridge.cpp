@@ -1,10 +1,5 @@
 #include "runtime/kafka_bridge.hpp"
 
-#include <capnp/message.h>
-#include <capnp/serialize.h>
-
-#include <cstring>
-
 #include "net/wire_codec.hpp"
 
 namespace ciro::runtime {
@@ -13,32 +8,6 @@ namespace {
 
 /// The largest job message taken: a model and its input (Kafka's own limit is set to match).
 constexpr std::size_t max_job_message_bytes = std::size_t{100} << 20;
-
-/// Decodes a wire::Job message (a flat Cap'n Proto message), bounded; fails with one line.
-result<net::job_submission, int> decode_job(const std::string& payload) {
-  if (payload.size() > max_job_message_bytes) return error<int>{0, "a job message over 100 MiB"};
-  if (payload.size() % sizeof(capnp::word) != 0 || payload.empty()) return error<int>{0, "not a Cap'n Proto message"};
-  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(payload.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), payload.data(), payload.size());
-  std::optional<result<net::job_submission, int>> out;
-  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
-    capnp::ReaderOptions limits;
-    limits.traversalLimitInWords = max_job_message_bytes / sizeof(capnp::word);
-    limits.nestingLimit = 16;
-    capnp::FlatArrayMessageReader reader(words, limits);
-    out = net::from_wire(reader.getRoot<net::wire::Job>());
-  });
-  KJ_IF_MAYBE(e, failure) { return error<int>{0, std::string("not a job message: ") + e->getDescription().cStr()}; }
-  return std::move(*out);
-}
-
-std::string encode_result(const net::job_answer& a) {
-  capnp::MallocMessageBuilder message;
-  net::to_wire(a, message.initRoot<net::wire::Result>());
-  const auto words = capnp::messageToFlatArray(message);
-  const auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-}
 
 }  // namespace
 
@@ -91,7 +60,7 @@ void kafka_bridge::done(std::int32_t partition, std::int64_t offset) {
 
 void kafka_bridge::publish(const net::job_answer& answer, std::int32_t partition, std::int64_t offset) {
   if (answer.status == net::job_status::failed) alert("job " + answer.id + " failed: " + answer.reason);
-  producer_->produce(config_.results_topic, answer.id, encode_result(answer),
+  producer_->produce(config_.results_topic, answer.id, net::encode_result_message(answer),
                      [this, partition, offset, id = answer.id](bool ok, std::string why) {
                        if (ok) {
                          done(partition, offset);
@@ -109,7 +78,7 @@ void kafka_bridge::consume() {
       std::lock_guard lock(mutex_);
       pending_[m->partition].insert(m->offset);
     }
-    auto job = decode_job(m->payload);
+    auto job = net::decode_job_message(m->payload, max_job_message_bytes);
     if (!job) {
       alert("undecodable job message at " + config_.jobs_topic + " partition " + std::to_string(m->partition) + " offset " +
             std::to_string(m->offset) + ": " + job.error().message);

@@ -84,5 +84,30 @@ TEST(WireCodec, ResultsAndHealthRoundTrip) {
   EXPECT_EQ(nlohmann::json::parse(health_json(h))["gpus"][0]["name"], "NVIDIA H100");
 }
 
+TEST(WireCodec, KafkaMessagesRoundTripAndGarbageIsRefused) {
+  const job_submission job{R"({"id": "k", "air": "poseidon2", "log_rows": 9, "instances": 2})", "", ""};
+  const auto bytes = encode_job_message(job);
+  ASSERT_TRUE(bytes.has_value()) << bytes.error().message;
+  const auto back = decode_job_message(bytes.value(), 1 << 20);
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(nlohmann::json::parse(back.value().job_json), nlohmann::json::parse(job.job_json));
+  const job_answer a{"k", job_status::done, "", 0, 1.5, R"({"id": "k"})", std::string(5000, 'p')};
+  const auto result = decode_result_message(encode_result_message(a), 1 << 20);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result.value().proof, a.proof);
+  EXPECT_EQ(result.value().predicted_s, a.predicted_s);
+  // Not messages: empty, not whole words, random words, a segment table pointing past the end; and
+  // a real message over the limit.
+  std::string random(4096, '\0');
+  std::uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (auto& c : random) c = static_cast<char>((x = x * 6364136223846793005ull + 1442695040888963407ull) >> 56);
+  for (const std::string& bad : {std::string(), std::string("abc"), random, std::string("\x00\x00\x00\x00\xff\xff\xff\x0f", 8)}) {
+    EXPECT_FALSE(decode_job_message(bad, 1 << 20).has_value());
+    EXPECT_FALSE(decode_result_message(bad, 1 << 20).has_value());
+  }
+  const auto small_limit = decode_result_message(encode_result_message(a), 1024);
+  ASSERT_FALSE(small_limit.has_value());
+}
+
 }  // namespace
 }  // namespace ciro::net

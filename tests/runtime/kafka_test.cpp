@@ -3,8 +3,6 @@
 // acknowledged, duplicates answered from the spool, undecodable messages sent to alerts, and a
 // broker down and back mid-run without a job lost.
 
-#include <capnp/message.h>
-#include <capnp/serialize.h>
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -49,24 +47,11 @@ struct mock_cluster {
 };
 
 std::string job_message(const std::string& id, unsigned log_rows) {
-  capnp::MallocMessageBuilder message;
-  auto job = message.initRoot<net::wire::Job>();
-  job.setId(id);
-  auto air = job.initAir();
-  air.setName("fibonacci");
-  air.setLogRows(static_cast<std::uint8_t>(log_rows));
-  const auto words = capnp::messageToFlatArray(message);
-  return std::string(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
+  return net::encode_job_message({R"({"id": ")" + id + R"(", "air": "fibonacci", "log_rows": )" + std::to_string(log_rows) + "}", "", ""})
+      .value();
 }
 
-net::job_answer decode_result(const std::string& payload) {
-  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(payload.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), payload.data(), payload.size());
-  capnp::ReaderOptions limits;
-  limits.traversalLimitInWords = std::uint64_t{1} << 27;
-  capnp::FlatArrayMessageReader reader(words, limits);
-  return net::from_wire(reader.getRoot<net::wire::Result>());
-}
+net::job_answer decode_result(const std::string& payload) { return net::decode_result_message(payload, std::size_t{1} << 30).value(); }
 
 /// A node consuming the cluster's jobs topic on its own thread until destroyed.
 struct kafka_node {
