@@ -19,9 +19,8 @@ using clock = std::chrono::steady_clock;
 std::string reason_of(const kj::Exception& e) {
   std::string s = e.getDescription().cStr();
   s = s.substr(0, s.find('\n'));
-  for (const char* prefix : {"remote exception: ", "remote exception: std::exception: "}) {
-    if (s.rfind(prefix, 0) == 0) s = s.substr(std::string(prefix).size());
-  }
+  const std::string prefix = "remote exception: ";
+  if (s.rfind(prefix, 0) == 0) s = s.substr(prefix.size());
   if (e.getType() == kj::Exception::Type::DISCONNECTED) return "the connection to the node ended (" + s + ")";
   return s;
 }

@@ -171,7 +171,7 @@ class http_endpoints final : public kj::HttpService {
   const kj::HttpHeaderTable& table_;
 };
 
-class log_errors final : public kj::TaskSet::ErrorHandler {
+class ignore_errors final : public kj::TaskSet::ErrorHandler {
  public:
   void taskFailed(kj::Exception&&) override {}  // a connection that ends badly ends alone
 };
@@ -246,7 +246,7 @@ void run_event_loop(server::state& st, const server_config config, job_service& 
     capnp::ReaderOptions limits;
     limits.traversalLimitInWords = config.max_message_bytes / sizeof(capnp::word);
     limits.nestingLimit = 16;
-    log_errors errors;
+    ignore_errors errors;
     kj::TaskSet connections(errors);
     kj::TaskSet listeners(errors);
     capnp::Capability::Client gate = kj::heap<gate_impl>(service, config.token);
