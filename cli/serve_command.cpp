@@ -3,6 +3,7 @@
 // until its spool has nothing left to do. With no flags: RPC on 127.0.0.1:7441, metrics on
 // 127.0.0.1:7442, the spool ./ciro-spool, all cores.
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -28,7 +29,8 @@ extern "C" void on_stop_signal(int) { stop_requested = true; }
 constexpr const char* serve_usage =
     "usage: ciro serve [--config FILE] [--listen ADDR|none] [--metrics ADDR|none] [--spool DIR] [--token-file FILE]\n"
     "                  [--tls-cert PEM --tls-key PEM] [--kafka BROKERS [--group G] [--jobs-topic T] [--results-topic T]\n"
-    "                  [--alerts-topic T]] [--workers N] [--threads N] [--queue N] [--price-core-hour X] [--once]";
+    "                  [--alerts-topic T]] [--redis HOST:PORT [--redis-ttl SECONDS]] [--workers N] [--threads N]\n"
+    "                  [--queue N] [--price-core-hour X] [--once]";
 
 /// A decimal count of at most `max`.
 std::optional<unsigned long> count_of(const std::string& s, unsigned long max) {
@@ -53,6 +55,7 @@ struct serve_settings {
   std::string listen = net::default_rpc_address, metrics = net::default_metrics_address, token_file, tls_cert, tls_key;
   bool listen_given = false;
   std::map<std::string, std::string> kafka_names;  ///< --group and the topics
+  std::optional<std::chrono::seconds> redis_ttl;
 };
 
 /// Applies one setting (a flag's name without "--", or a config key with '_' for '-'); returns
@@ -75,6 +78,15 @@ std::string apply(serve_settings& s, const std::string& key, const std::string& 
   } else if (key == "group" || key == "jobs-topic" || key == "results-topic" || key == "alerts-topic") {
     if (value.empty()) return "--" + key + " takes a name";
     s.kafka_names[key] = value;
+  } else if (key == "redis") {
+    auto address = net::parse_redis_address(value);
+    if (!address) return "--redis: " + address.error().message;
+    if (!s.node.redis) s.node.redis = runtime::redis_cache_config{};
+    s.node.redis->address = std::move(address.value());
+  } else if (key == "redis-ttl") {
+    const auto v = count_of(value, 366UL * 86400);
+    if (!v || *v == 0) return "--redis-ttl takes seconds from 1 to 31622400";
+    s.redis_ttl = std::chrono::seconds(*v);
   } else if (key == "tls-cert") {
     s.tls_cert = value;
   } else if (key == "tls-key") {
@@ -106,7 +118,8 @@ std::string apply(serve_settings& s, const std::string& key, const std::string& 
   return "";
 }
 
-/// Reads a --config file: a JSON object of the flags' names (listen, metrics, spool, token_file,
+/// Reads a --config file: a JSON object of the flags' names (listen, metrics, spool, token_file, kafka,
+/// group, jobs_topic, results_topic, alerts_topic, redis, redis_ttl,
 /// workers, threads, queue, price_core_hour, once) and their values.
 std::string apply_config(serve_settings& s, const std::string& path) {
   std::ifstream f(path);
@@ -173,6 +186,8 @@ int serve_command(const std::vector<std::string>& args) {
                                                                      : s.node.kafka->alerts_topic) = name;
     }
   }
+  if (s.redis_ttl && !s.node.redis) return usage_error("serve: --redis-ttl needs --redis HOST:PORT");
+  if (s.redis_ttl) s.node.redis->ttl = *s.redis_ttl;
   // --once drains a spool and stops: no network unless --listen asks for it.
   if (s.node.once && !s.listen_given) s.listen = "none";
   if (s.listen != "none") {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace ciro::hash {
@@ -54,6 +55,16 @@ class sha256 {
     sha256 h;
     h.update(data);
     return h.finalize();
+  }
+  /// SHA-256 of a byte string as 64 lowercase hex digits.
+  static std::string hex_digest(std::span<const std::uint8_t> data) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string s;
+    for (const std::uint8_t b : digest(data)) {
+      s += digits[b >> 4];
+      s += digits[b & 15];
+    }
+    return s;
   }
 
  private:

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <future>
+#include <string_view>
 #include <thread>
 
 namespace ciro::net {
@@ -97,15 +98,41 @@ result<std::monostate, int> kafka_producer::produce_and_wait(const std::string& 
 struct kafka_consumer::impl {
   rd_kafka_t* rk = nullptr;
   std::string topic;
+  rebalance_handler on_rebalance;
+  bool closed = false;
   ~impl() {
     if (!rk) return;
-    rd_kafka_consumer_close(rk);
+    if (!closed) rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
   }
 };
 
+namespace {
+
+/// librdkafka's rebalance callback: tells the handler, then applies the change (incrementally, as
+/// the cooperative protocol asks; whole assignments under an eager one).
+void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
+  auto* consumer = static_cast<kafka_consumer::impl*>(opaque);
+  const bool assigned = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+  std::vector<std::int32_t> partitions;
+  for (int i = 0; i < parts->cnt; ++i) partitions.push_back(parts->elems[i].partition);
+  if (consumer->on_rebalance) consumer->on_rebalance(assigned, partitions, !assigned && rd_kafka_assignment_lost(rk));
+  if (std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE") {
+    rd_kafka_error_t* e = assigned ? rd_kafka_incremental_assign(rk, parts) : rd_kafka_incremental_unassign(rk, parts);
+    if (e) rd_kafka_error_destroy(e);
+  } else {
+    rd_kafka_assign(rk, assigned ? parts : nullptr);
+  }
+}
+
+}  // namespace
+
 result<std::unique_ptr<kafka_consumer>, int> kafka_consumer::create(const std::string& brokers, const std::string& group,
-                                                                   const std::string& topic, bool from_start) {
+                                                                   const std::string& topic, bool from_start,
+                                                                   rebalance_handler handler) {
+  auto state = std::make_unique<impl>();
+  state->topic = topic;
+  state->on_rebalance = std::move(handler);
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::string why;
   if (!set(conf, "bootstrap.servers", brokers, why) || !set(conf, "group.id", group, why) ||
@@ -115,6 +142,8 @@ result<std::unique_ptr<kafka_consumer>, int> kafka_consumer::create(const std::s
     rd_kafka_conf_destroy(conf);
     return err{0, "kafka consumer: " + why};
   }
+  rd_kafka_conf_set_opaque(conf, state.get());
+  rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
   char buf[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, buf, sizeof buf);
   if (!rk) {
@@ -131,10 +160,15 @@ result<std::unique_ptr<kafka_consumer>, int> kafka_consumer::create(const std::s
     return err{0, std::string("kafka consumer: subscribe: ") + rd_kafka_err2str(e)};
   }
   std::unique_ptr<kafka_consumer> c(new kafka_consumer());
-  c->impl_ = std::make_unique<impl>();
-  c->impl_->rk = rk;
-  c->impl_->topic = topic;
+  state->rk = rk;
+  c->impl_ = std::move(state);
   return c;
+}
+
+void kafka_consumer::close() {
+  if (impl_->closed) return;
+  rd_kafka_consumer_close(impl_->rk);
+  impl_->closed = true;
 }
 
 kafka_consumer::~kafka_consumer() = default;
@@ -156,10 +190,11 @@ std::optional<kafka_message> kafka_consumer::poll(std::chrono::milliseconds wait
   return out;
 }
 
-void kafka_consumer::commit(std::int32_t partition, std::int64_t next_offset) {
+void kafka_consumer::commit(std::int32_t partition, std::int64_t next_offset, bool wait) {
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(list, impl_->topic.c_str(), partition)->offset = next_offset;
-  rd_kafka_commit(impl_->rk, list, 1);  // async: a later commit of the same partition supersedes it
+  // Async: a later commit of the same partition supersedes it.
+  rd_kafka_commit(impl_->rk, list, wait ? 0 : 1);
   rd_kafka_topic_partition_list_destroy(list);
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -52,22 +53,31 @@ struct kafka_message {
   std::int64_t offset = 0;
 };
 
-/// A consumer in a group, subscribed to one topic, with enable.auto.commit=false: commit() says
-/// which offsets are done. Used from one thread.
+/// Told of a rebalance before it takes effect: partitions `assigned` (true) or revoked (false);
+/// `lost` when they were taken away without a revoke (the session expired), when committing them
+/// is no longer possible. Called on the thread that polls (or destroys) the consumer.
+using rebalance_handler = std::function<void(bool assigned, const std::vector<std::int32_t>& partitions, bool lost)>;
+
+/// A consumer in a group (cooperative-sticky assignment), subscribed to one topic, with
+/// enable.auto.commit=false: commit() says which offsets are done. Used from one thread.
 class kafka_consumer {
  public:
   /// `from_start`: a group without committed offsets begins at each partition's first message
-  /// (else at its end).
+  /// (else at its end). `on_rebalance`, when given, hears every assignment and revocation first.
   static result<std::unique_ptr<kafka_consumer>, int> create(const std::string& brokers, const std::string& group,
-                                                             const std::string& topic, bool from_start = true);
-  /// Leaves the group (its partitions go to the others).
+                                                             const std::string& topic, bool from_start = true,
+                                                             rebalance_handler on_rebalance = {});
+  /// Leaves the group (its partitions go to the others; the rebalance handler hears the revoke
+  /// first, on this thread). Destroying the consumer closes it if this was not called.
+  void close();
   ~kafka_consumer();
 
   /// The next message, or nothing after `wait`. Partition errors (end of partition, a broker
   /// away) are not messages: they are retried by librdkafka and not returned.
   std::optional<kafka_message> poll(std::chrono::milliseconds wait);
-  /// Commits `next_offset` (the first offset not done) for `partition` of the subscribed topic.
-  void commit(std::int32_t partition, std::int64_t next_offset);
+  /// Commits `next_offset` (the first offset not done) for `partition` of the subscribed topic;
+  /// with `wait`, until the coordinator answered (a revoke commits this way before letting go).
+  void commit(std::int32_t partition, std::int64_t next_offset, bool wait = false);
 
   struct impl;
 

@@ -16,6 +16,7 @@ using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using compile_atom = caf::atom_constant<caf::atom("compile")>;
 
 /// A prover worker: run(id, job text, predicted seconds, cores, throughput kind) proves the job
 /// in a TBB arena of that many cores, sends the result to the publisher and tells the scheduler
@@ -34,8 +35,13 @@ using scheduler_actor = caf::typed_actor<caf::reacts_to<submit_atom, std::string
 using publisher_actor = caf::typed_actor<caf::reacts_to<publish_atom, std::string, bool, std::string, std::string,
                                                         std::string, double, std::string, double, double, double, double>>;
 
+/// The compiler: compile(id, job text) makes what the job's proof needs (compile_cache) and submits
+/// the job to the scheduler, or fails it with its reason; drain() is passed on to the scheduler
+/// after the jobs before it.
+using compiler_actor = caf::typed_actor<caf::reacts_to<compile_atom, std::string, std::string>, caf::reacts_to<drain_atom>>;
+
 /// The intake: tick() polls in/ (and schedules the next poll), wake() takes at once (an RPC job
-/// just added), drain() stops taking and passes the drain on to the scheduler.
+/// just added), drain() stops taking and passes the drain on to the compiler.
 using intake_actor = caf::typed_actor<caf::reacts_to<tick_atom>, caf::reacts_to<wake_atom>, caf::reacts_to<drain_atom>>;
 
 }  // namespace ciro::runtime

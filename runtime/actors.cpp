@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace ciro::runtime {
@@ -59,6 +60,10 @@ publisher_actor::behavior_type publisher(publisher_actor::pointer, shared_state*
     }
     s->dir.remove_blobs(id);
     s->metrics.finished(label, ok, wall_s, cpu_s, price, predicted_s);
+    if (const auto it = s->content_of.find(id); it != s->content_of.end()) {
+      if (ok && s->results) s->results->store(id, it->second, {result_text, proof});
+      s->content_of.erase(it);
+    }
     s->notify(answer_of_result(id, result_text, proof));
     ++(ok ? s->summary.done : s->summary.failed);
     if (ok) {
@@ -97,7 +102,7 @@ worker_actor::behavior_type worker(worker_actor::pointer self, shared_state* s, 
       }
       s->log("job " + id + " proving" + (attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : std::string()));
       try {
-        r = run_job(spec.value(), s->dir.dir(), s->config.price, proof, cores);
+        r = run_job(spec.value(), s->dir.dir(), s->config.price, s->compiled, proof, cores);
         r.cost.cores = cores;
       } catch (const std::exception& e) {  // run_job catches the prover's; this is for the rest
         r = job_result{};
@@ -243,10 +248,50 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, shared_s
   };
 }
 
-intake_actor::behavior_type intake(intake_actor::pointer self, shared_state* s, scheduler_actor sched) {
+compiler_actor::behavior_type compiler(compiler_actor::pointer self, shared_state* s, scheduler_actor sched) {
+  return {
+      [self, s, sched](compile_atom, const std::string& id, const std::string& text) {
+        const auto spec = parse_job(text);  // parsed by the intake already
+        if (spec && !s->intake_stopped.load()) {
+          try {
+            // A result proven before, here or by another node of the farm, is answered at once.
+            std::optional<std::string> content;
+            if (s->results) {
+              if (auto key = content_key(spec.value(), s->dir.dir())) content = std::move(key.value());
+              if (content) {
+                if (const auto hit = s->results->lookup(id, *content)) {
+                  --s->queued;
+                  answer_from_cache(*s, id, *hit, metrics_kind(spec.value()));
+                  return;
+                }
+              }
+            }
+            const auto compiled = s->compiled.compile(spec.value(), s->dir.dir());
+            if (!compiled) {
+              --s->queued;
+              fail_now(*s, id, compiled.error().message, metrics_kind(spec.value()));
+              return;
+            }
+            s->metrics.compiled(compiled.value().cached, compiled.value().seconds);
+            if (content) {  // for the publisher's write to the cache
+              std::lock_guard lock(s->mutex);
+              s->content_of[id] = std::move(*content);
+            }
+          } catch (const std::exception& e) {  // out of memory, say: the worker tries again
+            s->log("job " + id + ": compile error: " + e.what());
+          }
+        }
+        // A draining node's scheduler puts it back into in/, unparsed or not.
+        self->send(sched, submit_atom::value, id, text);
+      },
+      [self, sched](drain_atom) { self->send(sched, drain_atom::value); },
+  };
+}
+
+intake_actor::behavior_type intake(intake_actor::pointer self, shared_state* s, compiler_actor comp) {
   self->send(self, tick_atom::value);
-  // Takes as many job files from in/ as the queue has room for and submits them.
-  const auto take_jobs = [self, s, sched] {
+  // Takes as many job files from in/ as the queue has room for and sends them to the compiler.
+  const auto take_jobs = [self, s, comp] {
         if (s->intake_stopped.load()) return;
         const std::size_t room = s->config.queue_limit + s->workers;
         std::vector<spool::taken_job> taken;
@@ -272,7 +317,7 @@ intake_actor::behavior_type intake(intake_actor::pointer self, shared_state* s, 
               continue;
             }
             s->metrics.received(metrics_kind(spec.value()));
-            self->send(sched, submit_atom::value, t.id, t.text);
+            self->send(comp, compile_atom::value, t.id, t.text);
           } catch (const std::exception& e) {
             --s->queued;
             s->log("job " + t.id + " left in work/: " + e.what());
@@ -286,9 +331,10 @@ intake_actor::behavior_type intake(intake_actor::pointer self, shared_state* s, 
       },
       [=](wake_atom) { take_jobs(); },  // a job just added (RPC): no wait for the next poll
       [=](drain_atom) {
-        // Passed on from here, so the scheduler sees it after every submit this intake sent.
+        // Passed on from here, so the compiler and then the scheduler see it after every job this
+        // intake sent.
         s->intake_stopped = true;
-        self->send(sched, drain_atom::value);
+        self->send(comp, drain_atom::value);
       },
   };
 }

@@ -22,9 +22,15 @@ worker_actor::behavior_type worker(worker_actor::pointer self, shared_state* s, 
 /// rest of the running ones, shared by the workers) plus its own exceeds the deadline.
 scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, shared_state* s);
 
+/// The compiler: compiles each job into s.compiled (an AIR's proving key; a model's parse and
+/// circuit, cached by content) before it is queued, so a model that cannot be proven fails before
+/// it waits, and the workers prove with what is compiled. Spawn it detached: a model's compile
+/// takes seconds, which no other actor's mailbox waits for.
+compiler_actor::behavior_type compiler(compiler_actor::pointer self, shared_state* s, scheduler_actor sched);
+
 /// The intake: takes job files from in/ (every config.poll, and at once on wake) as far as the
-/// queue has room, fails bad ones at once, submits the others to `sched`.
-intake_actor::behavior_type intake(intake_actor::pointer self, shared_state* s, scheduler_actor sched);
+/// queue has room, fails bad ones at once, sends the others to the compiler `comp`.
+intake_actor::behavior_type intake(intake_actor::pointer self, shared_state* s, compiler_actor comp);
 
 /// Writes DIR/throughput.json and DIR/metrics.json. Holds s.mutex.
 void save_model_and_metrics(shared_state& s);

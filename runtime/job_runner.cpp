@@ -18,7 +18,6 @@
 #include "stark/params.hpp"
 #include "stark/proof.hpp"
 #include "stark/prover.hpp"
-#include "zkml/model_input.hpp"
 #include "zkml/model_proof.hpp"
 
 namespace ciro::runtime {
@@ -73,14 +72,11 @@ class rss_sampler {
 };
 
 template <class E>
-result<nlohmann::json, int> prove_air(const job_spec& job, const stark::stark_params& params,
-                                      std::vector<std::uint8_t>& proof) {
+result<nlohmann::json, int> prove_air(const job_spec& job, compile_cache& compiled, std::vector<std::uint8_t>& proof) {
   using err = error<int>;
   auto backend = kernels::make_cpu_backend();
-  auto shape = stark::make_example<E>(job.air, job.log_rows, job.instances, false);
-  if (!shape) return err{0, shape.error().message};
-  auto pk = stark::setup<E>(shape.value().tables, params, *backend, backend->merkle());
-  if (!pk) return err{0, pk.error().message};
+  auto pk = compiled.air_key<E>(job);
+  if (!pk) return pk.error();
   const std::uint32_t bits = stark::conjectured_security_bits(pk.value()->vk.params, pk.value()->vk.size());
   if (bits < 100) return err{0, "the profile gives " + std::to_string(bits) + "-bit security at this size, below 100"};
   auto example = stark::make_example<E>(job.air, job.log_rows, job.instances, true);
@@ -98,15 +94,14 @@ result<nlohmann::json, int> prove_air(const job_spec& job, const stark::stark_pa
                         {"security_bits", bits}};
 }
 
-result<nlohmann::json, int> prove_model(const job_spec& job, const std::filesystem::path& base,
+result<nlohmann::json, int> prove_model(const job_spec& job, const std::filesystem::path& base, compile_cache& compiled,
                                         std::vector<std::uint8_t>& proof) {
   using err = error<int>;
-  const auto path = [&](const std::string& p) { return std::filesystem::path(p).is_absolute() ? p : (base / p).string(); };
-  auto loaded = zkml::load_model_and_input(path(job.model), path(job.input));
+  auto loaded = compiled.model_input(job, base);
   if (!loaded) return loaded.error();
   zkml::prove_model_options options;
   options.profile = job.profile;
-  auto r = zkml::prove_model(loaded.value().model_bytes, loaded.value().m, loaded.value().input, options);
+  auto r = zkml::prove_model(loaded.value().model->bytes, loaded.value().model->m, loaded.value().input, options);
   if (!r) return err{0, r.error().message};
   proof = r.value().bytes;
   const auto& st = r.value().file.statement;
@@ -133,7 +128,7 @@ result<nlohmann::json, int> prove_model(const job_spec& job, const std::filesyst
 
 }  // namespace
 
-job_result run_job(const job_spec& job, const std::filesystem::path& base, const prices& p,
+job_result run_job(const job_spec& job, const std::filesystem::path& base, const prices& p, compile_cache& compiled,
                    std::vector<std::uint8_t>& proof, unsigned threads) {
   job_result r;
   r.id = job.id;
@@ -153,11 +148,11 @@ job_result run_job(const job_spec& job, const std::filesystem::path& base, const
         if (!params) {
           details = error<int>{0, "unknown profile"};
         } else if (job.what == job_spec::kind::model) {
-          details = prove_model(job, base, proof);
+          details = prove_model(job, base, compiled, proof);
         } else if (params->extension_degree == 5) {
-          details = prove_air<field::babybear5>(job, *params, proof);
+          details = prove_air<field::babybear5>(job, compiled, proof);
         } else {
-          details = prove_air<field::babybear4>(job, *params, proof);
+          details = prove_air<field::babybear4>(job, compiled, proof);
         }
       });
     } catch (const std::bad_alloc&) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "runtime/compile_cache.hpp"
 #include "runtime/job.hpp"
 
 /// Running one job on this machine's CPU cores, with what it used measured.
@@ -14,10 +15,12 @@ struct prices {
   double core_hour = 0;  ///< per CPU core-hour (per CPU-second / 3600)
 };
 
-/// Proves `job` (its paths relative to `base`), at most `threads` cores (0: all). Returns its
-/// result (a failure with its reason when the statement, the model or the input is bad, or the
-/// prover fails) and, in `proof`, the proof file's bytes. Never throws for a bad job.
-job_result run_job(const job_spec& job, const std::filesystem::path& base, const prices& p,
+/// Proves `job` (its paths relative to `base`), at most `threads` cores (0: all), with what
+/// `compiled` holds for it (an AIR's proving key, a model's parse and circuit; compiled now where
+/// it holds none). Returns its result (a failure with its reason when the statement, the model or
+/// the input is bad, or the prover fails) and, in `proof`, the proof file's bytes. Never throws for
+/// a bad job.
+job_result run_job(const job_spec& job, const std::filesystem::path& base, const prices& p, compile_cache& compiled,
                    std::vector<std::uint8_t>& proof, unsigned threads = 0);
 
 }  // namespace ciro::runtime

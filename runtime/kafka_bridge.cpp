@@ -15,9 +15,13 @@ result<std::unique_ptr<kafka_bridge>, int> kafka_bridge::start(const net::kafka_
                                                               std::function<void(const std::string&)> log) {
   auto producer = net::kafka_producer::create(config.brokers);
   if (!producer) return producer.error();
-  auto consumer = net::kafka_consumer::create(config.brokers, config.group, config.jobs_topic);
-  if (!consumer) return consumer.error();
   std::unique_ptr<kafka_bridge> b(new kafka_bridge());
+  auto consumer = net::kafka_consumer::create(
+      config.brokers, config.group, config.jobs_topic, true,
+      [p = b.get()](bool assigned, const std::vector<std::int32_t>& partitions, bool lost) {
+        p->rebalance(assigned, partitions, lost);
+      });
+  if (!consumer) return consumer.error();
   b->config_ = config;
   b->service_ = &service;
   b->log_ = std::move(log);
@@ -35,6 +39,7 @@ void kafka_bridge::stop_intake() {
 kafka_bridge::~kafka_bridge() {
   stop_intake();
   producer_.reset();  // flushes: every delivery reported, every done offset committed
+  if (consumer_) consumer_->close();  // the revoke commits what is finished, the consumer still whole
   consumer_.reset();
 }
 
@@ -43,8 +48,44 @@ void kafka_bridge::alert(const std::string& text) {
   if (log_) log_("alert: " + text);
 }
 
+void kafka_bridge::rebalance(bool assigned, const std::vector<std::int32_t>& partitions, bool lost) {
+  std::lock_guard lock(mutex_);
+  for (const std::int32_t p : partitions) {
+    if (assigned) {  // from the group's committed offset, whatever this node knew of it before
+      owned_.insert(p);
+      pending_.erase(p);
+      highest_done_.erase(p);
+      committed_.erase(p);
+      continue;
+    }
+    // Revoked: the finished prefix is committed before the partition goes (not when lost: the
+    // group has moved on), and nothing more is committed for it here. Jobs still running finish
+    // and publish; their messages are consumed again by the new owner (a duplicate, never a loss).
+    if (!lost && owned_.count(p)) {
+      const auto& pending = pending_[p];
+      const auto highest = highest_done_.find(p);
+      const std::int64_t next = !pending.empty() ? *pending.begin() : highest != highest_done_.end() ? highest->second + 1 : -1;
+      const auto committed = committed_.find(p);
+      if (next >= 0 && (committed == committed_.end() || next > committed->second)) consumer_->commit(p, next, true);
+    }
+    owned_.erase(p);
+    pending_.erase(p);
+    highest_done_.erase(p);
+    committed_.erase(p);
+  }
+  if (log_) {
+    std::string list;
+    for (const std::int32_t p : partitions) {
+      if (!list.empty()) list += ',';
+      list += std::to_string(p);
+    }
+    log_(std::string(assigned ? "partitions assigned: " : lost ? "partitions lost: " : "partitions revoked: ") + list);
+  }
+}
+
 void kafka_bridge::done(std::int32_t partition, std::int64_t offset) {
   std::lock_guard lock(mutex_);
+  if (!owned_.count(partition)) return;  // revoked meanwhile: its new owner commits it
   auto& pending = pending_[partition];
   pending.erase(offset);
   auto& highest = highest_done_.try_emplace(partition, -1).first->second;

@@ -30,6 +30,8 @@ class kafka_bridge {
   /// Stops taking jobs (the consumer stays in its group until the bridge is destroyed, so results
   /// still being proven can be published and committed).
   void stop_intake();
+  /// Produces `text` to the alerts topic (and logs it). Thread-safe; never waits.
+  void alert(const std::string& text);
   /// Waits for the results it sent to be acknowledged, commits, and leaves the group.
   ~kafka_bridge();
 
@@ -38,9 +40,12 @@ class kafka_bridge {
   void consume();
   /// Produces a job's result (and, for a failure, an alert); commits its offset once delivered.
   void publish(const net::job_answer& answer, std::int32_t partition, std::int64_t offset);
-  /// Marks an offset done and commits the partition's contiguous prefix of done offsets.
+  /// A rebalance (net::rebalance_handler): an assigned partition starts afresh; a revoked one has
+  /// its finished prefix committed (synchronously) before it goes.
+  void rebalance(bool assigned, const std::vector<std::int32_t>& partitions, bool lost);
+  /// Marks an offset done and commits the partition's contiguous prefix of done offsets (of an
+  /// owned partition only).
   void done(std::int32_t partition, std::int64_t offset);
-  void alert(const std::string& text);
 
   net::kafka_config config_;
   net::job_service* service_ = nullptr;
@@ -49,7 +54,8 @@ class kafka_bridge {
   std::unique_ptr<net::kafka_consumer> consumer_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
-  std::mutex mutex_;  // guards the offsets
+  std::mutex mutex_;  // guards the offsets and owned_
+  std::set<std::int32_t> owned_;
   /// Per partition: offsets taken and not done, and the next offset to commit.
   std::map<std::int32_t, std::set<std::int64_t>> pending_;
   std::map<std::int32_t, std::int64_t> highest_done_;

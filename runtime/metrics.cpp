@@ -80,6 +80,18 @@ void node_metrics::finished(const std::string& kind, bool ok, double wall_s, dou
   while (!minutes_.empty() && minutes_.front().first <= m - 60) minutes_.erase(minutes_.begin());
 }
 
+void node_metrics::compiled(bool cached, double seconds) {
+  std::lock_guard lock(mutex_);
+  ++(cached ? compile_hits_ : compiles_);
+  compile_s_ += seconds;
+}
+
+void node_metrics::answered_from_cache(const std::string& kind) {
+  std::lock_guard lock(mutex_);
+  ++kinds_[kind].done;
+  ++from_cache_;
+}
+
 void node_metrics::refused() {
   std::lock_guard lock(mutex_);
   ++refused_;
@@ -109,6 +121,25 @@ std::string node_metrics::prometheus(const gauges& g) const {
   for (const auto& [k, v] : kinds_) o << "ciro_jobs_failed_total{kind=\"" << label(k) << "\"} " << v.failed << '\n';
   family("ciro_jobs_refused_total", "counter", "Jobs refused at intake: a deadline the node predicted it would miss.");
   o << "ciro_jobs_refused_total " << refused_ << '\n';
+  family("ciro_compiles_total", "counter", "Jobs compiled before their queue, by whether the compiler's cache held them.");
+  o << "ciro_compiles_total{cached=\"true\"} " << compile_hits_ << "\nciro_compiles_total{cached=\"false\"} "
+    << compiles_ << '\n';
+  family("ciro_compile_seconds_total", "counter", "Wall time spent compiling (proving keys, model parses and circuits).");
+  o << "ciro_compile_seconds_total " << compile_s_ << '\n';
+  family("ciro_jobs_from_cache_total", "counter", "Jobs answered from the Redis result cache without proving (counted as done).");
+  o << "ciro_jobs_from_cache_total " << from_cache_ << '\n';
+  if (g.cache) {
+    family("ciro_redis_up", "gauge", "1 while the Redis result cache answers, 0 during an outage.");
+    o << "ciro_redis_up " << (g.cache->up ? 1 : 0) << '\n';
+    family("ciro_redis_outages_total", "counter", "Times Redis was found down (unreachable at start included).");
+    o << "ciro_redis_outages_total " << g.cache->outages << '\n';
+    family("ciro_cache_lookups_total", "counter", "Result cache lookups, by whether they found a result.");
+    o << "ciro_cache_lookups_total{found=\"true\"} " << g.cache->hits << "\nciro_cache_lookups_total{found=\"false\"} "
+      << g.cache->misses << '\n';
+    family("ciro_cache_writes_total", "counter", "Results written to the cache, and writes dropped while Redis was down.");
+    o << "ciro_cache_writes_total{outcome=\"stored\"} " << g.cache->stored << "\nciro_cache_writes_total{outcome=\"dropped\"} "
+      << g.cache->dropped << '\n';
+  }
   family("ciro_queue_depth", "gauge", "Jobs waiting in the spool, queued in the scheduler, and running.");
   o << "ciro_queue_depth{queue=\"waiting\"} " << g.waiting << "\nciro_queue_depth{queue=\"queued\"} " << g.queued
     << "\nciro_queue_depth{queue=\"running\"} " << g.running << '\n';

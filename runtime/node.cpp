@@ -33,6 +33,10 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
   {
     caf::actor_system_config cfg;
     caf::actor_system system{cfg};
+    if (config.redis) {
+      s.results = std::make_unique<result_cache>(*config.redis, [&s](const std::string& line) { s.alert(line); });
+      s.log("result cache at redis " + config.redis->address.host + ":" + std::to_string(config.redis->address.port));
+    }
     const publisher_actor pub = system.spawn(publisher, &s);
     const scheduler_actor sched = system.spawn(scheduler, &s);
     std::vector<worker_actor> workers;
@@ -40,10 +44,12 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
       workers.push_back(system.spawn<caf::detached>(worker, &s, pub, sched));
       caf::anon_send(sched, idle_atom::value, workers.back(), std::string());
     }
-    const intake_actor in = system.spawn(intake, &s, sched);
+    const compiler_actor comp = system.spawn<caf::detached>(compiler, &s, sched);
+    const intake_actor in = system.spawn(intake, &s, comp);
     const auto stop_actors = [&] {
       for (const auto& a : workers) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(in, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(comp, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(sched, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(pub, caf::exit_reason::user_shutdown);
     };
@@ -69,6 +75,10 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
         return bridge.error();
       }
       kafka = std::move(bridge.value());
+      {
+        std::lock_guard lock(s.alert_mutex);
+        s.alerts = [k = kafka.get()](const std::string& line) { k->alert(line); };
+      }
       s.log("consuming " + config.kafka->jobs_topic + " in group " + config.kafka->group + " at " + config.kafka->brokers);
     }
     const auto idle = [&] {
@@ -94,6 +104,10 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
       save_model_and_metrics(s);
       s.listeners.clear();
       s.cancel_waiters.clear();
+    }
+    {
+      std::lock_guard lock(s.alert_mutex);
+      s.alerts = nullptr;
     }
     kafka.reset();  // results acknowledged, their offsets committed
     stop_actors();

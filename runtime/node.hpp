@@ -12,6 +12,7 @@
 #include "net/kafka.hpp"
 #include "net/server.hpp"
 #include "runtime/job_runner.hpp"
+#include "runtime/result_cache.hpp"
 
 /// One proving node on CAF actors (docs/runtime.md): an intake that takes job files from the spool
 /// directory, a scheduler with a bounded priority queue, prover workers on their own threads (a
@@ -37,6 +38,8 @@ struct node_config {
   std::optional<net::server_config> network;
   /// Kafka intake and publication (docs/farm.md); none when empty.
   std::optional<net::kafka_config> kafka;
+  /// The Redis result cache (docs/farm.md, "Redis"); none when empty.
+  std::optional<redis_cache_config> redis;
   /// Told the addresses bound (RPC, metrics) once the network front end listens.
   std::function<void(const std::string& rpc, const std::string& metrics)> on_listening;
 };

@@ -167,6 +167,7 @@ net::verdict node_service::verify(const std::string& proof, unsigned min_securit
 
 node_metrics::gauges node_service::gauges() {
   node_metrics::gauges g;
+  if (s_.results) g.cache = s_.results->stats();
   std::lock_guard lock(s_.mutex);
   g.waiting = s_.dir.waiting();
   g.queued = s_.queued.load();

@@ -52,6 +52,24 @@ void fail_now(shared_state& s, const std::string& id, const std::string& reason,
   s.log("job " + id + (cancelled ? " cancelled" : " failed: " + reason));
 }
 
+void answer_from_cache(shared_state& s, const std::string& id, const cached_result& hit, const std::string& kind) {
+  nlohmann::json j = nlohmann::json::parse(hit.result_text, nullptr, false);
+  if (!j.is_object()) j = nlohmann::json::object();
+  j["id"] = id;
+  j["from_cache"] = true;
+  const std::string text = json_text(j);
+  std::lock_guard lock(s.mutex);
+  if (!s.dir.finish(id, true, text, hit.proof)) {
+    s.log("job " + id + ": its result cannot be written; left in work/");
+    return;
+  }
+  s.dir.remove_blobs(id);
+  s.metrics.answered_from_cache(kind);
+  s.notify(answer_of_result(id, text, hit.proof));
+  ++s.summary.done;
+  s.log("job " + id + " answered from the result cache");
+}
+
 placement place(const shared_state& s, const std::string& kind, double units) {
   if (s.config.threads_per_worker > 0) {  // the operator fixed each job's cores
     return {s.config.threads_per_worker, kind, s.model.predict(kind, units).value_or(0.0)};

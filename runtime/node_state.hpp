@@ -10,6 +10,8 @@
 
 #include "net/job_service.hpp"
 #include "runtime/actor_types.hpp"
+#include "runtime/compile_cache.hpp"
+#include "runtime/result_cache.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/node.hpp"
 #include "runtime/spool.hpp"
@@ -23,6 +25,10 @@ struct shared_state {
   shared_state(spool d, const node_config& c) : dir(std::move(d)), config(c) {}
   spool dir;
   const node_config& config;
+  /// The alerts sink (the Kafka alerts topic), when one is set; see alert(). Declared before the
+  /// result cache, whose thread may alert until it is destroyed.
+  std::mutex alert_mutex;
+  std::function<void(const std::string&)> alerts;
   /// The resolved config.cores and config.workers.
   unsigned cores = 1, workers = 1;
   std::mutex mutex;  // guards dir's moves, the summary, the model, running_ids and the callbacks
@@ -32,6 +38,12 @@ struct shared_state {
   /// Results sent to the publisher and not yet written.
   std::atomic<std::size_t> publishing{0};
   std::atomic<bool> drained{false}, intake_stopped{false};
+  /// What the compiler made for the jobs (proving keys, parsed models), read by the workers.
+  compile_cache compiled;
+  /// The Redis result cache (none when not configured), and the content key of each job the
+  /// compiler looked up there, for the publisher's write (guarded by mutex).
+  std::unique_ptr<result_cache> results;
+  std::map<std::string, std::string> content_of;
   /// The measured throughput and the prediction errors so far.
   throughput_model model;
   std::size_t predictions = 0;
@@ -50,6 +62,15 @@ struct shared_state {
   void log(const std::string& line) {
     if (config.log) config.log(line);
   }
+  /// Logs `line` and sends it to the alerts sink, when one is set (the Kafka alerts topic).
+  void alert(const std::string& line) {
+    std::lock_guard lock(alert_mutex);
+    if (alerts) {
+      alerts(line);
+    } else {
+      log("alert: " + line);
+    }
+  }
   /// Hands `answer` to the callbacks waiting for its job and forgets them. Holds mutex.
   void notify(const net::job_answer& answer);
 };
@@ -61,6 +82,10 @@ struct shared_state {
 /// whoever waits for it, and counts it under the metrics' `kind`. Takes s.mutex.
 void fail_now(shared_state& s, const std::string& id, const std::string& reason, const std::string& kind,
               std::optional<double> predicted = std::nullopt, bool cancelled = false);
+
+/// Writes the result of job `id` from the cache's `hit` (its own id put in, "from_cache": true),
+/// tells whoever waits for it and counts it done under `kind`. Takes s.mutex.
+void answer_from_cache(shared_state& s, const std::string& id, const cached_result& hit, const std::string& kind);
 
 /// A job runs on one core (beside others) when the throughput model predicts it takes less than
 /// this on all cores.

@@ -77,6 +77,7 @@ throughput_model load_or_calibrate(const std::filesystem::path& dir) {
   const std::pair<const char*, std::pair<unsigned, unsigned>> examples[] = {
       {"fibonacci", {10, 13}}, {"poseidon2", {7, 10}}, {"range-check", {12, 15}}, {"permutation", {10, 13}}};
   std::vector<std::uint8_t> proof;
+  compile_cache compiled;  // compiled before each timed proof, as the node's compiler does
   for (const auto& [air, sizes] : examples) {
     job_spec job;
     job.id = "calibration";
@@ -84,7 +85,8 @@ throughput_model load_or_calibrate(const std::filesystem::path& dir) {
     double t[2] = {0, 0}, u[2] = {0, 0};
     for (int i = 0; i < 2; ++i) {
       job.log_rows = i == 0 ? sizes.first : sizes.second;
-      const job_result r = run_job(job, dir, {}, proof);
+      if (!compiled.compile(job, dir)) break;
+      const job_result r = run_job(job, dir, {}, compiled, proof);
       if (!r.ok) break;
       t[i] = r.cost.wall_s;
       u[i] = throughput_model::work_of(job).second;

@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   libprotobuf-dev libonnx-dev libonnx-testdata
-  libcaf-dev capnproto libcapnp-dev librdkafka-dev
+  libcaf-dev capnproto libcapnp-dev librdkafka-dev libhiredis-dev redis-server libsodium-dev
   python3-onnx python3-numpy
   chromium openssl
 )

@@ -243,6 +243,51 @@ tensor_map dequantized_inputs(const model_statement& s) {
   return out;
 }
 
+/// The statement's profile and bit widths from `options`; returns the quantization a proof runs
+/// with (options.config with graph inputs as activations: a proof knows the input only by its
+/// quantized integers).
+quantization_config begin_statement(const prove_model_options& options, model_statement& st) {
+  quantization_config config = options.config;
+  config.inputs_are_constants = false;
+  st.profile = options.profile;
+  st.activation_bits = options.config.activation_bits;
+  st.weight_bits = options.config.weight_bits;
+  return config;
+}
+
+/// The quantize phase of a proof under `config` (graph inputs as activations): fills the
+/// statement's model hash and fracs (calibrated on options.calibration, else on `inputs`) and runs
+/// the integer inference at them, every value into `all`. Returns the run's outputs.
+result<int_value_map, model_proof_error_code> quantize(std::span<const std::uint8_t> model_bytes, const model& m,
+                                                       const tensor_map& inputs, const prove_model_options& options,
+                                                       const quantization_config& config, model_statement& st,
+                                                       int_value_map& all) {
+  using err = model_proof_error;
+  st.model_hash = model_hash(model_bytes);
+  auto cal = calibrate(m, options.calibration.empty() ? std::vector<tensor_map>{inputs} : options.calibration);
+  if (!cal) return err{model_proof_error_code::bad_input, cal.error().message};
+  st.fracs = tensor_fracs(cal.value(), config);
+  calibration fixed_cal;
+  fixed_cal.fracs = st.fracs;
+  auto run = run_integer(m, inputs, fixed_cal, config, &all);
+  if (!run) return err{model_proof_error_code::bad_input, run.error().message};
+  return std::move(run.value());
+}
+
+/// The compiled circuit of `m` under the quantization of `st` (its run `all` under `config`): from
+/// the cache, or compiled and cached (failing with `code`). The flag says whether it was cached.
+template <class E>
+result<std::pair<std::shared_ptr<const compiled_model<E>>, bool>, model_proof_error_code> compiled_circuit(
+    const model_statement& st, const model& m, const int_value_map& all, const quantization_config& config,
+    const stark::stark_params& params, model_proof_error_code code) {
+  const std::string key = cache_key(st);
+  if (auto found = circuit_cache<E>::instance().find(key)) return std::pair{found, true};
+  auto c = compile<E>(m, all, config, params);
+  if (!c) return model_proof_error{code, c.error().message};
+  circuit_cache<E>::instance().put(key, c.value());
+  return std::pair{c.value(), false};
+}
+
 template <class E>
 result<prove_model_result, model_proof_error_code> prove_with(std::span<const std::uint8_t> model_bytes, const model& m,
                                                               const tensor_map& inputs,
@@ -254,39 +299,23 @@ result<prove_model_result, model_proof_error_code> prove_with(std::span<const st
     if (options.on_phase) options.on_phase(name);
   };
   model_statement& st = out.file.statement;
-  // A proof knows the input only by its quantized integers (quantization_config).
-  quantization_config config = options.config;
-  config.inputs_are_constants = false;
-  st.profile = options.profile;
-  st.activation_bits = options.config.activation_bits;
-  st.weight_bits = options.config.weight_bits;
+  const quantization_config config = begin_statement(options, st);
 
   phase("quantize");
   auto t0 = std::chrono::steady_clock::now();
-  st.model_hash = model_hash(model_bytes);
-  auto cal = calibrate(m, options.calibration.empty() ? std::vector<tensor_map>{inputs} : options.calibration);
-  if (!cal) return err{model_proof_error_code::bad_input, cal.error().message};
-  st.fracs = tensor_fracs(cal.value(), config);
+  int_value_map all;
+  auto run = quantize(model_bytes, m, inputs, options, config, st, all);
+  if (!run) return run.error();
   auto reference = run_reference(m, inputs);
   if (!reference) return err{model_proof_error_code::bad_input, reference.error().message};
-  calibration fixed_cal;
-  fixed_cal.fracs = st.fracs;
-  int_value_map all;
-  auto run = run_integer(m, inputs, fixed_cal, config, &all);
-  if (!run) return err{model_proof_error_code::bad_input, run.error().message};
   out.phases.emplace_back("quantize", seconds_since(t0));
 
   phase("compile");
   t0 = std::chrono::steady_clock::now();
-  const std::string key = cache_key(st);
-  auto compiled = circuit_cache<E>::instance().find(key);
-  out.circuit_cached = compiled != nullptr;
-  if (!compiled) {
-    auto c = compile<E>(m, all, config, params);
-    if (!c) return c.error();
-    compiled = c.value();
-    circuit_cache<E>::instance().put(key, compiled);
-  }
+  auto found = compiled_circuit<E>(st, m, all, config, params, model_proof_error_code::bad_input);
+  if (!found) return found.error();
+  const auto compiled = found.value().first;
+  out.circuit_cached = found.value().second;
   out.phases.emplace_back("compile", seconds_since(t0));
   const program& prog = *compiled->lowered;
   out.multiply_adds = prog.multiply_adds();
@@ -350,6 +379,20 @@ result<prove_model_result, model_proof_error_code> prove_with(std::span<const st
 }
 
 template <class E>
+result<bool, model_proof_error_code> compile_with(std::span<const std::uint8_t> model_bytes, const model& m,
+                                                  const tensor_map& inputs, const prove_model_options& options,
+                                                  const stark::stark_params& params) {
+  model_statement st;
+  const quantization_config config = begin_statement(options, st);
+  int_value_map all;
+  auto run = quantize(model_bytes, m, inputs, options, config, st, all);
+  if (!run) return run.error();
+  auto found = compiled_circuit<E>(st, m, all, config, params, model_proof_error_code::bad_input);
+  if (!found) return found.error();
+  return found.value().second;
+}
+
+template <class E>
 result<verify_model_result, model_proof_error_code> verify_with(const model_proof_file& f,
                                                                 std::span<const std::uint8_t> model_bytes,
                                                                 const model* m, const tensor_map* inputs,
@@ -376,14 +419,9 @@ result<verify_model_result, model_proof_error_code> verify_with(const model_proo
     }
     auto run = run_integer(*m, stated, cal, config, &all);
     if (!run) return err{model_proof_error_code::model_mismatch, "the stated input does not run on this model: " + run.error().message};
-    const std::string key = cache_key(st);
-    auto compiled = circuit_cache<E>::instance().find(key);
-    if (!compiled) {
-      auto c = compile<E>(*m, all, config, params);
-      if (!c) return err{model_proof_error_code::model_mismatch, c.error().message};
-      compiled = c.value();
-      circuit_cache<E>::instance().put(key, compiled);
-    }
+    auto found = compiled_circuit<E>(st, *m, all, config, params, model_proof_error_code::model_mismatch);
+    if (!found) return found.error();
+    const auto compiled = found.value().first;
     vk = compiled->pk->vk;
     if (vk.fixed_root != st.fixed_root)
       return err{model_proof_error_code::model_mismatch, "the proof's circuit is not this model's (fixed roots differ)"};
@@ -583,6 +621,14 @@ result<prove_model_result, model_proof_error_code> prove_model(std::span<const s
   if (!params) return model_proof_error{model_proof_error_code::bad_input, "unknown profile '" + options.profile + "'"};
   if (params->extension_degree == 5) return prove_with<field::babybear5>(model_bytes, m, inputs, options, *params);
   return prove_with<field::babybear4>(model_bytes, m, inputs, options, *params);
+}
+
+result<bool, model_proof_error_code> compile_model(std::span<const std::uint8_t> model_bytes, const model& m,
+                                                   const tensor_map& inputs, const prove_model_options& options) {
+  const auto params = stark::profile(options.profile);
+  if (!params) return model_proof_error{model_proof_error_code::bad_input, "unknown profile '" + options.profile + "'"};
+  if (params->extension_degree == 5) return compile_with<field::babybear5>(model_bytes, m, inputs, options, *params);
+  return compile_with<field::babybear4>(model_bytes, m, inputs, options, *params);
 }
 
 result<verify_model_result, model_proof_error_code> verify_model(std::span<const std::uint8_t> proof_bytes,

@@ -143,6 +143,13 @@ result<prove_model_result, model_proof_error_code> prove_model(std::span<const s
                                                                const model& m, const tensor_map& inputs,
                                                                const prove_model_options& options = {});
 
+/// The compile step of prove_model alone: quantizes `inputs` as prove_model would and compiles the
+/// model's circuit for that quantization (lowering, fixed columns, keys) into the process's cache,
+/// where the prove_model of the same model, options and quantization finds it. Returns whether it
+/// was cached already; fails like prove_model on a model or input it cannot prove.
+result<bool, model_proof_error_code> compile_model(std::span<const std::uint8_t> model_bytes, const model& m,
+                                                   const tensor_map& inputs, const prove_model_options& options = {});
+
 /// What verification established.
 struct verify_model_result {
   model_statement statement;

@@ -142,9 +142,8 @@ TEST_F(actors, IntakeSubmitsGoodJobFilesAndFailsBadOnesAtOnce) {
   std::ofstream(dir / "in" / "bad.json") << R"({"id": "bad", "air": "fibonacci"})";
   std::ofstream(dir / "in" / "other.json") << fib("not-its-name", 8);
   auto submitted = std::make_shared<std::vector<std::string>>();
-  const scheduler_actor recorder = system->spawn([submitted](scheduler_actor::pointer) -> scheduler_actor::behavior_type {
-    return {[submitted](submit_atom, const std::string& id, const std::string&) { submitted->push_back(id); },
-            [](idle_atom, const worker_actor&, const std::string&) {}, [](cancel_atom, const std::string&) {},
+  const compiler_actor recorder = system->spawn([submitted](compiler_actor::pointer) -> compiler_actor::behavior_type {
+    return {[submitted](compile_atom, const std::string& id, const std::string&) { submitted->push_back(id); },
             [](drain_atom) {}};
   });
   const intake_actor in = system->spawn(intake, s.get(), recorder);
@@ -164,6 +163,36 @@ TEST_F(actors, IntakeSubmitsGoodJobFilesAndFailsBadOnesAtOnce) {
   EXPECT_TRUE(s->intake_stopped.load());
   // The next poll, pending on the test clock, holds the intake alive: stop it.
   caf::anon_send_exit(in, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(actors, CompilerCompilesBeforeTheQueueAndFailsWhatCannotBeProven) {
+  // A scheduler stand-in recording what reaches it, and in which order.
+  auto seen = std::make_shared<std::vector<std::string>>();
+  const scheduler_actor recorder = system->spawn([seen](scheduler_actor::pointer) -> scheduler_actor::behavior_type {
+    return {[seen](submit_atom, const std::string& id, const std::string&) { seen->push_back(id); },
+            [](idle_atom, const worker_actor&, const std::string&) {}, [](cancel_atom, const std::string&) {},
+            [seen](drain_atom) { seen->push_back("(drain)"); }};
+  });
+  const compiler_actor comp = system->spawn(compiler, s.get(), recorder);
+  const std::string unknown = R"({"id": "unknown", "air": "no-such-air", "log_rows": 8})";
+  const std::string no_model = R"({"id": "no-model", "model": "nothing.onnx", "input": "x.json"})";
+  taken("a", fib("a", 8));
+  taken("b", fib("b", 8));
+  taken("unknown", unknown);
+  taken("no-model", no_model);
+  for (const auto& [id, text] : std::vector<std::pair<std::string, std::string>>{
+           {"a", fib("a", 8)}, {"unknown", unknown}, {"no-model", no_model}, {"b", fib("b", 8)}})
+    caf::anon_send(comp, compile_atom::value, id, text);
+  caf::anon_send(comp, drain_atom::value);
+  coordinator->run();
+  // The good jobs reach the scheduler in their order, the drain after them; the others fail here.
+  EXPECT_EQ(*seen, (std::vector<std::string>{"a", "b", "(drain)"}));
+  EXPECT_NE(read_json(dir / "failed" / "unknown.json")["reason"].get<std::string>().find("no-such-air"), std::string::npos);
+  EXPECT_NE(read_json(dir / "failed" / "no-model.json")["reason"].get<std::string>().find("nothing.onnx"), std::string::npos);
+  EXPECT_EQ(s->queued.load(), 2u);  // a and b, now the scheduler's
+  // The first Fibonacci 2^8 set up its proving key; the second found it.
+  EXPECT_EQ(s->compiled.hits_and_misses(), (std::pair<std::uint64_t, std::uint64_t>{1, 1}));
+  EXPECT_NE(s->metrics.prometheus({}).find("ciro_compiles_total{cached=\"true\"} 1"), std::string::npos);
 }
 
 TEST_F(actors, WorkerProvesAndReportsToThePublisherAndTheScheduler) {

@@ -3,93 +3,16 @@
 // acknowledged, duplicates answered from the spool, undecodable messages sent to alerts, and a
 // broker down and back mid-run without a job lost.
 
-#include <gtest/gtest.h>
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-#include <unistd.h>
-
-#include <fstream>
 #include <map>
 #include <set>
-#include <thread>
 
-#include "net/kafka.hpp"
-#include "net/wire_codec.hpp"
-#include "runtime/node.hpp"
-#include "runtime/throughput.hpp"
 #include "stark/proof_check.hpp"
+#include "tests/runtime/kafka_fixtures.hpp"
 
 namespace ciro::runtime {
 namespace {
 
-namespace fs = std::filesystem;
-
-/// A mock Kafka cluster of three brokers with the farm's topics (jobs: 4 partitions).
-struct mock_cluster {
-  mock_cluster() {
-    char why[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
-    EXPECT_NE(rk, nullptr) << why;
-    cluster = rd_kafka_mock_cluster_new(rk, 3);
-    rd_kafka_mock_topic_create(cluster, "ciro.jobs", 4, 3);
-    rd_kafka_mock_topic_create(cluster, "ciro.results", 1, 3);
-    rd_kafka_mock_topic_create(cluster, "ciro.alerts", 1, 3);
-    brokers = rd_kafka_mock_cluster_bootstraps(cluster);
-  }
-  ~mock_cluster() {
-    rd_kafka_mock_cluster_destroy(cluster);
-    rd_kafka_destroy(rk);
-  }
-  rd_kafka_t* rk = nullptr;
-  rd_kafka_mock_cluster_t* cluster = nullptr;
-  std::string brokers;
-};
-
-std::string job_message(const std::string& id, unsigned log_rows) {
-  return net::encode_job_message({R"({"id": ")" + id + R"(", "air": "fibonacci", "log_rows": )" + std::to_string(log_rows) + "}", "", ""})
-      .value();
-}
-
-net::job_answer decode_result(const std::string& payload) { return net::decode_result_message(payload, std::size_t{1} << 30).value(); }
-
-/// A node consuming the cluster's jobs topic on its own thread until destroyed.
-struct kafka_node {
-  kafka_node(const std::string& brokers, const std::string& name) {
-    dir = fs::path(testing::TempDir()) / ("ciro_kafka_" + name + "_" + std::to_string(getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    std::ofstream(dir / "throughput.json") << throughput_model().to_json().dump();
-    config.spool = dir;
-    config.kafka = net::kafka_config{};
-    config.kafka->brokers = brokers;
-    thread = std::thread([this] { summary.emplace(run_node(config, stop)); });
-  }
-  ~kafka_node() {
-    stop = true;
-    thread.join();
-    fs::remove_all(dir);
-  }
-  fs::path dir;
-  node_config config;
-  std::atomic<bool> stop{false};
-  std::optional<result<node_summary, int>> summary;
-  std::thread thread;
-};
-
-/// Reads `topic` from the start until `enough` says so or 120 s pass.
-std::vector<net::kafka_message> read_until(const std::string& brokers, const std::string& topic,
-                                           const std::function<bool(const std::vector<net::kafka_message>&)>& enough) {
-  static int readers = 0;
-  auto consumer = net::kafka_consumer::create(brokers, "test-reader-" + std::to_string(++readers), topic);
-  EXPECT_TRUE(consumer.has_value());
-  std::vector<net::kafka_message> got;
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!enough(got) && std::chrono::steady_clock::now() < until) {
-    if (auto m = consumer.value()->poll(std::chrono::milliseconds(100))) got.push_back(std::move(*m));
-  }
-  return got;
-}
+using namespace ciro::test;
 
 TEST(Kafka, JobsInResultsOutDuplicatesFromTheSpoolGarbageToAlerts) {
   mock_cluster kafka;
