@@ -54,8 +54,8 @@ void encode(byte_writer& w, const message& m);
 [[nodiscard]] std::vector<std::uint8_t> encode(const message& m);
 
 /// Decodes one message (and what it nests, at most max_nesting levels); nothing when truncated,
-/// of an unknown kind, beyond a bound, with a payload on a kind other than pre-prepare, or with
-/// nested messages on a kind that carries none.
+/// of an unknown kind or beyond a bound. Only a pre-prepare carries a payload and only a view
+/// change or new view nested messages in the encoding, so no other kind decodes with them.
 [[nodiscard]] std::optional<message> decode_message(byte_reader& r, int depth = 0);
 /// Decodes exactly one message filling `bytes`.
 [[nodiscard]] std::optional<message> decode_message(std::span<const std::uint8_t> bytes);

@@ -339,11 +339,14 @@ void replica::make_stable(std::uint64_t n, const digest& state, std::vector<mess
   propose();
 }
 
-void replica::submit(const batch& request) {
+bool replica::submit(const batch& request) {
   const digest id = batch_digest(request);
-  if (executed_.count(id) != 0) return;
+  if (executed_.count(id) != 0) return false;
   for (const pending_request& p : pending_) {
-    if (p.id == id) return;
+    if (p.id == id) return false;
+  }
+  for (const verdict& v : request.verdicts) {
+    if (!config_.checker(v)) return false;
   }
   pending_request p;
   p.request = request;
@@ -351,6 +354,7 @@ void replica::submit(const batch& request) {
   p.since = now_;
   pending_.push_back(std::move(p));
   propose();
+  return true;
 }
 
 void replica::propose() {

@@ -82,8 +82,10 @@ class replica {
   [[nodiscard]] static result<replica, restore_error_code> restore(replica_config config,
                                                                    std::span<const std::uint8_t> state);
 
-  /// A request: a batch to be agreed (ignored when pending or recently executed already).
-  void submit(const batch& request);
+  /// A request: a batch to be agreed. Returns false, and ignores it, when it is pending or was
+  /// executed recently, or when the checker rejects one of its verdicts (a validator proposes
+  /// and votes only for verdicts it has verified itself).
+  bool submit(const batch& request);
   /// A message from the network: dropped and counted unless signed, in window and consistent.
   void receive(const message& m);
   /// One timer tick: timeouts (view change) and retransmission.

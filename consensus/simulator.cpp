@@ -183,7 +183,7 @@ class simulation {
       const bool due = at == step_ || (step_ > at && step_ % resubmit_interval == 0 && !checker_.decided(request_digests_[k]));
       if (!due) continue;
       for (auto& r : replicas_) {
-        if (r) r->submit(b);
+        if (r) (void)r->submit(b);
       }
     }
   }
