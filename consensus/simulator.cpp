@@ -62,7 +62,7 @@ class simulation {
       rc.checkpoint_interval = config_.checkpoint_interval;
       rc.window = config_.window;
       rc.request_timeout = config_.request_timeout;
-      rc.cache = cache_;
+      rc.cache = config_.shared_verification ? cache_ : std::make_shared<signature_cache>();
       configs_.push_back(rc);
       replicas_.emplace_back(replica(rc));
     }

@@ -41,6 +41,10 @@ struct simulation_config {
   std::uint64_t request_timeout = 40;
   std::uint64_t checkpoint_interval = 8;
   std::uint64_t window = 32;
+  /// One signature cache for all replicas (each distinct message verified once in the whole
+  /// simulation: fast tests) or one per replica (each replica verifies what it receives, as
+  /// deployed validators do: what the benchmarks measure).
+  bool shared_verification = true;
 };
 
 /// One schedule's outcome.
