@@ -81,7 +81,6 @@ class byte_reader {
   }
   [[nodiscard]] bool failed() const { return failed_; }
   [[nodiscard]] bool at_end() const { return !failed_ && pos_ == in_.size(); }
-  [[nodiscard]] std::size_t position() const { return pos_; }
 
  private:
   std::nullopt_t fail() {

@@ -9,6 +9,9 @@ namespace {
 constexpr std::size_t executed_memory = 4096;
 /// Checkpoints further than this many windows above the stable one are not kept.
 constexpr std::uint64_t checkpoint_horizon_windows = 16;
+/// View changes for views further than this above the current one are dropped (a faulty sender
+/// cannot fill memory with view changes for ever later views).
+constexpr std::uint64_t view_change_horizon = 64;
 /// The view-change timeout doubles on every failed attempt, up to this multiple.
 constexpr std::uint64_t max_view_change_backoff = 64;
 
@@ -482,8 +485,11 @@ void replica::on_view_change(const message& m) {
     ++drops_.stale;
     return;
   }
-  auto& at = view_changes_[m.view];
-  if (const auto known = at.find(m.sender); known != at.end()) {
+  if (m.view > current + view_change_horizon) {
+    ++drops_.out_of_window;
+    return;
+  }
+  if (const auto at = view_changes_.find(m.view); at != view_changes_.end() && at->second.count(m.sender) != 0) {
     ++drops_.replayed;
     return;
   }
@@ -492,7 +498,7 @@ void replica::on_view_change(const message& m) {
     ++drops_.malformed;
     return;
   }
-  at.emplace(m.sender, m);
+  view_changes_[m.view].emplace(m.sender, m);
   // Join the smallest later view once a third of the weight asks for later views.
   std::set<std::uint32_t> asking;
   std::uint64_t smallest = 0;

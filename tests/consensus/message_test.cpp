@@ -88,6 +88,8 @@ TEST(Message, TheSignatureCoversEverySignedField) {
   signature_cache cache;
   const message m = signed_message(message_kind::commit, 2, rng);
   ASSERT_TRUE(cache.signed_by_sender(m, set));
+  ASSERT_TRUE(cache.signed_by_sender(m, set));
+  EXPECT_EQ(cache.verifications(), 1u);  // the second check was a comparison
   std::vector<message> changed(5, m);
   changed[0].kind = message_kind::prepare;
   ++changed[1].view;
