@@ -39,8 +39,9 @@ workload commit_workload(std::size_t replicas) {
             return [config] {
               const consensus::simulation_result r = consensus::simulate(config, 1);
               CIRO_CHECK(r.violations.empty() && r.batches_committed == batches);
-              return run_output{static_cast<double>(r.batches_committed),
-                                {{"messages_per_batch", static_cast<double>(r.messages) / static_cast<double>(batches)}}};
+              return run_output{
+                  static_cast<double>(r.batches_committed),
+                  {{"messages_per_batch", static_cast<double>(r.messages) / static_cast<double>(batches)}}};
             };
           }};
 }
@@ -55,20 +56,23 @@ std::vector<std::uint8_t> commit_bytes(std::uint64_t sequence) {
 }
 
 workload sign_workload() {
-  return {"consensus.ed25519.sign", "sign/s", "Ed25519 signatures of 98-byte commit messages (libsodium, one core)", [] {
+  return {"consensus.ed25519.sign", "sign/s", "Ed25519 signatures of 98-byte commit messages (libsodium, one core)",
+          [] {
             constexpr int count = 2000;
-            const auto key = std::make_shared<consensus::key_pair>(consensus::key_pair_from_seed(consensus::secret_seed{7}));
+            const auto key =
+                std::make_shared<consensus::key_pair>(consensus::key_pair_from_seed(consensus::secret_seed{7}));
             return [key] {
               std::uint8_t acc = 0;
-              for (int i = 0; i < count; ++i) acc ^= consensus::sign(*key, commit_bytes(static_cast<std::uint64_t>(i)))[0];
+              for (int i = 0; i < count; ++i)
+                acc ^= consensus::sign(*key, commit_bytes(static_cast<std::uint64_t>(i)))[0];
               return run_output{static_cast<double>(count), {{"checksum", static_cast<double>(acc)}}};
             };
           }};
 }
 
 workload verify_workload() {
-  return {"consensus.ed25519.verify", "verify/s", "Ed25519 verifications of 98-byte commit messages (libsodium, one core)",
-          [] {
+  return {"consensus.ed25519.verify", "verify/s",
+          "Ed25519 verifications of 98-byte commit messages (libsodium, one core)", [] {
             constexpr int count = 1000;
             const consensus::key_pair key = consensus::key_pair_from_seed(consensus::secret_seed{7});
             auto signed_messages =

@@ -96,27 +96,32 @@ int simulate_command(const std::vector<std::string>& args) {
   const consensus::simulation_summary s = consensus::simulate_many(config, seed, schedules);
   std::printf("schedules: %zu (seeds %llu .. %llu), %zu replicas, %zu Byzantine (%s), f = %zu%s\n", s.schedules,
               static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed + schedules - 1),
-              config.replicas, config.byzantine, config.behaviour ? consensus::behaviour_name(*config.behaviour) : "mixed",
-              set.fault_tolerance(),
+              config.replicas, config.byzantine,
+              config.behaviour ? consensus::behaviour_name(*config.behaviour) : "mixed", set.fault_tolerance(),
               config.byzantine > set.fault_tolerance() ? ": more than f, liveness and validity not checked" : "");
   std::printf("commits: %zu, view changes: %llu, slashes: %zu, messages delivered: %llu\n", s.batches_committed,
               static_cast<unsigned long long>(s.view_changes), s.slashes, static_cast<unsigned long long>(s.messages));
   const consensus::drop_counters& d = s.drops;
-  std::printf("dropped: %llu forged, %llu unsigned, %llu replayed, %llu stale, %llu out of window, %llu malformed, %llu unknown sender\n",
-              static_cast<unsigned long long>(d.forged), static_cast<unsigned long long>(d.unsigned_messages),
-              static_cast<unsigned long long>(d.replayed), static_cast<unsigned long long>(d.stale),
-              static_cast<unsigned long long>(d.out_of_window), static_cast<unsigned long long>(d.malformed),
-              static_cast<unsigned long long>(d.unknown_sender));
+  std::printf(
+      "dropped: %llu forged, %llu unsigned, %llu replayed, %llu stale, %llu out of window, %llu malformed, %llu "
+      "unknown sender\n",
+      static_cast<unsigned long long>(d.forged), static_cast<unsigned long long>(d.unsigned_messages),
+      static_cast<unsigned long long>(d.replayed), static_cast<unsigned long long>(d.stale),
+      static_cast<unsigned long long>(d.out_of_window), static_cast<unsigned long long>(d.malformed),
+      static_cast<unsigned long long>(d.unknown_sender));
   std::printf("violations: %zu\n", s.violations.size());
   for (const consensus::violation& v : s.violations) {
-    std::printf("violation: %s at seed %llu, step %llu, sequence %llu: %s (replay: ciro simulate --replicas %zu --byzantine %zu%s%s%s --schedules 1 --seed %llu)\n",
-                v.property.c_str(), static_cast<unsigned long long>(v.seed), static_cast<unsigned long long>(v.step),
-                static_cast<unsigned long long>(v.sequence), v.detail.c_str(), config.replicas, config.byzantine,
-                config.behaviour ? " --behaviour " : "", config.behaviour ? consensus::behaviour_name(*config.behaviour) : "",
-                config.faults ? "" : " --no-faults", static_cast<unsigned long long>(v.seed));
+    std::printf(
+        "violation: %s at seed %llu, step %llu, sequence %llu: %s (replay: ciro simulate --replicas %zu --byzantine "
+        "%zu%s%s%s --schedules 1 --seed %llu)\n",
+        v.property.c_str(), static_cast<unsigned long long>(v.seed), static_cast<unsigned long long>(v.step),
+        static_cast<unsigned long long>(v.sequence), v.detail.c_str(), config.replicas, config.byzantine,
+        config.behaviour ? " --behaviour " : "", config.behaviour ? consensus::behaviour_name(*config.behaviour) : "",
+        config.faults ? "" : " --no-faults", static_cast<unsigned long long>(v.seed));
   }
   if (!certificate_out.empty()) {
-    if (!s.first_certificate) return usage_error("simulate: no batch was committed, so there is no certificate to write");
+    if (!s.first_certificate)
+      return usage_error("simulate: no batch was committed, so there is no certificate to write");
     if (!write_file(certificate_out, consensus::certificate_to_json(*s.first_certificate, set)) ||
         !write_file(validators_out, consensus::validators_to_json(set))) {
       return usage_error("simulate: cannot write " + certificate_out + " or " + validators_out);

@@ -43,7 +43,8 @@ int verify_certificate_command(const std::vector<std::string>& args) {
     } else if (certificate_path.empty() && (args[i].empty() || args[i][0] != '-')) {
       certificate_path = args[i];
     } else {
-      return usage_error("verify-certificate: unexpected argument '" + args[i] + "' (" + verify_certificate_usage + ")");
+      return usage_error("verify-certificate: unexpected argument '" + args[i] + "' (" + verify_certificate_usage +
+                         ")");
     }
   }
   if (certificate_path.empty() || validators_path.empty()) {
@@ -71,11 +72,12 @@ int verify_certificate_command(const std::vector<std::string>& args) {
   }
   std::size_t valid = 0;
   for (const consensus::verdict& v : cert.committed.verdicts) valid += v.valid ? 1 : 0;
-  std::printf("valid: sequence %llu, view %llu, batch %s (%zu verdicts, %zu valid), %zu signers holding %llu of %llu weight\n",
-              static_cast<unsigned long long>(cert.sequence), static_cast<unsigned long long>(cert.view),
-              consensus::to_hex(consensus::batch_digest(cert.committed)).substr(0, 16).c_str(),
-              cert.committed.verdicts.size(), valid, cert.commits.size(), static_cast<unsigned long long>(checked.value()),
-              static_cast<unsigned long long>(set.value().total_weight()));
+  std::printf(
+      "valid: sequence %llu, view %llu, batch %s (%zu verdicts, %zu valid), %zu signers holding %llu of %llu weight\n",
+      static_cast<unsigned long long>(cert.sequence), static_cast<unsigned long long>(cert.view),
+      consensus::to_hex(consensus::batch_digest(cert.committed)).substr(0, 16).c_str(), cert.committed.verdicts.size(),
+      valid, cert.commits.size(), static_cast<unsigned long long>(checked.value()),
+      static_cast<unsigned long long>(set.value().total_weight()));
   return exit_ok;
 }
 

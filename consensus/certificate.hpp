@@ -43,6 +43,6 @@ enum class certificate_error_code { unknown_signer, repeated_signer, bad_signatu
 /// every signature valid over commit(view, sequence, sender, batch_digest(batch)), and the
 /// signers' weight w a quorum (3 w > 2 W). Returns w.
 [[nodiscard]] result<std::uint64_t, certificate_error_code> check_certificate(const quorum_certificate& cert,
-                                                                               const validator_set& validators);
+                                                                              const validator_set& validators);
 
 }  // namespace ciro::consensus

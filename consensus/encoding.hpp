@@ -71,7 +71,8 @@ class byte_reader {
   std::optional<std::string> string(std::size_t max_size) {
     const auto n = u32();
     if (!n || *n > max_size || !take(*n)) return fail();
-    return std::string(in_.begin() + static_cast<std::ptrdiff_t>(pos_ - *n), in_.begin() + static_cast<std::ptrdiff_t>(pos_));
+    return std::string(in_.begin() + static_cast<std::ptrdiff_t>(pos_ - *n),
+                       in_.begin() + static_cast<std::ptrdiff_t>(pos_));
   }
   /// A list count of at most `max_count`.
   std::optional<std::uint32_t> count(std::uint32_t max_count) {
@@ -98,7 +99,8 @@ class byte_reader {
   std::optional<std::uint64_t> get_le(int width) {
     if (!take(static_cast<std::size_t>(width))) return std::nullopt;
     std::uint64_t v = 0;
-    for (int i = 0; i < width; ++i) v |= std::uint64_t{in_[pos_ - static_cast<std::size_t>(width) + static_cast<std::size_t>(i)]} << (8 * i);
+    for (int i = 0; i < width; ++i)
+      v |= std::uint64_t{in_[pos_ - static_cast<std::size_t>(width) + static_cast<std::size_t>(i)]} << (8 * i);
     return v;
   }
   std::span<const std::uint8_t> in_;

@@ -32,14 +32,14 @@ result<checked_offence, code> check_double_signing(const evidence& e, const vali
 }
 
 result<checked_offence, code> check_invalid_compute(const evidence& e, const validator_set& validators,
-                                                   const verdict_checker& checker) {
+                                                    const verdict_checker& checker) {
   if (e.messages.empty() || e.messages.size() > 2 || !e.certificates.empty()) {
     return error<code>{code::malformed, "invalid-compute evidence holds a vote and its pre-prepare"};
   }
   const message& vote = e.messages.front();
   const message& proposal = e.messages.back();
-  const bool is_vote = vote.kind == message_kind::pre_prepare || vote.kind == message_kind::prepare ||
-                       vote.kind == message_kind::commit;
+  const bool is_vote =
+      vote.kind == message_kind::pre_prepare || vote.kind == message_kind::prepare || vote.kind == message_kind::commit;
   if (!is_vote || vote.sender != e.offender || proposal.kind != message_kind::pre_prepare ||
       proposal.value != vote.value || batch_digest(proposal.payload) != proposal.value) {
     return error<code>{code::malformed, "the vote is not the offender's vote for the pre-prepare's batch"};
@@ -67,11 +67,14 @@ result<checked_offence, code> check_downtime(const evidence& e, const validator_
     }
     for (const commit_signature& s : c.commits) {
       if (s.sender == e.offender) {
-        return error<code>{code::malformed, "the offender signed the certificate of sequence " + std::to_string(c.sequence)};
+        return error<code>{code::malformed,
+                           "the offender signed the certificate of sequence " + std::to_string(c.sequence)};
       }
     }
     const auto checked = check_certificate(c, validators);
-    if (!checked) return error<code>{code::bad_certificate, "sequence " + std::to_string(c.sequence) + ": " + checked.error().message};
+    if (!checked)
+      return error<code>{code::bad_certificate,
+                         "sequence " + std::to_string(c.sequence) + ": " + checked.error().message};
   }
   const std::uint64_t first = e.certificates.front().committed.time_s, last = e.certificates.back().committed.time_s;
   if (last < first || last - first < downtime_threshold_s) {
@@ -85,9 +88,12 @@ result<checked_offence, code> check_downtime(const evidence& e, const validator_
 result<checked_offence, evidence_error_code> check_evidence(const evidence& e, const validator_set& validators,
                                                             const verdict_checker& checker) {
   switch (e.kind) {
-    case offence::double_signing: return check_double_signing(e, validators);
-    case offence::invalid_compute: return check_invalid_compute(e, validators, checker);
-    case offence::downtime: return check_downtime(e, validators);
+    case offence::double_signing:
+      return check_double_signing(e, validators);
+    case offence::invalid_compute:
+      return check_invalid_compute(e, validators, checker);
+    case offence::downtime:
+      return check_downtime(e, validators);
   }
   return error<code>{code::malformed, "unknown offence"};
 }

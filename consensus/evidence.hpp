@@ -53,7 +53,14 @@ struct checked_offence {
   friend auto operator<=>(const checked_offence&, const checked_offence&) = default;
 };
 
-enum class evidence_error_code { malformed, bad_signature, not_conflicting, verdict_agrees, bad_certificate, too_short };
+enum class evidence_error_code {
+  malformed,
+  bad_signature,
+  not_conflicting,
+  verdict_agrees,
+  bad_certificate,
+  too_short
+};
 
 /// Re-checks evidence against the validator set (and, for invalid compute, the verdict checker)
 /// as stated on `evidence`; returns the offence it proves.

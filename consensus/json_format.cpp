@@ -46,7 +46,8 @@ struct reader {
     return out;
   }
   bool format(const json& j, const char* expected) {
-    if (!j.is_string() || j.get<std::string>() != expected) return fail(std::string("\"format\" is not \"") + expected + "\"");
+    if (!j.is_string() || j.get<std::string>() != expected)
+      return fail(std::string("\"format\" is not \"") + expected + "\"");
     return true;
   }
 };
@@ -83,7 +84,8 @@ result<validator_set, json_error_code> validators_from_json(std::string_view tex
   if (!j) return failure;
   reader r;
   std::vector<validator> out;
-  if (r.object_with(*j, "the validator set", {"format", "validators"}) && r.format((*j)["format"], "ciro.validators.v1")) {
+  if (r.object_with(*j, "the validator set", {"format", "validators"}) &&
+      r.format((*j)["format"], "ciro.validators.v1")) {
     const json& list = (*j)["validators"];
     if (!list.is_array() || list.size() > max_validators) {
       r.fail("\"validators\" is not a list of at most " + std::to_string(max_validators));
@@ -122,7 +124,8 @@ std::string certificate_to_json(const quorum_certificate& cert, const validator_
                         {"valid", v.valid}});
   }
   json commits = json::array();
-  for (const commit_signature& c : cert.commits) commits.push_back({{"validator", c.sender}, {"signature", to_hex(c.sig)}});
+  for (const commit_signature& c : cert.commits)
+    commits.push_back({{"validator", c.sender}, {"signature", to_hex(c.sig)}});
   return json{{"format", "ciro.certificate.v1"},
               {"validator_set", to_hex(set.digest())},
               {"view", cert.view},
@@ -164,7 +167,8 @@ result<certificate_file, json_error_code> certificate_from_json(std::string_view
     for (std::size_t i = 0; i < verdicts.size(); ++i) {
       const std::string where = "verdict " + std::to_string(i);
       const json& v = verdicts[i];
-      if (!r.object_with(v, where, {"job_id", "statement_hash", "input_commitment", "output_hash", "proof_digest", "valid"})) {
+      if (!r.object_with(v, where,
+                         {"job_id", "statement_hash", "input_commitment", "output_hash", "proof_digest", "valid"})) {
         return false;
       }
       if (!v["job_id"].is_string() || v["job_id"].get<std::string>().empty() ||

@@ -28,10 +28,14 @@ slash_rule slashing_rule(penalty_kind kind) {
 
 const char* penalty_name(penalty_kind kind) {
   switch (kind) {
-    case penalty_kind::double_signing: return "double_signing";
-    case penalty_kind::downtime: return "downtime";
-    case penalty_kind::invalid_compute: return "invalid_compute";
-    case penalty_kind::coordinated_attack: return "coordinated_attack";
+    case penalty_kind::double_signing:
+      return "double_signing";
+    case penalty_kind::downtime:
+      return "downtime";
+    case penalty_kind::invalid_compute:
+      return "invalid_compute";
+    case penalty_kind::coordinated_attack:
+      return "coordinated_attack";
   }
   return "unknown";
 }

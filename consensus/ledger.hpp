@@ -29,7 +29,12 @@ struct slash_rule {
 };
 
 /// What a penalty is for: an offence, or more than f validators caught in one incident.
-enum class penalty_kind : std::uint8_t { double_signing = 1, downtime = 2, invalid_compute = 3, coordinated_attack = 4 };
+enum class penalty_kind : std::uint8_t {
+  double_signing = 1,
+  downtime = 2,
+  invalid_compute = 3,
+  coordinated_attack = 4
+};
 
 /// The slashing matrix: double signing 30 %, -50, 90 days; downtime (6 h or more) 5 %, -10,
 /// 30 days; invalid compute 50 %, -75, 180 days; coordinated attack 100 % and a permanent ban.

@@ -78,12 +78,17 @@ void replica::receive(const message& m) {
     return;
   }
   switch (m.kind) {
-    case message_kind::pre_prepare: return on_pre_prepare(m);
+    case message_kind::pre_prepare:
+      return on_pre_prepare(m);
     case message_kind::prepare:
-    case message_kind::commit: return on_vote(m);
-    case message_kind::checkpoint: return on_checkpoint(m);
-    case message_kind::view_change: return on_view_change(m);
-    case message_kind::new_view: return on_new_view(m);
+    case message_kind::commit:
+      return on_vote(m);
+    case message_kind::checkpoint:
+      return on_checkpoint(m);
+    case message_kind::view_change:
+      return on_view_change(m);
+    case message_kind::new_view:
+      return on_new_view(m);
   }
   ++drops_.malformed;
 }

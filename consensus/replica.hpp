@@ -22,11 +22,11 @@ namespace ciro::consensus {
 /// How a replica is set up. Timers count ticks (the driver decides what a tick is).
 struct replica_config {
   validator_set validators;
-  std::uint32_t self = 0;          ///< this replica's index in `validators`
-  key_pair key;                    ///< its signing key (public key = validators[self].key)
-  verdict_checker checker;         ///< re-verifies every verdict of a proposed batch
+  std::uint32_t self = 0;                  ///< this replica's index in `validators`
+  key_pair key;                            ///< its signing key (public key = validators[self].key)
+  verdict_checker checker;                 ///< re-verifies every verdict of a proposed batch
   std::uint64_t checkpoint_interval = 16;  ///< a checkpoint every this many sequence numbers
-  std::uint64_t window = 64;       ///< sequences h < n <= h + window are accepted (h: stable checkpoint)
+  std::uint64_t window = 64;               ///< sequences h < n <= h + window are accepted (h: stable checkpoint)
   std::uint64_t request_timeout = 40;      ///< ticks a request may wait before a view change
   std::uint64_t retransmit_interval = 10;  ///< ticks between re-sends of this replica's own messages
   /// Shared verification memo (one per replica when null).
@@ -43,13 +43,13 @@ struct replica_output {
 
 /// Messages dropped, by reason.
 struct drop_counters {
-  std::uint64_t unknown_sender = 0;  ///< sender index outside the validator set
+  std::uint64_t unknown_sender = 0;     ///< sender index outside the validator set
   std::uint64_t unsigned_messages = 0;  ///< an all-zero signature
-  std::uint64_t forged = 0;          ///< a signature that does not verify under the sender's key
-  std::uint64_t replayed = 0;        ///< a message already received (or one claiming to be ours)
-  std::uint64_t stale = 0;           ///< of an older view, or at or below the stable checkpoint
-  std::uint64_t out_of_window = 0;   ///< of a later view, or beyond the high-water mark
-  std::uint64_t malformed = 0;       ///< wrong sender for its role, digest mismatch, invalid proofs
+  std::uint64_t forged = 0;             ///< a signature that does not verify under the sender's key
+  std::uint64_t replayed = 0;           ///< a message already received (or one claiming to be ours)
+  std::uint64_t stale = 0;              ///< of an older view, or at or below the stable checkpoint
+  std::uint64_t out_of_window = 0;      ///< of a later view, or beyond the high-water mark
+  std::uint64_t malformed = 0;          ///< wrong sender for its role, digest mismatch, invalid proofs
   friend bool operator==(const drop_counters&, const drop_counters&) = default;
 };
 
@@ -108,10 +108,10 @@ class replica {
 
  private:
   struct log_entry {
-    std::optional<message> pre_prepare;          ///< accepted in the current view
-    std::map<std::uint32_t, message> prepares;   ///< current view, by sender
-    std::map<std::uint32_t, message> commits;    ///< current view, by sender
-    std::vector<message> prepared_proof;         ///< latest prepared: pre-prepare, then prepares
+    std::optional<message> pre_prepare;             ///< accepted in the current view
+    std::map<std::uint32_t, message> prepares;      ///< current view, by sender
+    std::map<std::uint32_t, message> commits;       ///< current view, by sender
+    std::vector<message> prepared_proof;            ///< latest prepared: pre-prepare, then prepares
     std::optional<quorum_certificate> certificate;  ///< once committed
   };
   struct pending_request {
@@ -142,7 +142,8 @@ class replica {
   void retransmit();
   [[nodiscard]] bool valid_view_change(const message& vc);
   [[nodiscard]] bool valid_new_view(const message& nv);
-  [[nodiscard]] std::vector<message> proposals_for(std::uint64_t target, const std::vector<message>& view_changes) const;
+  [[nodiscard]] std::vector<message> proposals_for(std::uint64_t target,
+                                                   const std::vector<message>& view_changes) const;
 
   replica_config config_;
   std::uint64_t now_ = 0;

@@ -42,8 +42,8 @@ std::vector<std::uint8_t> replica::persist() const {
   w.raw(std::span(reinterpret_cast<const std::uint8_t*>(magic.data()), magic.size()));
   w.u32(config_.self);
   w.bytes(config_.validators.digest());
-  for (const std::uint64_t v : {now_, view_, target_view_, view_change_deadline_, view_change_timeout_, h_,
-                                last_executed_, next_sequence_}) {
+  for (const std::uint64_t v :
+       {now_, view_, target_view_, view_change_deadline_, view_change_timeout_, h_, last_executed_, next_sequence_}) {
     w.u64(v);
   }
   w.u8(view_changing_ ? 1 : 0);
@@ -118,8 +118,9 @@ result<replica, restore_error_code> replica::restore(replica_config config, std:
     return error<code>{code::wrong_replica, "persisted replica state: another replica's or validator set's"};
   }
   replica x(std::move(config));
-  std::uint64_t* words[] = {&x.now_, &x.view_, &x.target_view_, &x.view_change_deadline_, &x.view_change_timeout_,
-                            &x.h_, &x.last_executed_, &x.next_sequence_};
+  std::uint64_t* words[] = {
+      &x.now_, &x.view_,          &x.target_view_,  &x.view_change_deadline_, &x.view_change_timeout_,
+      &x.h_,   &x.last_executed_, &x.next_sequence_};
   for (std::uint64_t* word : words) {
     const auto v = r.u64();
     if (!v) return malformed("truncated header");
@@ -216,8 +217,9 @@ result<replica, restore_error_code> replica::restore(replica_config config, std:
     if (!kind || *kind < 1 || *kind > 3 || !offender || !view || !sequence) return malformed("bad report");
     x.reported_.insert(checked_offence{static_cast<offence>(*kind), *offender, *view, *sequence});
   }
-  std::uint64_t* counters[] = {&x.drops_.unknown_sender, &x.drops_.unsigned_messages, &x.drops_.forged,
-                               &x.drops_.replayed, &x.drops_.stale, &x.drops_.out_of_window, &x.drops_.malformed};
+  std::uint64_t* counters[] = {
+      &x.drops_.unknown_sender, &x.drops_.unsigned_messages, &x.drops_.forged,   &x.drops_.replayed,
+      &x.drops_.stale,          &x.drops_.out_of_window,     &x.drops_.malformed};
   for (std::uint64_t* c : counters) {
     const auto v = r.u64();
     if (!v) return malformed("truncated counters");

@@ -6,7 +6,8 @@ bool signature_cache::signed_by_sender(const message& m, const validator_set& va
   if (m.sender >= validators.size()) return false;
   const public_key& key = validators[m.sender].key;
   std::vector<std::uint8_t> bytes = signing_bytes(m);
-  if (const auto it = verified_.find(m.sig); it != verified_.end() && it->second.key == key && it->second.bytes == bytes) {
+  if (const auto it = verified_.find(m.sig);
+      it != verified_.end() && it->second.key == key && it->second.bytes == bytes) {
     return true;
   }
   ++verifications_;

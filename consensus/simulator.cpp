@@ -47,8 +47,12 @@ struct envelope {
 class simulation {
  public:
   simulation(const simulation_config& config, std::uint64_t seed)
-      : config_(config), seed_(seed), random_(seed), validators_(simulation_validators(config.replicas)),
-        ledger_(validators_), checker_(simulation_oracle, byzantine_weight_below_third()),
+      : config_(config),
+        seed_(seed),
+        random_(seed),
+        validators_(simulation_validators(config.replicas)),
+        ledger_(validators_),
+        checker_(simulation_oracle, byzantine_weight_below_third()),
         cache_(std::make_shared<signature_cache>()) {
     draw_schedule();
     for (std::uint32_t i = 0; i < config_.replicas; ++i) {
@@ -180,7 +184,8 @@ class simulation {
   void submit_requests() {
     for (std::size_t k = 0; k < requests_.size(); ++k) {
       const auto& [at, b] = requests_[k];
-      const bool due = at == step_ || (step_ > at && step_ % resubmit_interval == 0 && !checker_.decided(request_digests_[k]));
+      const bool due =
+          at == step_ || (step_ > at && step_ % resubmit_interval == 0 && !checker_.decided(request_digests_[k]));
       if (!due) continue;
       for (auto& r : replicas_) {
         if (r) (void)r->submit(b);
@@ -210,8 +215,10 @@ class simulation {
       ++result_.messages;
       replicas_[e.to]->receive(e.m);
       if (is_byzantine(e.to) && behaviour_[e.to] == byzantine_behaviour::replay) {
-        if (seen_[e.to].size() < replay_memory) seen_[e.to].push_back(e.m);
-        else seen_[e.to][random_.below(replay_memory)] = e.m;
+        if (seen_[e.to].size() < replay_memory)
+          seen_[e.to].push_back(e.m);
+        else
+          seen_[e.to][random_.below(replay_memory)] = e.m;
       }
     }
   }
@@ -229,7 +236,8 @@ class simulation {
       if (step_ < loss_end_ && random_.chance(loss_permille_)) return;
     }
     in_flight_.emplace(step_ + random_.between(1, max_delay_), envelope{to, m});
-    if (random_.chance(duplicate_permille_)) in_flight_.emplace(step_ + random_.between(1, max_delay_), envelope{to, m});
+    if (random_.chance(duplicate_permille_))
+      in_flight_.emplace(step_ + random_.between(1, max_delay_), envelope{to, m});
   }
 
   void broadcast(std::uint32_t from, const message& m) {
@@ -267,7 +275,8 @@ class simulation {
       v.property = "slashing";
       v.step = step_;
       v.sequence = e.sequence;
-      v.detail = std::string("honest validator ") + std::to_string(e.validator) + " slashed for " + penalty_name(e.kind);
+      v.detail =
+          std::string("honest validator ") + std::to_string(e.validator) + " slashed for " + penalty_name(e.kind);
       result_.violations.push_back(v);
     }
   }
@@ -275,10 +284,12 @@ class simulation {
   void misbehave(std::uint32_t i, const replica_output& out) {
     const std::uint32_t n = static_cast<std::uint32_t>(replicas_.size());
     switch (behaviour_[i]) {
-      case byzantine_behaviour::silent: return;
+      case byzantine_behaviour::silent:
+        return;
       case byzantine_behaviour::equivocate:
         for (const message& m : out.broadcast) {
-          if (m.kind != message_kind::pre_prepare && m.kind != message_kind::prepare && m.kind != message_kind::commit) {
+          if (m.kind != message_kind::pre_prepare && m.kind != message_kind::prepare &&
+              m.kind != message_kind::commit) {
             broadcast(i, m);
             continue;
           }
@@ -368,7 +379,8 @@ class simulation {
   }
 
   [[nodiscard]] bool all_decided() const {
-    return std::all_of(request_digests_.begin(), request_digests_.end(), [&](const digest& d) { return checker_.decided(d); });
+    return std::all_of(request_digests_.begin(), request_digests_.end(),
+                       [&](const digest& d) { return checker_.decided(d); });
   }
 
   simulation_config config_;
@@ -382,7 +394,7 @@ class simulation {
   std::vector<std::optional<replica>> replicas_;
   std::map<std::uint32_t, byzantine_behaviour> behaviour_;
   std::map<std::uint32_t, std::vector<message>> seen_;
-  std::map<signature, message> conflicting_;  ///< an equivocator's second version of each message
+  std::map<signature, message> conflicting_;               ///< an equivocator's second version of each message
   std::vector<std::pair<std::uint64_t, batch>> requests_;  ///< submission step, batch
   std::vector<digest> request_digests_;
   std::vector<std::uint32_t> side_a_, side_b_;
@@ -401,12 +413,18 @@ class simulation {
 
 const char* behaviour_name(byzantine_behaviour b) {
   switch (b) {
-    case byzantine_behaviour::silent: return "silent";
-    case byzantine_behaviour::equivocate: return "equivocate";
-    case byzantine_behaviour::invalid_votes: return "invalid_votes";
-    case byzantine_behaviour::forge: return "forge";
-    case byzantine_behaviour::replay: return "replay";
-    case byzantine_behaviour::collude: return "collude";
+    case byzantine_behaviour::silent:
+      return "silent";
+    case byzantine_behaviour::equivocate:
+      return "equivocate";
+    case byzantine_behaviour::invalid_votes:
+      return "invalid_votes";
+    case byzantine_behaviour::forge:
+      return "forge";
+    case byzantine_behaviour::replay:
+      return "replay";
+    case byzantine_behaviour::collude:
+      return "collude";
   }
   return "unknown";
 }

@@ -28,15 +28,15 @@ enum class byzantine_behaviour : std::uint8_t {
 /// crashes, behaviours) is drawn from the seed.
 struct simulation_config {
   std::size_t replicas = 4;
-  std::size_t byzantine = 1;   ///< replicas 0 .. byzantine-1 (so the first primary is one of them)
+  std::size_t byzantine = 1;  ///< replicas 0 .. byzantine-1 (so the first primary is one of them)
   /// Every Byzantine replica behaves so (collude: the split attack); none: drawn per replica from
   /// the seed among the first five behaviours.
   std::optional<byzantine_behaviour> behaviour;
-  bool faults = true;          ///< loss, partitions and crashes until the heal step
-  std::size_t requests = 0;    ///< 0: 2 to 5 drawn from the seed
-  std::size_t verdicts_per_batch = 0;  ///< 0: 1 to 4 drawn from the seed
-  std::uint64_t max_delay = 0; ///< 0: 1 to 4 steps drawn from the seed; deliveries take 1 .. max_delay steps
-  bool random_delays = true;   ///< false: every message arrives the next step, none lost or copied
+  bool faults = true;                   ///< loss, partitions and crashes until the heal step
+  std::size_t requests = 0;             ///< 0: 2 to 5 drawn from the seed
+  std::size_t verdicts_per_batch = 0;   ///< 0: 1 to 4 drawn from the seed
+  std::uint64_t max_delay = 0;          ///< 0: 1 to 4 steps drawn from the seed; deliveries take 1 .. max_delay steps
+  bool random_delays = true;            ///< false: every message arrives the next step, none lost or copied
   std::uint64_t liveness_bound = 3000;  ///< steps after the heal step by which every request commits
   std::uint64_t request_timeout = 40;
   std::uint64_t checkpoint_interval = 8;

@@ -13,16 +13,16 @@ result<validator_set, validator_set_error_code> validator_set::make(std::vector<
   using code = validator_set_error_code;
   if (validators.empty()) return error<code>{code::empty, "the validator set is empty"};
   if (validators.size() > max_validators) {
-    return error<code>{code::too_many, std::to_string(validators.size()) + " validators, at most " +
-                                           std::to_string(max_validators)};
+    return error<code>{code::too_many,
+                       std::to_string(validators.size()) + " validators, at most " + std::to_string(max_validators)};
   }
   std::set<public_key> keys;
   validator_set set;
   for (std::size_t i = 0; i < validators.size(); ++i) {
     const validator& v = validators[i];
     if (v.stake > max_stake || v.reputation > max_reputation || v.uptime_permille > max_uptime_permille) {
-      return error<code>{code::out_of_range, "validator " + std::to_string(i) +
-                                                 ": stake, reputation or uptime out of range"};
+      return error<code>{code::out_of_range,
+                         "validator " + std::to_string(i) + ": stake, reputation or uptime out of range"};
     }
     if (!keys.insert(v.key).second) {
       return error<code>{code::duplicate_key, "validator " + std::to_string(i) + " repeats a public key"};
@@ -38,7 +38,8 @@ result<validator_set, validator_set_error_code> validator_set::make(std::vector<
   while (3 * heaviest < set.total_) heaviest += weights[smallest_third++];
   set.f_ = smallest_third - 1;
   if (set.f_ == 0) {
-    return error<code>{code::no_fault_tolerated, "the heaviest validator holds a third of the weight: f = 0, no fault tolerated"};
+    return error<code>{code::no_fault_tolerated,
+                       "the heaviest validator holds a third of the weight: f = 0, no fault tolerated"};
   }
   // The f heaviest hold less than W/3 and the other N - f at most twice as much per head as
   // they do, yet more than 2W/3: so N - f >= 2f + 1.

@@ -12,16 +12,16 @@
 namespace ciro::consensus {
 
 inline constexpr std::uint64_t max_stake = (std::uint64_t{1} << 32) - 1;  ///< stake units
-inline constexpr std::uint32_t max_reputation = 100;                       ///< points
+inline constexpr std::uint32_t max_reputation = 100;                      ///< points
 inline constexpr std::uint32_t max_uptime_permille = 1000;
 inline constexpr std::size_t max_validators = 1024;
 
 /// One validator: its Ed25519 key and the inputs of its weight.
 struct validator {
   public_key key{};
-  std::uint64_t stake = 0;                ///< units, 0 .. max_stake
-  std::uint32_t reputation = 100;         ///< points, 0 .. 100 (reputation_i = points / 100)
-  std::uint32_t uptime_permille = 1000;   ///< share of the last 30 days it signed in, 0 .. 1000
+  std::uint64_t stake = 0;               ///< units, 0 .. max_stake
+  std::uint32_t reputation = 100;        ///< points, 0 .. 100 (reputation_i = points / 100)
+  std::uint32_t uptime_permille = 1000;  ///< share of the last 30 days it signed in, 0 .. 1000
 
   /// Security_i = stake_i x reputation_i x uptime_i, scaled to an integer: stake x points x
   /// per-mille (at most 2^32 x 10^5 < 2^49, so sums over max_validators fit in 64 bits, and so

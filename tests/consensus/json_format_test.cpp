@@ -50,14 +50,18 @@ TEST(JsonFormat, MalformedFilesAreRefusedWithAReason) {
   EXPECT_EQ(validators_from_json("[]").error().code, code::schema);
   EXPECT_EQ(validators_from_json(replaced(set, "\"stake\"", "\"stakes\"")).error().code, code::schema);
   EXPECT_EQ(validators_from_json(replaced(set, "ciro.validators.v1", "v0")).error().code, code::schema);
-  EXPECT_EQ(validators_from_json(replaced(set, "\"reputation\": 100", "\"reputation\": 101")).error().code, code::schema);
+  EXPECT_EQ(validators_from_json(replaced(set, "\"reputation\": 100", "\"reputation\": 101")).error().code,
+            code::schema);
   EXPECT_EQ(validators_from_json(replaced(set, "\"stake\": 1000", "\"stake\": -1")).error().code, code::schema);
   EXPECT_EQ(validators_from_json(replaced(set, "\"stake\": 1000", "\"stake\": \"1000\"")).error().code, code::schema);
-  EXPECT_EQ(validators_from_json(R"({"format": "ciro.validators.v1", "validators": []})").error().code, code::invalid_set);
+  EXPECT_EQ(validators_from_json(R"({"format": "ciro.validators.v1", "validators": []})").error().code,
+            code::invalid_set);
   EXPECT_EQ(certificate_from_json(replaced(cert, "\"view\"", "\"views\"")).error().code, code::schema);
-  EXPECT_EQ(certificate_from_json(replaced(cert, "\"signature\": \"", "\"signature\": \"00")).error().code, code::schema);
+  EXPECT_EQ(certificate_from_json(replaced(cert, "\"signature\": \"", "\"signature\": \"00")).error().code,
+            code::schema);
   EXPECT_EQ(certificate_from_json(replaced(cert, "\"valid\": ", "\"valid\": 1, \"x\": ")).error().code, code::schema);
-  EXPECT_EQ(certificate_from_json(replaced(cert, "\"validator\": ", "\"validator\": 99999")).error().code, code::schema);
+  EXPECT_EQ(certificate_from_json(replaced(cert, "\"validator\": ", "\"validator\": 99999")).error().code,
+            code::schema);
   EXPECT_EQ(certificate_from_json(std::string(max_json_bytes + 1, ' ')).error().code, code::too_large);
 }
 

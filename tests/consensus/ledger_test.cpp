@@ -181,7 +181,8 @@ TEST(Ledger, ReputationRecoversLinearlyOverTheStatedTime) {
 
 TEST(Ledger, MoreThanFOffendersInOneIncidentAreACoordinatedAttack) {
   ledger l(four());  // f = 1
-  const auto events = l.apply(std::vector{double_signing(1, 2, 8), double_signing(2, 2, 8)}, four(), simulation_oracle, day);
+  const auto events =
+      l.apply(std::vector{double_signing(1, 2, 8), double_signing(2, 2, 8)}, four(), simulation_oracle, day);
   ASSERT_EQ(events.size(), 2u);
   for (const slash_event& e : events) {
     EXPECT_EQ(e.kind, penalty_kind::coordinated_attack);
@@ -193,7 +194,8 @@ TEST(Ledger, MoreThanFOffendersInOneIncidentAreACoordinatedAttack) {
   EXPECT_EQ(l.reputation(1, 1000 * day), 0u);
   // Two offenders in different incidents are two ordinary offences.
   ledger m(four());
-  const auto separate = m.apply(std::vector{double_signing(1, 2, 8), double_signing(2, 2, 9)}, four(), simulation_oracle, day);
+  const auto separate =
+      m.apply(std::vector{double_signing(1, 2, 8), double_signing(2, 2, 9)}, four(), simulation_oracle, day);
   ASSERT_EQ(separate.size(), 2u);
   EXPECT_EQ(separate[0].kind, penalty_kind::double_signing);
   EXPECT_FALSE(m.banned(1));

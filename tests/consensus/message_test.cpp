@@ -69,7 +69,8 @@ message new_view_message(test::seeded_rng& rng) {
 TEST(Message, EveryKindRoundTripsThroughItsEncoding) {
   test::seeded_rng rng;
   std::vector<message> all;
-  for (const auto kind : {message_kind::pre_prepare, message_kind::prepare, message_kind::commit, message_kind::checkpoint}) {
+  for (const auto kind :
+       {message_kind::pre_prepare, message_kind::prepare, message_kind::commit, message_kind::checkpoint}) {
     all.push_back(signed_message(kind, static_cast<std::uint32_t>(rng.below(4)), rng));
   }
   all.push_back(new_view_message(rng));
