@@ -67,4 +67,16 @@ int submit_command(const std::vector<std::string>& args);
 /// `ciro cancel [--server ADDR] ID` (exit 0 when cancelled, 1 when it was not: running or done).
 int status_command(const std::vector<std::string>& args, bool cancel);
 
+/// `ciro simulate [--replicas N] [--byzantine F] [--schedules S] [--seed X] [--behaviour B] [--no-faults]
+/// [--certificate-out FILE --validators-out FILE]`: runs the consensus simulator over schedules
+/// seed .. seed + S - 1 and prints schedules run, commits, view changes, slashes, drops and every
+/// violation with the seed that replays it; optionally writes the first committed batch's
+/// certificate and the validator set. Exit 0 without violations, 1 with some, 2 for usage errors.
+int simulate_command(const std::vector<std::string>& args);
+
+/// `ciro verify-certificate CERT --validators SET`: checks a quorum certificate offline against a
+/// validator set (docs/consensus.md). Exit 0 valid, 1 when it does not verify (one line saying
+/// why), 2 for usage errors and unreadable or malformed files.
+int verify_certificate_command(const std::vector<std::string>& args);
+
 }  // namespace ciro::cli

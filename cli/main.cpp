@@ -31,6 +31,11 @@ constexpr const char* usage_text =
     "  cancel [--server ADDR] ID\n"
     "        a proving node: job files DIR/in/<id>.json proven into DIR/out/ (or DIR/failed/);\n"
     "        SIGTERM drains it (docs/runtime.md)\n"
+    "  simulate [--replicas N] [--byzantine F] [--schedules S] [--seed X] [--behaviour B] [--no-faults]\n"
+    "           [--certificate-out FILE --validators-out FILE]\n"
+    "        the pBFT consensus simulator: commits, view changes, slashes, violations with their seed\n"
+    "  verify-certificate CERT --validators SET\n"
+    "        check a quorum certificate offline: exit 0 if valid, 1 if not (docs/consensus.md)\n"
     "  help  print this message\n";
 
 }  // namespace
@@ -57,6 +62,8 @@ int main(int argc, char** argv) {
     if (command == "submit") return ciro::cli::submit_command(args);
     if (command == "status") return ciro::cli::status_command(args, false);
     if (command == "cancel") return ciro::cli::status_command(args, true);
+    if (command == "simulate") return ciro::cli::simulate_command(args);
+    if (command == "verify-certificate") return ciro::cli::verify_certificate_command(args);
   } catch (const std::bad_alloc&) {
     return ciro::cli::usage_error(command + ": out of memory");
   }

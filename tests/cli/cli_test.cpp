@@ -920,4 +920,85 @@ TEST(CliKafka, ServeAndSubmitThroughKafkaAsSeparateProcesses) {
   std::filesystem::remove_all(d);
 }
 
+TEST(CliSimulate, PrintsTheSummaryAndWritesACertificateThatVerifiesOffline) {
+  const std::string cert = scratch("certificate.json"), set = scratch("validators.json");
+  auto r = ciro("simulate --replicas 4 --byzantine 1 --schedules 20 --seed 1 --certificate-out " + cert +
+                " --validators-out " + set);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"schedules: 20 (seeds 1 .. 20)", "commits: ", "view changes: ", "slashes: ", "violations: 0"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  }
+  r = ciro("verify-certificate " + cert + " --validators " + set);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("valid: sequence ", 0), 0u) << r.out;
+  EXPECT_EQ(lines(r.out), 1u);
+  std::filesystem::remove(cert);
+  std::filesystem::remove(set);
+}
+
+TEST(CliSimulate, FPlusOneColludersBreakSafetyAndTheSeedIsPrinted) {
+  const auto r = ciro("simulate --replicas 4 --byzantine 2 --behaviour collude --schedules 5 --seed 3");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("violation: safety at seed "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--schedules 1 --seed "), std::string::npos) << r.out;
+}
+
+TEST(CliSimulate, UsageErrorsExitTwoWithOneLine) {
+  for (const std::string args : {"simulate --replicas 3", "simulate --byzantine 4", "simulate --schedules 0",
+                                 "simulate --seed x", "simulate --behaviour lazy", "simulate --frobnicate 1",
+                                 "simulate --certificate-out only.json", "simulate --replicas"}) {
+    const auto r = ciro(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_EQ(lines(r.err), 1u) << args << ": " << r.err;
+  }
+}
+
+TEST(CliVerifyCertificate, ATamperedCertificateExitsOneWithItsReason) {
+  const std::string cert = scratch("certificate2.json"), set = scratch("validators2.json");
+  ASSERT_EQ(ciro("simulate --schedules 1 --seed 2 --no-faults --certificate-out " + cert + " --validators-out " + set).exit_code, 0);
+  std::ifstream in(cert);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The verdict flipped: the commits signed another batch.
+  std::string tampered = text;
+  const auto at = tampered.find("\"valid\": true");
+  const auto at_false = tampered.find("\"valid\": false");
+  ASSERT_TRUE(at != std::string::npos || at_false != std::string::npos);
+  if (at != std::string::npos) tampered.replace(at, 13, "\"valid\": false");
+  else tampered.replace(at_false, 14, "\"valid\": true");
+  const std::string bad = scratch("tampered.json");
+  std::ofstream(bad) << tampered;
+  auto r = ciro("verify-certificate " + bad + " --validators " + set);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out.rfind("invalid: ", 0), 0u) << r.out;
+  EXPECT_EQ(lines(r.out), 1u);
+  // Under another validator set.
+  const std::string other = scratch("validators7.json"), cert7 = scratch("certificate7.json");
+  ASSERT_EQ(ciro("simulate --replicas 7 --byzantine 0 --schedules 1 --no-faults --certificate-out " + cert7 +
+                 " --validators-out " + other).exit_code, 0);
+  r = ciro("verify-certificate " + cert + " --validators " + other);
+  EXPECT_EQ(r.exit_code, 1);
+  for (const std::string& f : {cert, set, bad, other, cert7}) std::filesystem::remove(f);
+}
+
+TEST(CliVerifyCertificate, MalformedOrUnreadableInputExitsTwoWithOneLine) {
+  const std::string set = scratch("validators3.json"), cert = scratch("certificate3.json");
+  ASSERT_EQ(ciro("simulate --schedules 1 --no-faults --certificate-out " + cert + " --validators-out " + set).exit_code, 0);
+  const std::string malformed = scratch("malformed.json");
+  std::ofstream(malformed) << "{\"format\": \"ciro.certificate.v1\", \"view\": ";
+  const std::string wrong_key = scratch("wrong_key.json");
+  std::ofstream(wrong_key) << R"({"format": "ciro.certificate.v1", "view": 0})";
+  for (const std::string& args : {"verify-certificate " + malformed + " --validators " + set,
+                                 "verify-certificate " + wrong_key + " --validators " + set,
+                                 "verify-certificate " + cert + " --validators " + malformed,
+                                 "verify-certificate " + cert + " --validators /nonexistent/set.json",
+                                 "verify-certificate /nonexistent/cert.json --validators " + set,
+                                 "verify-certificate " + cert, std::string("verify-certificate")}) {
+    const auto r = ciro(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_EQ(lines(r.err), 1u) << args << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("ciro: ", 0), 0u) << args << ": " << r.err;
+  }
+  for (const std::string& f : {set, cert, malformed, wrong_key}) std::filesystem::remove(f);
+}
+
 }  // namespace

@@ -1,0 +1,52 @@
+#include "consensus/verdict.hpp"
+
+#include <string_view>
+
+namespace ciro::consensus {
+
+void encode(byte_writer& w, const batch& b) {
+  w.u64(b.time_s);
+  w.u32(static_cast<std::uint32_t>(b.verdicts.size()));
+  for (const verdict& v : b.verdicts) {
+    w.string(v.job_id);
+    w.bytes(v.statement_hash);
+    w.bytes(v.input_commitment);
+    w.bytes(v.output_hash);
+    w.bytes(v.proof_digest);
+    w.u8(v.valid ? 1 : 0);
+  }
+}
+
+std::optional<batch> decode_batch(byte_reader& r) {
+  batch b;
+  const auto time = r.u64();
+  const auto n = r.count(max_batch_verdicts);
+  if (!time || !n) return std::nullopt;
+  b.time_s = *time;
+  b.verdicts.reserve(*n);
+  for (std::uint32_t i = 0; i < *n; ++i) {
+    verdict v;
+    auto id = r.string(max_job_id_bytes);
+    auto s = r.bytes<32>(), in = r.bytes<32>(), out = r.bytes<32>(), p = r.bytes<32>();
+    const auto valid = r.u8();
+    if (!id || id->empty() || !s || !in || !out || !p || !valid || *valid > 1) return std::nullopt;
+    v.job_id = std::move(*id);
+    v.statement_hash = *s;
+    v.input_commitment = *in;
+    v.output_hash = *out;
+    v.proof_digest = *p;
+    v.valid = *valid == 1;
+    b.verdicts.push_back(std::move(v));
+  }
+  return b;
+}
+
+digest batch_digest(const batch& b) {
+  byte_writer w;
+  constexpr std::string_view domain = "ciro.batch.v1";
+  w.raw(std::span(reinterpret_cast<const std::uint8_t*>(domain.data()), domain.size()));
+  encode(w, b);
+  return sha256(w.data());
+}
+
+}  // namespace ciro::consensus
