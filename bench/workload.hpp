@@ -47,6 +47,7 @@ std::vector<workload> merkle_workloads();
 std::vector<workload> stark_workloads();
 std::vector<workload> zkml_workloads();
 std::vector<workload> serve_workloads();
+std::vector<workload> farm_workloads();
 std::vector<workload> consensus_workloads();
 
 /// The number of worker threads a workload may use: all cores unless `ciro bench --threads`

@@ -53,6 +53,7 @@ void kafka_bridge::rebalance(bool assigned, const std::vector<std::int32_t>& par
   for (const std::int32_t p : partitions) {
     if (assigned) {  // from the group's committed offset, whatever this node knew of it before
       owned_.insert(p);
+      generation_[p] = ++assignments_;
       pending_.erase(p);
       highest_done_.erase(p);
       committed_.erase(p);
@@ -69,6 +70,7 @@ void kafka_bridge::rebalance(bool assigned, const std::vector<std::int32_t>& par
       if (next >= 0 && (committed == committed_.end() || next > committed->second)) consumer_->commit(p, next, true);
     }
     owned_.erase(p);
+    generation_.erase(p);
     pending_.erase(p);
     highest_done_.erase(p);
     committed_.erase(p);
@@ -83,9 +85,10 @@ void kafka_bridge::rebalance(bool assigned, const std::vector<std::int32_t>& par
   }
 }
 
-void kafka_bridge::done(std::int32_t partition, std::int64_t offset) {
+void kafka_bridge::done(std::int32_t partition, std::int64_t offset, std::uint64_t generation) {
   std::lock_guard lock(mutex_);
-  if (!owned_.count(partition)) return;  // revoked meanwhile: its new owner commits it
+  const auto owned = generation_.find(partition);
+  if (owned == generation_.end() || owned->second != generation) return;  // its owner now commits it
   auto& pending = pending_[partition];
   pending.erase(offset);
   auto& highest = highest_done_.try_emplace(partition, -1).first->second;
@@ -99,12 +102,13 @@ void kafka_bridge::done(std::int32_t partition, std::int64_t offset) {
   }
 }
 
-void kafka_bridge::publish(const net::job_answer& answer, std::int32_t partition, std::int64_t offset) {
+void kafka_bridge::publish(const net::job_answer& answer, std::int32_t partition, std::int64_t offset,
+                           std::uint64_t generation) {
   if (answer.status == net::job_status::failed) alert("job " + answer.id + " failed: " + answer.reason);
   producer_->produce(config_.results_topic, answer.id, net::encode_result_message(answer),
-                     [this, partition, offset, id = answer.id](bool ok, std::string why) {
+                     [this, partition, offset, generation, id = answer.id](bool ok, std::string why) {
                        if (ok) {
-                         done(partition, offset);
+                         done(partition, offset, generation);
                        } else if (log_) {  // not committed: the job is delivered again
                          log_("result of job " + id + " not delivered to Kafka: " + why);
                        }
@@ -115,25 +119,28 @@ void kafka_bridge::consume() {
   while (!stopping_.load()) {
     auto m = consumer_->poll(std::chrono::milliseconds(100));
     if (!m) continue;
+    std::uint64_t generation = 0;
     {
       std::lock_guard lock(mutex_);
       pending_[m->partition].insert(m->offset);
+      generation = generation_[m->partition];
     }
     auto job = net::decode_job_message(m->payload, max_job_message_bytes);
     if (!job) {
       alert("undecodable job message at " + config_.jobs_topic + " partition " + std::to_string(m->partition) + " offset " +
             std::to_string(m->offset) + ": " + job.error().message);
-      done(m->partition, m->offset);
+      done(m->partition, m->offset, generation);
       continue;
     }
     const std::int32_t partition = m->partition;
     const std::int64_t offset = m->offset;
     for (;;) {
-      const net::job_answer a = service_->submit(
-          job.value(), [this, partition, offset](net::job_answer result) { publish(result, partition, offset); });
+      const net::job_answer a = service_->submit(job.value(), [this, partition, offset, generation](net::job_answer result) {
+        publish(result, partition, offset, generation);
+      });
       if (a.status == net::job_status::queued || a.status == net::job_status::running) break;  // published when done
       if (a.status != net::job_status::busy) {  // final at once: done before, or refused
-        publish(a, partition, offset);
+        publish(a, partition, offset, generation);
         break;
       }
       if (stopping_.load()) break;  // not committed: delivered again to whoever takes the partition

@@ -39,13 +39,15 @@ class kafka_bridge {
   kafka_bridge() = default;
   void consume();
   /// Produces a job's result (and, for a failure, an alert); commits its offset once delivered.
-  void publish(const net::job_answer& answer, std::int32_t partition, std::int64_t offset);
+  void publish(const net::job_answer& answer, std::int32_t partition, std::int64_t offset, std::uint64_t generation);
   /// A rebalance (net::rebalance_handler): an assigned partition starts afresh; a revoked one has
   /// its finished prefix committed (synchronously) before it goes.
   void rebalance(bool assigned, const std::vector<std::int32_t>& partitions, bool lost);
-  /// Marks an offset done and commits the partition's contiguous prefix of done offsets (of an
-  /// owned partition only).
-  void done(std::int32_t partition, std::int64_t offset);
+  /// Marks an offset done and commits the partition's contiguous prefix of done offsets: only for
+  /// a partition owned since the offset was taken (`generation`: its assignment then), so a job
+  /// taken before its partition was lost and assigned again cannot commit past the messages
+  /// consumed again since.
+  void done(std::int32_t partition, std::int64_t offset, std::uint64_t generation);
 
   net::kafka_config config_;
   net::job_service* service_ = nullptr;
@@ -56,6 +58,9 @@ class kafka_bridge {
   std::thread thread_;
   std::mutex mutex_;  // guards the offsets and owned_
   std::set<std::int32_t> owned_;
+  /// Each owned partition's assignment (a number counting every assignment of this bridge).
+  std::map<std::int32_t, std::uint64_t> generation_;
+  std::uint64_t assignments_ = 0;
   /// Per partition: offsets taken and not done, and the next offset to commit.
   std::map<std::int32_t, std::set<std::int64_t>> pending_;
   std::map<std::int32_t, std::int64_t> highest_done_;

@@ -220,6 +220,10 @@ struct node_process {
       kill(pid, SIGTERM);
       waitpid(pid, nullptr, 0);
     }
+    if (std::getenv("CIRO_TEST_LOG")) {  // the node's events, for a failing run
+      std::ifstream log(dir / "stderr.log");
+      std::fprintf(stderr, "--- %s\n%s", dir.filename().c_str(), std::string(std::istreambuf_iterator<char>(log), {}).c_str());
+    }
     fs::remove_all(dir);
   }
   fs::path dir;

@@ -1,0 +1,179 @@
+// The farm workloads of `ciro bench`: jobs from Kafka's jobs topic to its results topic, through
+// librdkafka's in-process mock cluster (three brokers, replication 3), with one or more nodes of
+// one consumer group in this process.
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "bench/workload.hpp"
+#include "core/check.hpp"
+#include "net/kafka.hpp"
+#include "net/wire_codec.hpp"
+#include "runtime/node.hpp"
+
+namespace ciro::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+/// The mock cluster: jobs in 4 partitions per node (so every node of the group has some), results
+/// in 32 (the mock keeps about 5 MB of each partition).
+struct mock_farm {
+  explicit mock_farm(int nodes) {
+    char why[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "log_level", "4", why, sizeof why);  // the mock's handle has no brokers: no notice
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
+    CIRO_CHECK(rk != nullptr);
+    cluster = rd_kafka_mock_cluster_new(rk, 3);
+    rd_kafka_mock_topic_create(cluster, "ciro.jobs", 4 * nodes, 3);
+    rd_kafka_mock_topic_create(cluster, "ciro.results", 32, 3);
+    rd_kafka_mock_topic_create(cluster, "ciro.alerts", 1, 3);
+    brokers = rd_kafka_mock_cluster_bootstraps(cluster);
+  }
+  ~mock_farm() {
+    rd_kafka_mock_cluster_destroy(cluster);
+    rd_kafka_destroy(rk);
+  }
+  rd_kafka_t* rk = nullptr;
+  rd_kafka_mock_cluster_t* cluster = nullptr;
+  std::string brokers;
+};
+
+/// A node of the farm on its own thread and spool (with the measured throughput model `model`).
+struct farm_node {
+  farm_node(const std::string& brokers, const fs::path& dir, const std::string& model) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::ofstream(dir / "throughput.json") << model;
+    config.spool = dir;
+    config.kafka = net::kafka_config{};
+    config.kafka->brokers = brokers;
+    thread = std::thread([this] { CIRO_CHECK(runtime::run_node(config, stop).has_value()); });
+  }
+  ~farm_node() {
+    stop = true;
+    thread.join();
+    fs::remove_all(config.spool);
+  }
+  runtime::node_config config;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+};
+
+/// Everything a run needs: the cluster, the nodes, a results reader in its group, a producer.
+struct farm {
+  farm(int nodes, const std::string& model) : kafka(nodes) {
+    for (int i = 0; i < nodes; ++i) {
+      const fs::path dir =
+          fs::temp_directory_path() / (std::string("ciro_bench_farm_") + std::to_string(getpid()) + "_" + std::to_string(i));
+      members.push_back(std::make_unique<farm_node>(kafka.brokers, dir, model));
+    }
+    auto c = net::kafka_consumer::create(kafka.brokers, "bench-reader", "ciro.results", true,
+                                         [this](bool assigned, const std::vector<std::int32_t>&, bool) {
+                                           if (assigned) reader_ready = true;
+                                         });
+    CIRO_CHECK(c.has_value());
+    reader = std::move(c.value());
+    auto p = net::kafka_producer::create(kafka.brokers);
+    CIRO_CHECK(p.has_value());
+    producer = std::move(p.value());
+    const auto until = clock_type::now() + std::chrono::seconds(30);
+    while (!reader_ready.load() && clock_type::now() < until) (void)reader->poll(std::chrono::milliseconds(10));
+    CIRO_CHECK(reader_ready.load());
+  }
+  mock_farm kafka;
+  std::vector<std::unique_ptr<farm_node>> members;
+  std::unique_ptr<net::kafka_consumer> reader;
+  std::unique_ptr<net::kafka_producer> producer;
+  std::atomic<bool> reader_ready{false};
+  int round = 0;
+};
+
+/// The throughput model of a node calibrated once on this machine (a spool run with no job).
+std::string calibrated_model() {
+  const fs::path dir = fs::temp_directory_path() / (std::string("ciro_bench_farm_calibration_") + std::to_string(getpid()));
+  fs::remove_all(dir);
+  runtime::node_config config;
+  config.spool = dir;
+  config.once = true;
+  std::atomic<bool> stop{false};
+  CIRO_CHECK(runtime::run_node(config, stop).has_value());
+  std::ifstream in(dir / "throughput.json");
+  std::string model{std::istreambuf_iterator<char>(in), {}};
+  fs::remove_all(dir);
+  return model;
+}
+
+/// `jobs` Fibonacci jobs of 2^log_rows rows produced to the jobs topic at once; timed until every
+/// result is read from the results topic. Extras: jobs per hour, and the 50th and 99th percentiles
+/// of the latency from a job's production to its result's arrival at the reader.
+workload kafka_workload(unsigned log_rows, int jobs, int nodes) {
+  std::string name = "farm.kafka.fibonacci.2^";
+  name += std::to_string(log_rows);
+  if (nodes > 1) {
+    name += ".nodes";
+    name += std::to_string(nodes);
+  }
+  std::string description = std::to_string(jobs) + " Fibonacci jobs of 2^" + std::to_string(log_rows) +
+                            " rows from the jobs topic to the results topic of an in-process mock Kafka cluster, " +
+                            std::to_string(nodes) + (nodes == 1 ? " node" : " nodes of one group in this process");
+  return {name, "jobs/s", description, [log_rows, jobs, nodes] {
+            auto f = std::make_shared<farm>(nodes, calibrated_model());
+            return [f, log_rows, jobs] {
+              const int r = ++f->round;
+              std::map<std::string, clock_type::time_point> sent;
+              const auto t0 = clock_type::now();
+              for (int i = 0; i < jobs; ++i) {
+                std::string id = "b";
+                id += std::to_string(r) + "-" + std::to_string(i);
+                std::string text = R"({"id": ")";
+                text += id + R"(", "air": "fibonacci", "log_rows": )" + std::to_string(log_rows) + "}";
+                sent[id] = clock_type::now();
+                f->producer->produce("ciro.jobs", id, net::encode_job_message({text, "", ""}).value(), [](bool ok, std::string) {
+                  CIRO_CHECK(ok);
+                });
+              }
+              std::vector<double> latency;
+              std::size_t got = 0;
+              const auto until = clock_type::now() + std::chrono::seconds(600);
+              while (got < static_cast<std::size_t>(jobs) && clock_type::now() < until) {
+                const auto m = f->reader->poll(std::chrono::milliseconds(100));
+                if (!m) continue;
+                const auto it = sent.find(m->key);
+                if (it == sent.end()) continue;  // an earlier round's duplicate
+                const auto a = net::decode_result_message(m->payload, std::size_t{1} << 30);
+                CIRO_CHECK(a.has_value() && a.value().status == net::job_status::done);
+                latency.push_back(std::chrono::duration<double>(clock_type::now() - it->second).count());
+                sent.erase(it);
+                ++got;
+              }
+              const double wall = std::chrono::duration<double>(clock_type::now() - t0).count();
+              CIRO_CHECK(got == static_cast<std::size_t>(jobs));
+              std::sort(latency.begin(), latency.end());
+              const auto at = [&](double q) { return latency[static_cast<std::size_t>(q * static_cast<double>(latency.size() - 1))]; };
+              return run_output{static_cast<double>(jobs), {{"jobs_per_hour", 3600.0 * jobs / wall},
+                                                            {"latency_p50_ms", 1e3 * at(0.5)},
+                                                            {"latency_p99_ms", 1e3 * at(0.99)}}};
+            };
+          }};
+}
+
+}  // namespace
+
+std::vector<workload> farm_workloads() {
+  return {kafka_workload(10, 1000, 1), kafka_workload(10, 1000, 2), kafka_workload(10, 1000, 4)};
+}
+
+}  // namespace ciro::bench
