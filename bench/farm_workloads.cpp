@@ -2,8 +2,6 @@
 // librdkafka's in-process mock cluster (three brokers, replication 3), with one or more nodes of
 // one consumer group in this process.
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +16,7 @@
 #include "bench/workload.hpp"
 #include "core/check.hpp"
 #include "net/kafka.hpp"
+#include "net/kafka_mock.hpp"
 #include "net/wire_codec.hpp"
 #include "runtime/node.hpp"
 
@@ -29,26 +28,12 @@ using clock_type = std::chrono::steady_clock;
 
 /// The mock cluster: jobs in 4 partitions per node (so every node of the group has some), results
 /// in 32 (the mock keeps about 5 MB of each partition).
-struct mock_farm {
+struct mock_farm : net::kafka_mock_cluster {
   explicit mock_farm(int nodes) {
-    char why[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "log_level", "4", why, sizeof why);  // the mock's handle has no brokers: no notice
-    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
-    CIRO_CHECK(rk != nullptr);
-    cluster = rd_kafka_mock_cluster_new(rk, 3);
-    rd_kafka_mock_topic_create(cluster, "ciro.jobs", 4 * nodes, 3);
-    rd_kafka_mock_topic_create(cluster, "ciro.results", 32, 3);
-    rd_kafka_mock_topic_create(cluster, "ciro.alerts", 1, 3);
-    brokers = rd_kafka_mock_cluster_bootstraps(cluster);
+    create_topic("ciro.jobs", 4 * nodes);
+    create_topic("ciro.results", 32);
+    create_topic("ciro.alerts", 1);
   }
-  ~mock_farm() {
-    rd_kafka_mock_cluster_destroy(cluster);
-    rd_kafka_destroy(rk);
-  }
-  rd_kafka_t* rk = nullptr;
-  rd_kafka_mock_cluster_t* cluster = nullptr;
-  std::string brokers;
 };
 
 /// A node of the farm on its own thread and spool (with the measured throughput model `model`).
@@ -78,15 +63,15 @@ struct farm {
     for (int i = 0; i < nodes; ++i) {
       const fs::path dir =
           fs::temp_directory_path() / (std::string("ciro_bench_farm_") + std::to_string(getpid()) + "_" + std::to_string(i));
-      members.push_back(std::make_unique<farm_node>(kafka.brokers, dir, model));
+      members.push_back(std::make_unique<farm_node>(kafka.bootstrap, dir, model));
     }
-    auto c = net::kafka_consumer::create(kafka.brokers, "bench-reader", "ciro.results", true,
+    auto c = net::kafka_consumer::create(kafka.bootstrap, "bench-reader", "ciro.results", true,
                                          [this](bool assigned, const std::vector<std::int32_t>&, bool) {
                                            if (assigned) reader_ready = true;
                                          });
     CIRO_CHECK(c.has_value());
     reader = std::move(c.value());
-    auto p = net::kafka_producer::create(kafka.brokers);
+    auto p = net::kafka_producer::create(kafka.bootstrap);
     CIRO_CHECK(p.has_value());
     producer = std::move(p.value());
     const auto until = clock_type::now() + std::chrono::seconds(30);
@@ -161,11 +146,7 @@ workload kafka_workload(unsigned log_rows, int jobs, int nodes) {
               }
               const double wall = std::chrono::duration<double>(clock_type::now() - t0).count();
               CIRO_CHECK(got == static_cast<std::size_t>(jobs));
-              std::sort(latency.begin(), latency.end());
-              const auto at = [&](double q) { return latency[static_cast<std::size_t>(q * static_cast<double>(latency.size() - 1))]; };
-              return run_output{static_cast<double>(jobs), {{"jobs_per_hour", 3600.0 * jobs / wall},
-                                                            {"latency_p50_ms", 1e3 * at(0.5)},
-                                                            {"latency_p99_ms", 1e3 * at(0.99)}}};
+              return jobs_output(jobs, wall, std::move(latency));
             };
           }};
 }

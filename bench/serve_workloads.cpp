@@ -139,11 +139,7 @@ workload rpc_workload(unsigned log_rows, int jobs, int clients) {
               for (auto& t : threads) t.join();
               const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
               CIRO_CHECK(failed.load() == 0);
-              std::sort(latency.begin(), latency.end());
-              const auto at = [&](double q) { return latency[static_cast<std::size_t>(q * static_cast<double>(latency.size() - 1))]; };
-              return run_output{static_cast<double>(jobs), {{"jobs_per_hour", 3600.0 * jobs / wall},
-                                                            {"latency_p50_ms", 1e3 * at(0.5)},
-                                                            {"latency_p99_ms", 1e3 * at(0.99)}}};
+              return jobs_output(jobs, wall, std::move(latency));
             };
           }};
 }

@@ -16,6 +16,13 @@ std::vector<workload> all_workloads() {
   return all;
 }
 
+run_output jobs_output(int jobs, double wall_s, std::vector<double> latency_s) {
+  std::sort(latency_s.begin(), latency_s.end());
+  const auto at = [&](double q) { return latency_s[static_cast<std::size_t>(q * static_cast<double>(latency_s.size() - 1))]; };
+  return {static_cast<double>(jobs),
+          {{"jobs_per_hour", 3600.0 * jobs / wall_s}, {"latency_p50_ms", 1e3 * at(0.5)}, {"latency_p99_ms", 1e3 * at(0.99)}}};
+}
+
 std::size_t worker_threads() { return tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism); }
 
 result run(const workload& w, int repetitions) {

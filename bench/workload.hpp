@@ -50,6 +50,11 @@ std::vector<workload> serve_workloads();
 std::vector<workload> farm_workloads();
 std::vector<workload> consensus_workloads();
 
+/// The output of a run of `jobs` jobs in `wall_s` seconds, given each job's latency in seconds:
+/// the extras jobs_per_hour, latency_p50_ms and latency_p99_ms (nearest-rank percentiles).
+/// Precondition: latency_s is not empty.
+run_output jobs_output(int jobs, double wall_s, std::vector<double> latency_s);
+
 /// The number of worker threads a workload may use: all cores unless `ciro bench --threads`
 /// (a tbb::global_control) lowered it.
 std::size_t worker_threads();

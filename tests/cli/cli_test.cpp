@@ -21,9 +21,7 @@
 #include <string>
 #include <vector>
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-
+#include "net/kafka_mock.hpp"
 #include "tests/support/seed.hpp"
 
 namespace {
@@ -898,12 +896,9 @@ TEST(CliRpc, StatusPageRendersInHeadlessChromium) {
 TEST(CliKafka, ServeAndSubmitThroughKafkaAsSeparateProcesses) {
   // librdkafka's mock cluster listens on loopback ports: the node and the client reach it like
   // real brokers from processes of their own.
-  char why[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), why, sizeof why);
-  ASSERT_NE(rk, nullptr) << why;
-  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(rk, 3);
-  for (const char* topic : {"ciro.jobs", "ciro.results", "ciro.alerts"}) rd_kafka_mock_topic_create(cluster, topic, 2, 3);
-  const std::string brokers = rd_kafka_mock_cluster_bootstraps(cluster);
+  ciro::net::kafka_mock_cluster kafka;
+  for (const char* topic : {"ciro.jobs", "ciro.results", "ciro.alerts"}) kafka.create_topic(topic, 2);
+  const std::string brokers = kafka.bootstrap;
   const std::string d = spool_with("kafka", {});
   const auto started = ciro("serve --listen none --kafka " + brokers + " --group cli-test --spool " + d + " >" + d +
                             "/serve.log 2>&1 & echo $!");
@@ -915,8 +910,6 @@ TEST(CliKafka, ServeAndSubmitThroughKafkaAsSeparateProcesses) {
   ::kill(pid, SIGTERM);
   for (int i = 0; i < 300 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_NE(::kill(pid, 0), 0) << "the node did not stop on SIGTERM";
-  rd_kafka_mock_cluster_destroy(cluster);
-  rd_kafka_destroy(rk);
   std::filesystem::remove_all(d);
 }
 

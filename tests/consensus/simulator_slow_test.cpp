@@ -3,18 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/consensus/violations.hpp"
 #include "tests/support/seed.hpp"
 
 namespace ciro::consensus {
 namespace {
-
-std::string describe(const std::vector<violation>& vs) {
-  std::string s;
-  for (const violation& v : vs) {
-    s += v.property + " at seed " + std::to_string(v.seed) + " step " + std::to_string(v.step) + ": " + v.detail + "\n";
-  }
-  return s;
-}
 
 void run(std::size_t n, std::size_t schedules) {
   simulation_config config;

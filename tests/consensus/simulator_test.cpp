@@ -5,18 +5,11 @@
 
 #include <cstdio>
 
+#include "tests/consensus/violations.hpp"
 #include "tests/support/seed.hpp"
 
 namespace ciro::consensus {
 namespace {
-
-std::string describe(const std::vector<violation>& vs) {
-  std::string s;
-  for (const violation& v : vs) {
-    s += v.property + " at seed " + std::to_string(v.seed) + " step " + std::to_string(v.step) + ": " + v.detail + "\n";
-  }
-  return s;
-}
 
 simulation_config with_f_byzantine(std::size_t n) {
   simulation_config config;

@@ -4,8 +4,6 @@
 // result messages, a node on its own thread, and a reader of a topic.
 
 #include <gtest/gtest.h>
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -16,6 +14,7 @@
 #include <thread>
 
 #include "net/kafka.hpp"
+#include "net/kafka_mock.hpp"
 #include "net/wire_codec.hpp"
 #include "runtime/node.hpp"
 #include "runtime/throughput.hpp"
@@ -29,26 +28,13 @@ using runtime::run_node;
 using runtime::throughput_model;
 
 /// A mock Kafka cluster of three brokers with the farm's topics (jobs: 4 partitions; results:
-/// `result_partitions`). The mock keeps about 5 MB of each partition (older messages are dropped):
-/// a test with many results spreads them over partitions.
-struct mock_cluster {
-  explicit mock_cluster(int result_partitions = 1) {
-    char why[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
-    EXPECT_NE(rk, nullptr) << why;
-    cluster = rd_kafka_mock_cluster_new(rk, 3);
-    rd_kafka_mock_topic_create(cluster, "ciro.jobs", 4, 3);
-    rd_kafka_mock_topic_create(cluster, "ciro.results", result_partitions, 3);
-    rd_kafka_mock_topic_create(cluster, "ciro.alerts", 1, 3);
-    brokers = rd_kafka_mock_cluster_bootstraps(cluster);
+/// `result_partitions`; replication 3).
+struct mock_cluster : net::kafka_mock_cluster {
+  explicit mock_cluster(int result_partitions = 1) : brokers(bootstrap) {
+    create_topic("ciro.jobs", 4);
+    create_topic("ciro.results", result_partitions);
+    create_topic("ciro.alerts", 1);
   }
-  ~mock_cluster() {
-    rd_kafka_mock_cluster_destroy(cluster);
-    rd_kafka_destroy(rk);
-  }
-  rd_kafka_t* rk = nullptr;
-  rd_kafka_mock_cluster_t* cluster = nullptr;
   std::string brokers;
 };
 
