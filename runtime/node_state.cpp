@@ -57,6 +57,9 @@ void answer_from_cache(shared_state& s, const std::string& id, const cached_resu
   if (!j.is_object()) j = nlohmann::json::object();
   j["id"] = id;
   j["from_cache"] = true;
+  // This job used nothing but a lookup; what the proof cost its first job stays beside it.
+  if (j.contains("cost")) j["cost_of_proof"] = j["cost"];
+  j["cost"] = {{"wall_s", 0.0}, {"cpu_s", 0.0}, {"peak_rss_bytes", 0}, {"device", "cache"}, {"cores", 0}, {"price", 0.0}};
   const std::string text = json_text(j);
   std::lock_guard lock(s.mutex);
   if (!s.dir.finish(id, true, text, hit.proof)) {

@@ -83,8 +83,9 @@ struct shared_state {
 void fail_now(shared_state& s, const std::string& id, const std::string& reason, const std::string& kind,
               std::optional<double> predicted = std::nullopt, bool cancelled = false);
 
-/// Writes the result of job `id` from the cache's `hit` (its own id put in, "from_cache": true),
-/// tells whoever waits for it and counts it done under `kind`. Takes s.mutex.
+/// Writes the result of job `id` from the cache's `hit` (its own id put in, "from_cache": true,
+/// a cost of nothing on device "cache", the first job's cost as "cost_of_proof"), tells whoever
+/// waits for it and counts it done under `kind`. Takes s.mutex.
 void answer_from_cache(shared_state& s, const std::string& id, const cached_result& hit, const std::string& kind);
 
 /// A job runs on one core (beside others) when the throughput model predicts it takes less than

@@ -233,6 +233,9 @@ TEST(RedisNode, AJobProvenBeforeIsAnsweredFromTheCacheEvenOnAnotherNode) {
   ASSERT_EQ(b.value("status", ""), "done") << b.dump();
   EXPECT_EQ(b.value("id", ""), "b");
   EXPECT_TRUE(b.value("from_cache", false));
+  EXPECT_EQ(b["cost"].value("device", ""), "cache");
+  EXPECT_EQ(b["cost"].value("cpu_s", -1.0), 0.0);
+  EXPECT_EQ(b["cost_of_proof"], a["cost"]);
   const std::string proof = second.proof("b");
   EXPECT_EQ(proof, first.proof("a"));
   EXPECT_EQ(stark::check_proof_file({reinterpret_cast<const std::uint8_t*>(proof.data()), proof.size()}, 100).outcome,
