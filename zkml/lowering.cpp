@@ -318,6 +318,7 @@ class lowerer {
     if (op == "BatchNormalization") return batch_normalization(n);
     if (op == "Add" || op == "Sub" || op == "Sum") return sum(n);
     if (op == "Relu") return relu(n);
+    if (op == "PRelu") return prelu(n);
     if (op == "Clip") return clip(n);
     if (op == "ReduceMean" || op == "ReduceSum" || op == "ReduceMax") return reduce(n);
     if (op == "MaxPool") return max_pool(n);
@@ -906,6 +907,33 @@ class lowerer {
     define(n, 0, std::move(y));
   }
 
+  /// PRelu with a constant slope s (int_ops op_prelu), whose integer inference rounds the
+  /// accumulator x 2^F (x >= 0) or s_q x (x < 0) to the output's frac, s_q = s 2^F the slope
+  /// quantized as a multiplier. Lowered as x+ = max(x, 0) and x- = min(x, 0) (two selections), each
+  /// branch rounded alone, y+ = round(x+ 2^F) and y- = round(s_q x-), then y = y+ + y-: one of x+
+  /// and x- is 0 and rounds to 0, so y is the inference's value, and no step's accumulator holds
+  /// both branches at once.
+  void prelu(const node& n) {
+    const int_value& x = value(n, n.inputs.at(0));
+    const tensor* slope = weight(n, 1, "a slope computed from the input is not proven yet");
+    if (!slope) refuse(n, run_error_code::invalid_node, "PRelu needs a slope");
+    const int_ops::quantized_weights w = int_ops::multiplier(context(n), *slope, *x.frac, 1.0);
+    const auto map = broadcast_map(slope->shape, x.t.shape);
+    const std::vector<address>& xa = addresses(n, n.inputs[0]);
+    const rescaling r = rescale_by(n, *x.frac + w.frac[0] - *value(n, n.outputs.at(0)).frac);
+    const std::int64_t one = std::int64_t{1} << w.frac[0];
+    std::vector<address> y = fresh(xa.size());
+    for (std::size_t i = 0; i < xa.size(); ++i) {
+      const std::vector<address> v = fresh(4);  // x+, x-, y+, y-
+      select(xa[i], std::nullopt, 0, true, v[0]);
+      select(xa[i], std::nullopt, 0, false, v[1]);
+      affine(n, {{v[0], one}}, 0, r, v[2]);
+      affine(n, {{v[1], w.q[static_cast<std::size_t>(map[i])]}}, 0, r, v[3]);
+      affine(n, {{v[2], 1}, {v[3], 1}}, 0, rescaling{}, y[i]);
+    }
+    define(n, 0, std::move(y));
+  }
+
   /// Clip (int_ops op_clip): max with the lower bound, then min with the upper one, each bound
   /// quantized at the input's frac and clamped to limit + 1 (beyond the range a bound clamps
   /// nothing, and a selection never picks it).
@@ -1352,7 +1380,7 @@ const std::vector<std::string>& lowered_operators() {
       "Add",       "ArgMax",      "AveragePool", "BatchNormalization", "Clip",    "Concat",  "Conv",     "Div",       "Dropout",
       "Erf",       "Exp",         "Flatten",            "Gather",  "Gemm",     "GlobalAveragePool",
       "HardSigmoid", "HardSwish", "Identity",           "LeakyRelu", "Log",    "MatMul",    "Max",
-      "MaxPool",   "Min",         "Mul",                "Pow",     "ReduceMax", "ReduceMean", "ReduceSum", "Relu",     "Reshape",   "Sigmoid", "Softmax",
+      "MaxPool",   "Min",         "Mul",                "Pow",     "PRelu",    "ReduceMax", "ReduceMean", "ReduceSum", "Relu",     "Reshape",   "Sigmoid", "Softmax",
       "Slice",     "Sqrt",        "Squeeze",            "Sub",     "Sum",      "Tanh",      "Transpose",
       "Unsqueeze"};
   return ops;

@@ -247,6 +247,8 @@ TEST(ModelProof, EveryLoweredOpIsProvenOnRandomInputs) {
   };
   const std::vector<one_op> ops = {
       {"Relu", {2, 8}, std::nullopt, {}},
+      {"PRelu", {2, 8}, random({8}), {}},
+      {"PRelu", {1, 3, 4, 4}, tensor::floats({3, 1, 1}, {0.25, -0.5, 1.5}), {}},
       {"Sigmoid", {2, 8}, std::nullopt, {}},
       {"Tanh", {2, 8}, std::nullopt, {}},
       {"HardSwish", {2, 8}, std::nullopt, {}},
