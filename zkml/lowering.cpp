@@ -326,6 +326,7 @@ class lowerer {
     if (op == "Max" || op == "Min") return max_min(n);
     if (op == "AveragePool") return average_pool(n);
     if (op == "GlobalAveragePool") return global_average_pool(n);
+    if (op == "Pad") return pad(n);
     if (is_wiring(op)) return wiring(n);
     if (auto f = int_ops::table_function(context(n))) return table(n, *f);
     refuse(n, run_error_code::unsupported_operator, "not proven yet");
@@ -1184,15 +1185,58 @@ class lowerer {
     means(n, sums, {inner}, from, *value(n, n.outputs.at(0)).frac);
   }
 
+  /// Pad (int_ops op_pad): wiring. In constant mode the padded positions read one address that
+  /// holds the pad value quantized at X's frac (a constant step: an affine step of no term), given
+  /// to the reference run in place of the value; edge and reflect modes copy X's own addresses.
+  void pad(const node& n) {
+    const int f = *value(n, n.inputs.at(0)).frac;
+    const attribute* mode = n.find("mode");
+    if (mode && mode->s != "constant") return wiring(n);
+    double v = 0;
+    node m = n;
+    std::map<std::size_t, tensor> given;
+    if (n.opset < 11) {
+      if (const attribute* a = n.find("value")) v = a->f;
+    } else if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
+      const tensor* c = weight(n, 2, "a pad value computed from the input is not proven yet");
+      if (c->size() != 1) refuse(n, run_error_code::invalid_node, "constant_value must be one value");
+      v = c->data[0];
+    }
+    const std::vector<address> k = fresh(1);
+    affine(n, {}, fixed::quantize(v, f), rescaling{}, k[0]);
+    const double at = static_cast<double>(k[0]);
+    if (n.opset < 11) {
+      for (auto& a : m.attributes) {
+        if (a.name == "value") a.f = at;
+      }
+      if (!m.find("value")) {
+        attribute a;
+        a.name = "value";
+        a.type = attribute::kind::float_;
+        a.f = at;
+        m.attributes.push_back(a);
+      }
+    } else {
+      if (m.inputs.size() < 3) m.inputs.resize(3);
+      given[2] = tensor::floats({}, {at});
+    }
+    wiring(m, given);
+  }
+
   /// Data movement: the reference run on the addresses (as FLOAT values, exact below 2^53) gives
   /// each output element's source. The data operands (input 0; every operand of Concat) are first
   /// rescaled to the output's frac (int_ops op_common_frac: Concat's is the smallest of theirs).
-  void wiring(const node& n) {
+  void wiring(const node& n, const std::map<std::size_t, tensor>& given = {}) {
     std::vector<tensor> storage(n.inputs.size());
     std::vector<const tensor*> ins(n.inputs.size(), nullptr);
     const int out_frac = *value(n, n.outputs.at(0)).frac;
     for (std::size_t i = 0; i < n.inputs.size(); ++i) {
       const std::string& name = n.inputs[i];
+      if (const auto g = given.find(i); g != given.end()) {
+        storage[i] = g->second;
+        ins[i] = &storage[i];
+        continue;
+      }
       if (name.empty()) continue;
       const bool data = i == 0 || n.op_type == "Concat";
       if (p_.tensors.count(name) && !data) {
@@ -1380,7 +1424,7 @@ const std::vector<std::string>& lowered_operators() {
       "Add",       "ArgMax",      "AveragePool", "BatchNormalization", "Clip",    "Concat",  "Conv",     "Div",       "Dropout",
       "Erf",       "Exp",         "Flatten",            "Gather",  "Gemm",     "GlobalAveragePool",
       "HardSigmoid", "HardSwish", "Identity",           "LeakyRelu", "Log",    "MatMul",    "Max",
-      "MaxPool",   "Min",         "Mul",                "Pow",     "PRelu",    "ReduceMax", "ReduceMean", "ReduceSum", "Relu",     "Reshape",   "Sigmoid", "Softmax",
+      "MaxPool",   "Min",         "Mul",                "Pad",     "Pow",      "PRelu",    "ReduceMax", "ReduceMean", "ReduceSum", "Relu",     "Reshape",   "Sigmoid", "Softmax",
       "Slice",     "Sqrt",        "Squeeze",            "Sub",     "Sum",      "Tanh",      "Transpose",
       "Unsqueeze"};
   return ops;

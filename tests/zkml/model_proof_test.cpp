@@ -205,6 +205,14 @@ attribute int_attribute(const std::string& name, std::int64_t v) {
   return a;
 }
 
+attribute string_attribute(const std::string& name, const std::string& v) {
+  attribute a;
+  a.name = name;
+  a.type = attribute::kind::string;
+  a.s = v;
+  return a;
+}
+
 attribute ints_attribute(const std::string& name, std::vector<std::int64_t> v) {
   attribute a;
   a.name = name;
@@ -275,6 +283,9 @@ TEST(ModelProof, EveryLoweredOpIsProvenOnRandomInputs) {
       {"ReduceMax", {2, 3, 4}, std::nullopt, {ints_attribute("axes", {2})}},
       {"Transpose", {2, 3, 4}, std::nullopt, {ints_attribute("perm", {2, 0, 1})}},
       {"Flatten", {2, 3, 4}, std::nullopt, {}},
+      {"Pad", {1, 2, 3, 3}, tensor::integers({8}, {0, 0, 1, 2, 0, 0, 1, 0}), {}},
+      {"Pad", {2, 5}, tensor::integers({4}, {1, 2, 1, 0}), {string_attribute("mode", "reflect")}},
+      {"Pad", {2, 5}, tensor::integers({4}, {0, 3, 0, 2}), {string_attribute("mode", "edge")}},
   };
   for (const one_op& o : ops) {
     SCOPED_TRACE(o.op);
@@ -309,6 +320,26 @@ TEST(ModelProof, EveryLoweredOpIsProvenOnRandomInputs) {
     f.statement.outputs[0].q[0] += 1;
     EXPECT_FALSE(verify_model(encode(f)));
   }
+}
+
+TEST(ModelProof, PadWithAConstantValueReadsItFromOneAddress) {
+  one_op o{"Pad", {1, 2, 3, 3}, tensor::integers({8}, {0, 0, 1, 1, 0, 0, 1, 1}), {}};
+  model m = one_op_model(o, {1, 2, 5, 5});
+  m.initializers["v"] = tensor::floats({}, {-0.75});
+  m.nodes[0].inputs.push_back("v");
+  const std::string text = "PadWithValue";
+  const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+  std::vector<double> x(18);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.1 * static_cast<double>(i) - 0.8;
+  const tensor_map inputs{{"x", tensor::floats({1, 2, 3, 3}, x)}};
+  auto p = prove_model(bytes, m, inputs);
+  ASSERT_TRUE(p) << p.error().message;
+  auto v = verify_model(p.value().bytes, bytes, &m, &inputs);
+  ASSERT_TRUE(v) << v.error().message;
+  const tensor y = v.value().statement.outputs.at(0).dequantized();
+  EXPECT_EQ(y.data[0], -0.75);                    // a padded corner
+  EXPECT_NEAR(y.data[6], -0.8, 1e-3);             // x[0] at (1, 1)
+  EXPECT_EQ(y.data[24], -0.75);                   // the last element of the first channel
 }
 
 TEST(ModelProof, UnprovenOpsAreRefusedWithTheirNode) {
