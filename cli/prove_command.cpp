@@ -172,16 +172,16 @@ int verify_command(const std::vector<std::string>& args) {
   std::string path, air, model_path, input_path, json_path;
   std::uint32_t min_bits = 100;
   std::optional<std::vector<babybear>> expected;
-  std::optional<unsigned> log_rows, instances;
+  std::optional<unsigned> log_rows, instances, batch_first;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
       std::puts(
           "usage: ciro verify [--min-security BITS] [--public V1,V2,...]\n"
-          "                   [--air NAME --log-rows K [--instances N]] FILE\n"
+          "                   [--air NAME --log-rows K [--instances N] [--batch-first I]] FILE\n"
           "       ciro verify [--min-security BITS] [--model M.onnx] [--input IN] [--json OUT] MODEL_PROOF");
       return exit_ok;
     }
-    if (args[i] == "--air" || args[i] == "--log-rows" || args[i] == "--instances") {
+    if (args[i] == "--air" || args[i] == "--log-rows" || args[i] == "--instances" || args[i] == "--batch-first") {
       if (i + 1 >= args.size()) return usage_error("verify: " + args[i] + " needs a value");
       const std::string& a = args[i];
       const std::string& v = args[++i];
@@ -191,6 +191,8 @@ int verify_command(const std::vector<std::string>& args) {
         return usage_error("verify: --log-rows takes 1 to 24, not '" + v + "'");
       } else if (a == "--instances" && (!(instances = parse_uint(v, stark::max_tables)) || *instances < 1)) {
         return usage_error("verify: --instances takes 1 to " + std::to_string(stark::max_tables) + ", not '" + v + "'");
+      } else if (a == "--batch-first" && !(batch_first = parse_uint(v, stark::max_tables - 1))) {
+        return usage_error("verify: --batch-first takes 0 to " + std::to_string(stark::max_tables - 1) + ", not '" + v + "'");
       }
       continue;
     }
@@ -219,11 +221,11 @@ int verify_command(const std::vector<std::string>& args) {
     }
   }
   if (path.empty()) return usage_error("verify: missing proof file (usage: ciro verify FILE)");
-  if (air.empty() != !log_rows || (instances && air.empty())) {
-    return usage_error("verify: --air and --log-rows go together (and --instances with them)");
+  if (air.empty() != !log_rows || ((instances || batch_first) && air.empty())) {
+    return usage_error("verify: --air and --log-rows go together (and --instances and --batch-first with them)");
   }
   std::optional<stark::expected_statement> statement;
-  if (!air.empty()) statement = stark::expected_statement{air, *log_rows, instances.value_or(1)};
+  if (!air.empty()) statement = stark::expected_statement{air, *log_rows, instances.value_or(1), batch_first};
   std::ifstream in(path, std::ios::binary);
   if (!in) return usage_error("verify: cannot read " + path);
   constexpr std::size_t max_file = 256u << 20;

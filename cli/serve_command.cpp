@@ -29,8 +29,8 @@ extern "C" void on_stop_signal(int) { stop_requested = true; }
 constexpr const char* serve_usage =
     "usage: ciro serve [--config FILE] [--listen ADDR|none] [--metrics ADDR|none] [--spool DIR] [--token-file FILE]\n"
     "                  [--tls-cert PEM --tls-key PEM] [--kafka BROKERS [--group G] [--jobs-topic T] [--results-topic T]\n"
-    "                  [--alerts-topic T]] [--redis HOST:PORT [--redis-ttl SECONDS]] [--workers N] [--threads N]\n"
-    "                  [--queue N] [--price-core-hour X] [--once]";
+    "                  [--alerts-topic T] [--kafka-option NAME=VALUE]...] [--redis HOST:PORT [--redis-ttl SECONDS]] [--workers N] [--threads N]\n"
+    "                  [--queue N] [--batch-jobs N [--batch-window-ms T]] [--price-core-hour X] [--once]";
 
 /// A decimal count of at most `max`.
 std::optional<unsigned long> count_of(const std::string& s, unsigned long max) {
@@ -55,6 +55,7 @@ struct serve_settings {
   std::string listen = net::default_rpc_address, metrics = net::default_metrics_address, token_file, tls_cert, tls_key;
   bool listen_given = false;
   std::map<std::string, std::string> kafka_names;  ///< --group and the topics
+  net::kafka_properties kafka_properties;           ///< --kafka-option, in order
   std::optional<std::chrono::seconds> redis_ttl;
 };
 
@@ -78,6 +79,12 @@ std::string apply(serve_settings& s, const std::string& key, const std::string& 
   } else if (key == "group" || key == "jobs-topic" || key == "results-topic" || key == "alerts-topic") {
     if (value.empty()) return "--" + key + " takes a name";
     s.kafka_names[key] = value;
+  } else if (key == "kafka-option") {
+    const auto eq = value.find('=');
+    if (eq == std::string::npos || eq == 0) return "--kafka-option takes NAME=VALUE (a librdkafka property)";
+    const std::string name = value.substr(0, eq), why = net::kafka_property_refused(name);
+    if (!why.empty()) return "--kafka-option: " + why;
+    s.kafka_properties.emplace_back(name, value.substr(eq + 1));
   } else if (key == "redis") {
     auto address = net::parse_redis_address(value);
     if (!address) return "--redis: " + address.error().message;
@@ -103,6 +110,14 @@ std::string apply(serve_settings& s, const std::string& key, const std::string& 
     const auto v = count_of(value, 1000000);
     if (!v) return "--queue takes a count";
     s.node.queue_limit = *v;
+  } else if (key == "batch-jobs") {
+    const auto v = count_of(value, 4096);
+    if (!v) return "--batch-jobs takes a count from 0 (no batches) to 4096";
+    s.node.batch.max_jobs = *v;
+  } else if (key == "batch-window-ms") {
+    const auto v = count_of(value, 60000);
+    if (!v || *v == 0) return "--batch-window-ms takes milliseconds from 1 to 60000";
+    s.node.batch.window = std::chrono::milliseconds(*v);
   } else if (key == "price-core-hour") {
     try {
       std::size_t used = 0;
@@ -120,7 +135,8 @@ std::string apply(serve_settings& s, const std::string& key, const std::string& 
 
 /// Reads a --config file: a JSON object of the flags' names (listen, metrics, spool, token_file, kafka,
 /// group, jobs_topic, results_topic, alerts_topic, redis, redis_ttl,
-/// workers, threads, queue, price_core_hour, once) and their values.
+/// workers, threads, queue, batch_jobs, batch_window_ms, price_core_hour, once) and their values; kafka_options is an object of
+/// librdkafka properties.
 std::string apply_config(serve_settings& s, const std::string& path) {
   std::ifstream f(path);
   if (!f) return "cannot read " + path;
@@ -129,6 +145,15 @@ std::string apply_config(serve_settings& s, const std::string& path) {
   for (const auto& [k, v] : j.items()) {
     std::string key = k;
     for (char& c : key) c = c == '_' ? '-' : c;
+    if (key == "kafka-options") {
+      if (!v.is_object()) return path + ": \"kafka_options\" is an object of librdkafka properties";
+      for (const auto& [name, value] : v.items()) {
+        if (!value.is_string()) return path + ": kafka_options values are strings";
+        const std::string why = apply(s, "kafka-option", name + "=" + value.get<std::string>());
+        if (!why.empty()) return path + ": " + why;
+      }
+      continue;
+    }
     if (key == "once") {
       if (!v.is_boolean()) return path + ": \"once\" is true or false";
       s.node.once = v.get<bool>();
@@ -178,8 +203,11 @@ int serve_command(const std::vector<std::string>& args) {
     const std::string why = apply(s, a.substr(2), value);
     if (!why.empty()) return usage_error("serve: " + why + " (see ciro serve --help)");
   }
-  if (!s.kafka_names.empty() && !s.node.kafka) return usage_error("serve: --group and the topics need --kafka BROKERS");
+  if ((!s.kafka_names.empty() || !s.kafka_properties.empty()) && !s.node.kafka) {
+    return usage_error("serve: --group, the topics and --kafka-option need --kafka BROKERS");
+  }
   if (s.node.kafka) {
+    s.node.kafka->properties = s.kafka_properties;
     for (const auto& [key, name] : s.kafka_names) {
       (key == "group" ? s.node.kafka->group : key == "jobs-topic" ? s.node.kafka->jobs_topic
                                             : key == "results-topic" ? s.node.kafka->results_topic

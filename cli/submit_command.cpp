@@ -135,15 +135,15 @@ std::string describe(const net::job_answer& a) {
 
 /// Produces the job to the farm's jobs topic (key: its id) and waits for its result on the results
 /// topic, read from the start by a group of its own (every result of the topic is looked at).
-result<net::job_answer, int> submit_through_kafka(const std::string& brokers, const net::job_submission& sub,
-                                                  std::chrono::milliseconds timeout) {
+result<net::job_answer, int> submit_through_kafka(const std::string& brokers, const net::kafka_properties& properties,
+                                                  const net::job_submission& sub, std::chrono::milliseconds timeout) {
   const net::kafka_config topics;
   const auto payload = net::encode_job_message(sub);
   if (!payload) return payload.error();
   const std::string id = nlohmann::json::parse(sub.job_json)["id"].get<std::string>();
-  auto producer = net::kafka_producer::create(brokers);
+  auto producer = net::kafka_producer::create(brokers, properties);
   if (!producer) return producer.error();
-  auto consumer = net::kafka_consumer::create(brokers, "ciro-submit-" + id, topics.results_topic);
+  auto consumer = net::kafka_consumer::create(brokers, "ciro-submit-" + id, topics.results_topic, true, {}, properties);
   if (!consumer) return consumer.error();
   const auto sent = producer.value()->produce_and_wait(topics.jobs_topic, id, payload.value());
   if (!sent) return sent.error();
@@ -164,6 +164,7 @@ int submit_command(const std::vector<std::string>& args) {
   connection_flags conn;
   nlohmann::json job = nlohmann::json::object();
   std::string model_path, input_path, proof_path, json_path, kafka_brokers;
+  net::kafka_properties kafka_properties;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     std::string why;
@@ -173,7 +174,8 @@ int submit_command(const std::vector<std::string>& args) {
     }
     if (a == "--help" || a == "-h") {
       std::puts(
-          "usage: ciro submit [--server ADDR [--token-file FILE] [--tls] [--tls-ca PEM] | --kafka BROKERS] [--timeout-s N] [--id ID]\n"
+          "usage: ciro submit [--server ADDR [--token-file FILE] [--tls] [--tls-ca PEM] | --kafka BROKERS\n"
+          "                   [--kafka-option NAME=VALUE]...] [--timeout-s N] [--id ID]\n"
           "                   (--air NAME --log-rows K [--instances N] | --model M.onnx --input IN)\n"
           "                   [--profile fast|secure] [--deadline-ms T] [--priority P] [-o PROOF] [--json OUT]");
       return exit_ok;
@@ -192,6 +194,12 @@ int submit_command(const std::vector<std::string>& args) {
     };
     if (a == "--kafka") {
       kafka_brokers = v;
+    } else if (a == "--kafka-option") {
+      const auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) return usage_error("submit: --kafka-option takes NAME=VALUE (a librdkafka property)");
+      const std::string why = net::kafka_property_refused(v.substr(0, eq));
+      if (!why.empty()) return usage_error("submit: --kafka-option: " + why);
+      kafka_properties.emplace_back(v.substr(0, eq), v.substr(eq + 1));
     } else if (a == "--id") {
       job["id"] = v;
     } else if (a == "--air") {
@@ -218,6 +226,7 @@ int submit_command(const std::vector<std::string>& args) {
   if (job.contains("air") && !job.contains("log_rows")) return usage_error("submit: --air needs --log-rows");
   if (!model_path.empty() && input_path.empty()) return usage_error("submit: --model needs --input");
   if (!job.contains("id")) job["id"] = fresh_id();
+  if (!kafka_properties.empty() && kafka_brokers.empty()) return usage_error("submit: --kafka-option needs --kafka BROKERS");
   if (!kafka_brokers.empty() && (conn.options.address != net::default_rpc_address || !conn.options.token.empty())) {
     return usage_error("submit: --kafka and --server/--token-file do not go together");
   }
@@ -234,7 +243,7 @@ int submit_command(const std::vector<std::string>& args) {
   sub.job_json = job.dump();
   result<net::job_answer, int> r = error<int>{0, ""};
   if (!kafka_brokers.empty()) {
-    r = submit_through_kafka(kafka_brokers, sub, conn.options.timeout);
+    r = submit_through_kafka(kafka_brokers, kafka_properties, sub, conn.options.timeout);
   } else {
     auto client = net::client::connect(conn.options);
     if (!client) return usage_error("submit: " + client.error().message);

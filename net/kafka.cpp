@@ -21,6 +21,16 @@ bool set(rd_kafka_conf_t* conf, const char* key, const std::string& value, std::
   return false;
 }
 
+/// Sets the operator's properties after Ciro's own; false with the reason for the first refused.
+bool set_all(rd_kafka_conf_t* conf, const kafka_properties& properties, std::string& why) {
+  for (const auto& [name, value] : properties) {
+    why = kafka_property_refused(name);
+    if (!why.empty()) return false;
+    if (!set(conf, name.c_str(), value, why)) return false;
+  }
+  return true;
+}
+
 /// What a delivery report calls back (owned by the message's opaque pointer until then).
 using delivery = std::function<void(bool, std::string)>;
 
@@ -44,12 +54,22 @@ struct kafka_producer::impl {
   }
 };
 
-result<std::unique_ptr<kafka_producer>, int> kafka_producer::create(const std::string& brokers) {
+std::string kafka_property_refused(const std::string& name) {
+  static constexpr std::string_view own[] = {"bootstrap.servers", "metadata.broker.list", "group.id", "enable.idempotence",
+                                             "acks", "request.required.acks", "enable.auto.commit",
+                                             "enable.auto.offset.store", "auto.offset.reset"};
+  for (const std::string_view o : own) {
+    if (name == o) return name + " is set by Ciro (its delivery guarantees rest on it)";
+  }
+  return "";
+}
+
+result<std::unique_ptr<kafka_producer>, int> kafka_producer::create(const std::string& brokers, const kafka_properties& properties) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::string why;
   if (!set(conf, "bootstrap.servers", brokers, why) || !set(conf, "enable.idempotence", "true", why) ||
       !set(conf, "acks", "all", why) || !set(conf, "message.max.bytes", "100000000", why) ||
-      !set(conf, "linger.ms", "1", why)) {
+      !set(conf, "linger.ms", "1", why) || !set_all(conf, properties, why)) {
     rd_kafka_conf_destroy(conf);
     return err{0, "kafka producer: " + why};
   }
@@ -129,7 +149,7 @@ void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partit
 
 result<std::unique_ptr<kafka_consumer>, int> kafka_consumer::create(const std::string& brokers, const std::string& group,
                                                                    const std::string& topic, bool from_start,
-                                                                   rebalance_handler handler) {
+                                                                   rebalance_handler handler, const kafka_properties& properties) {
   auto state = std::make_unique<impl>();
   state->topic = topic;
   state->on_rebalance = std::move(handler);
@@ -138,7 +158,8 @@ result<std::unique_ptr<kafka_consumer>, int> kafka_consumer::create(const std::s
   if (!set(conf, "bootstrap.servers", brokers, why) || !set(conf, "group.id", group, why) ||
       !set(conf, "enable.auto.commit", "false", why) || !set(conf, "auto.offset.reset", from_start ? "earliest" : "latest", why) ||
       !set(conf, "partition.assignment.strategy", "cooperative-sticky", why) ||
-      !set(conf, "fetch.message.max.bytes", "100000000", why) || !set(conf, "session.timeout.ms", "6000", why)) {
+      !set(conf, "fetch.message.max.bytes", "100000000", why) || !set(conf, "session.timeout.ms", "6000", why) ||
+      !set_all(conf, properties, why)) {
     rd_kafka_conf_destroy(conf);
     return err{0, "kafka consumer: " + why};
   }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -16,6 +17,17 @@
 /// committed by hand, once the work a message asked for is done (docs/farm.md).
 namespace ciro::net {
 
+/// librdkafka configuration properties (name, value) that an operator adds to Ciro's own, e.g.
+/// security.protocol, ssl.ca.location, sasl.mechanism, sasl.username, sasl.password; see
+/// librdkafka's CONFIGURATION.md. Each is set on the producer and the consumer (one that applies
+/// to only one of them is ignored by the other, with librdkafka's warning).
+using kafka_properties = std::vector<std::pair<std::string, std::string>>;
+
+/// Why `name` cannot be set by an operator ("" when it can): the properties that Ciro's delivery
+/// guarantees rest on (bootstrap.servers, group.id, enable.idempotence, acks, enable.auto.commit,
+/// enable.auto.offset.store, auto.offset.reset) are Ciro's own.
+std::string kafka_property_refused(const std::string& name);
+
 /// The topics of a farm and how to reach its brokers.
 struct kafka_config {
   std::string brokers;                    ///< bootstrap servers, HOST:PORT[,HOST:PORT...]
@@ -23,12 +35,14 @@ struct kafka_config {
   std::string jobs_topic = "ciro.jobs";
   std::string results_topic = "ciro.results";
   std::string alerts_topic = "ciro.alerts";
+  kafka_properties properties;            ///< added to Ciro's own (kafka_property_refused() says which not)
 };
 
 /// A producer: enable.idempotence=true, acks=all. Deliveries are reported from its own thread.
 class kafka_producer {
  public:
-  static result<std::unique_ptr<kafka_producer>, int> create(const std::string& brokers);
+  /// `properties` are set after Ciro's own; a refused or unknown one fails the creation with its reason.
+  static result<std::unique_ptr<kafka_producer>, int> create(const std::string& brokers, const kafka_properties& properties = {});
   /// Waits up to 30 s for every message produced to be delivered or to fail.
   ~kafka_producer();
 
@@ -64,9 +78,11 @@ class kafka_consumer {
  public:
   /// `from_start`: a group without committed offsets begins at each partition's first message
   /// (else at its end). `on_rebalance`, when given, hears every assignment and revocation first.
+  /// `properties` as for the producer.
   static result<std::unique_ptr<kafka_consumer>, int> create(const std::string& brokers, const std::string& group,
                                                              const std::string& topic, bool from_start = true,
-                                                             rebalance_handler on_rebalance = {});
+                                                             rebalance_handler on_rebalance = {},
+                                                             const kafka_properties& properties = {});
   /// Leaves the group (its partitions go to the others; the rebalance handler hears the revoke
   /// first, on this thread). Destroying the consumer closes it if this was not called.
   void close();

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include <cstdint>
 #include <string>
 
 /// The messages and typed interfaces of a node's actors (docs/runtime.md, "Actors"). Every message
@@ -17,13 +18,15 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using compile_atom = caf::atom_constant<caf::atom("compile")>;
+using aggregate_atom = caf::atom_constant<caf::atom("aggregate")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
 /// A prover worker: run(id, job text, predicted seconds, cores, throughput kind) proves the job
 /// in a TBB arena of that many cores, sends the result to the publisher and tells the scheduler
 /// it is idle.
 using worker_actor = caf::typed_actor<caf::reacts_to<run_atom, std::string, std::string, double, unsigned, std::string>>;
 
-/// The scheduler: submit(id, job text) queues a taken job; idle(worker, finished id or "") frees
+/// The scheduler: submit(id, job text) queues a taken job (or a batch: runtime/batch.hpp); idle(worker, finished id or "") frees
 /// a worker; cancel(id) cancels a queued job; drain() puts the queue back into in/.
 using scheduler_actor = caf::typed_actor<caf::reacts_to<submit_atom, std::string, std::string>,
                                          caf::reacts_to<idle_atom, worker_actor, std::string>,
@@ -34,6 +37,12 @@ using scheduler_actor = caf::typed_actor<caf::reacts_to<submit_atom, std::string
 /// learns the job's time.
 using publisher_actor = caf::typed_actor<caf::reacts_to<publish_atom, std::string, bool, std::string, std::string,
                                                         std::string, double, std::string, double, double, double, double>>;
+
+/// The aggregator: aggregate(id, job text) takes a job that can join a batch; flush(key,
+/// generation) closes the batch of that key when its window ends; drain() puts its open batches
+/// back into in/ and passes the drain on to the scheduler.
+using aggregator_actor = caf::typed_actor<caf::reacts_to<aggregate_atom, std::string, std::string>,
+                                          caf::reacts_to<flush_atom, std::string, std::uint64_t>, caf::reacts_to<drain_atom>>;
 
 /// The compiler: compile(id, job text) makes what the job's proof needs (compile_cache) and submits
 /// the job to the scheduler, or fails it with its reason; drain() is passed on to the scheduler

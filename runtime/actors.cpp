@@ -1,5 +1,6 @@
 #include "runtime/actors.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@ namespace {
 struct queued_job {
   std::string id, text;
   placement where;
+  std::vector<std::string> members;  ///< the jobs' ids: its own, or a batch's jobs
 };
 
 struct scheduler_state {
@@ -24,6 +26,7 @@ struct scheduler_state {
     double predicted_s;
     std::chrono::steady_clock::time_point start;
     unsigned cores;
+    std::vector<std::string> members;
   };
   std::map<std::string, running_job> running;
   unsigned busy_cores = 0;
@@ -79,10 +82,61 @@ publisher_actor::behavior_type publisher(publisher_actor::pointer, shared_state*
   }};
 }
 
+namespace {
+
+/// A worker's batch: proven as one proof, then each job's result published with it. The throughput
+/// model learns the batch once (its jobs are published with no units of their own).
+void prove_batch(worker_actor::pointer self, shared_state* s, const publisher_actor& publisher, const job_batch& b,
+                 double predicted_s, unsigned cores, const std::string& kind) {
+  {
+    std::lock_guard lock(s->mutex);
+    for (const auto& job : b.jobs) s->dir.begin_attempt(job.id);
+  }
+  s->log("batch " + b.id + " proving " + std::to_string(b.jobs.size()) + " jobs");
+  std::vector<std::uint8_t> proof;
+  batch_outcome out;
+  try {
+    out = run_batch(b, s->config.price, s->compiled, proof, cores);
+  } catch (const std::exception& e) {  // run_batch catches the prover's; this is for the rest
+    out = batch_outcome{};
+    proof.clear();
+    for (const auto& job : b.jobs) {
+      job_result r;
+      r.id = job.id;
+      r.reason = "batch " + b.id + ": node error: " + e.what();
+      out.jobs.push_back(std::move(r));
+    }
+  }
+  const job_result& whole = out.whole;
+  s->log("batch " + b.id + (whole.ok ? " done in " + std::to_string(whole.cost.wall_s) + " s" : " failed: " + whole.reason));
+  if (whole.ok) {
+    job_spec all = b.jobs[0];
+    all.instances = first_instances(b).back();
+    std::lock_guard lock(s->mutex);
+    s->model.observe(kind, throughput_model::work_of(all).second, whole.cost.wall_s);
+  }
+  const std::string proof_bytes(reinterpret_cast<const char*>(proof.data()), proof.size());
+  for (std::size_t k = 0; k < b.jobs.size(); ++k) {
+    job_result& r = out.jobs[k];
+    r.cost.cores = cores;
+    if (predicted_s > 0) r.predicted_s = predicted_s;
+    ++s->publishing;
+    self->send(publisher, publish_atom::value, r.id, r.ok, json_text(result_json(r)), r.ok ? proof_bytes : std::string(),
+               kind, 0.0, metrics_kind(b.jobs[k]), r.cost.wall_s, r.cost.cpu_s, r.cost.price, predicted_s);
+  }
+}
+
+}  // namespace
+
 worker_actor::behavior_type worker(worker_actor::pointer self, shared_state* s, publisher_actor publisher,
                                    scheduler_actor scheduler) {
   return {[=](run_atom, const std::string& id, const std::string& text, double predicted_s, unsigned cores,
               const std::string& kind) {
+    if (auto batch = parse_batch(text)) {
+      prove_batch(self, s, publisher, *batch, predicted_s, cores, kind);
+      self->send(scheduler, idle_atom::value, caf::actor_cast<worker_actor>(self), id);
+      return;
+    }
     auto spec = parse_job(text);
     std::vector<std::uint8_t> proof;
     job_result r;
@@ -130,7 +184,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, shared_s
     s->running = state->running.size();
     std::lock_guard lock(s->mutex);
     s->running_ids.clear();
-    for (const auto& [id, r] : state->running) s->running_ids.insert(id);
+    for (const auto& [id, r] : state->running) s->running_ids.insert(r.members.begin(), r.members.end());
   };
   auto dispatch = [self, state, s, publish_counts] {
     auto& st = *state;
@@ -145,15 +199,41 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, shared_s
       st.idle.pop_back();
       self->send(w, run_atom::value, it->second.id, it->second.text, where.predicted_s, where.cores, where.kind);
       const unsigned counted = fixed ? 0 : where.cores;
-      st.running[it->second.id] = {where.predicted_s, std::chrono::steady_clock::now(), counted};
+      st.running[it->second.id] = {where.predicted_s, std::chrono::steady_clock::now(), counted, it->second.members};
       st.busy_cores += counted;
+      s->queued -= it->second.members.size();
       st.queue.erase(it);
-      --s->queued;
     }
     publish_counts();
   };
   return {
       [state, s, dispatch, publish_counts](submit_atom, const std::string& id, const std::string& text) {
+        if (auto batch = parse_batch(text)) {  // from the aggregator, which weighed the deadlines
+          std::vector<std::string> members;
+          int priority = batch->jobs[0].priority;
+          for (const auto& job : batch->jobs) {
+            members.push_back(job.id);
+            priority = std::max(priority, job.priority);
+          }
+          if (state->draining) {
+            std::lock_guard lock(s->mutex);
+            for (const auto& m : members) s->dir.put_back(m);
+            s->summary.put_back += members.size();
+            s->queued -= members.size();
+            return;
+          }
+          job_spec whole = batch->jobs[0];
+          whole.instances = first_instances(*batch).back();
+          const auto [kind, units] = throughput_model::work_of(whole);
+          placement where;
+          {
+            std::lock_guard lock(s->mutex);
+            where = place(*s, kind, units);
+          }
+          state->queue[{-priority, state->arrivals++}] = {id, text, where, std::move(members)};
+          dispatch();
+          return;
+        }
         const auto spec = parse_job(text);  // parsed by the intake already
         if (!spec || state->draining) {
           std::lock_guard lock(s->mutex);
@@ -194,7 +274,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, shared_s
             return;
           }
         }
-        state->queue[key] = {id, text, where};
+        state->queue[key] = {id, text, where, {id}};
         dispatch();
       },
       [state, dispatch](idle_atom, const worker_actor& w, const std::string& finished) {
@@ -208,7 +288,10 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, shared_s
       },
       [state, s, publish_counts](cancel_atom, const std::string& id) {
         // A job still queued is cancelled; the cancel's waiters hear where it is either way.
-        for (auto it = state->queue.begin(); it != state->queue.end(); ++it) {
+        bool in_batch = false;  // queued or running in a batch: proven with the others
+        for (const auto& [key, q] : state->queue) in_batch = in_batch || (q.members.size() > 1 && std::count(q.members.begin(), q.members.end(), id));
+        for (const auto& [rid, r] : state->running) in_batch = in_batch || (r.members.size() > 1 && std::count(r.members.begin(), r.members.end(), id));
+        for (auto it = state->queue.begin(); it != state->queue.end() && !in_batch; ++it) {
           if (it->second.id != id) continue;
           state->queue.erase(it);
           --s->queued;
@@ -222,9 +305,12 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, shared_s
         if (range.first == range.second) return;
         net::job_answer a;
         a.id = id;
-        a.status = state->running.count(id) ? net::job_status::running : net::job_status::unknown;
+        a.status = state->running.count(id) || in_batch ? net::job_status::running : net::job_status::unknown;
         if (const auto stored = s->dir.result_of(id, false)) a = answer_of_result(id, stored->text, "");
-        if (a.status == net::job_status::running) a.reason = "running: a proof in progress is not interrupted";
+        if (a.status == net::job_status::running) {
+          a.reason = in_batch ? "in a batch: proven with the batch's other jobs, not cancelled"
+                              : "running: a proof in progress is not interrupted";
+        }
         std::vector<std::function<void(net::job_answer)>> waiters;
         for (auto it = range.first; it != range.second; ++it) waiters.push_back(std::move(it->second));
         s->cancel_waiters.erase(range.first, range.second);
@@ -236,9 +322,9 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, shared_s
         {
           std::lock_guard lock(s->mutex);
           for (const auto& [key, job] : st.queue) {
-            s->dir.put_back(job.id);
-            ++s->summary.put_back;
-            --s->queued;
+            for (const auto& m : job.members) s->dir.put_back(m);
+            s->summary.put_back += job.members.size();
+            s->queued -= job.members.size();
           }
         }
         st.queue.clear();
@@ -248,9 +334,10 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, shared_s
   };
 }
 
-compiler_actor::behavior_type compiler(compiler_actor::pointer self, shared_state* s, scheduler_actor sched) {
+compiler_actor::behavior_type compiler(compiler_actor::pointer self, shared_state* s, scheduler_actor sched,
+                                       aggregator_actor agg) {
   return {
-      [self, s, sched](compile_atom, const std::string& id, const std::string& text) {
+      [self, s, sched, agg](compile_atom, const std::string& id, const std::string& text) {
         const auto spec = parse_job(text);  // parsed by the intake already
         if (spec && !s->intake_stopped.load()) {
           try {
@@ -265,6 +352,14 @@ compiler_actor::behavior_type compiler(compiler_actor::pointer self, shared_stat
                   return;
                 }
               }
+            }
+            if (agg && batchable(spec.value())) {  // its batch's key is made by the worker that proves it
+              if (content) {
+                std::lock_guard lock(s->mutex);
+                s->content_of[id] = std::move(*content);
+              }
+              self->send(agg, aggregate_atom::value, id, text);
+              return;
             }
             const auto compiled = s->compiled.compile(spec.value(), s->dir.dir());
             if (!compiled) {
@@ -284,7 +379,95 @@ compiler_actor::behavior_type compiler(compiler_actor::pointer self, shared_stat
         // A draining node's scheduler puts it back into in/, unparsed or not.
         self->send(sched, submit_atom::value, id, text);
       },
-      [self, sched](drain_atom) { self->send(sched, drain_atom::value); },
+      [self, sched, agg](drain_atom) {
+        if (agg) {
+          self->send(agg, drain_atom::value);
+        } else {
+          self->send(sched, drain_atom::value);
+        }
+      },
+  };
+}
+
+aggregator_actor::behavior_type aggregator(aggregator_actor::pointer self, shared_state* s, scheduler_actor sched) {
+  struct open_batch {
+    std::vector<std::string> ids, texts;
+    unsigned instances = 0;
+    std::uint64_t generation = 0;
+  };
+  struct aggregator_state {
+    std::map<std::string, open_batch> open;  // by batch_key
+    std::uint64_t generations = 0, batches = 0;
+  };
+  auto state = std::make_shared<aggregator_state>();
+  const batch_config& config = s->config.batch;
+  // Sends the open batch of `key` to the scheduler (a batch of one as the job alone).
+  auto close = [self, state, sched](const std::string& key) {
+    const auto it = state->open.find(key);
+    if (it == state->open.end()) return;
+    open_batch& b = it->second;
+    if (b.ids.size() == 1) {
+      self->send(sched, submit_atom::value, b.ids[0], b.texts[0]);
+    } else {
+      job_batch batch;
+      batch.id = "batch-" + b.ids[0] + "-" + std::to_string(++state->batches);
+      batch.texts = std::move(b.texts);
+      self->send(sched, submit_atom::value, batch.id, batch_text(batch));
+    }
+    state->open.erase(it);
+  };
+  return {
+      [self, s, sched, state, close, &config](aggregate_atom, const std::string& id, const std::string& text) {
+        const auto spec = parse_job(text);  // parsed by the intake already
+        if (!spec) {
+          self->send(sched, submit_atom::value, id, text);
+          return;
+        }
+        const auto [kind, units] = throughput_model::work_of(spec.value());
+        if (spec.value().deadline_ms) {
+          // Alone unless the window and a full batch's predicted time leave the deadline met.
+          std::optional<double> batch_s;
+          {
+            std::lock_guard lock(s->mutex);
+            batch_s = s->model.predict(kind, units * static_cast<double>(config.max_jobs));
+          }
+          const double window_s = std::chrono::duration<double>(config.window).count();
+          if (!batch_s || (window_s + *batch_s) * 1000 > static_cast<double>(*spec.value().deadline_ms)) {
+            self->send(sched, submit_atom::value, id, text);
+            return;
+          }
+        }
+        const std::string key = batch_key(spec.value());
+        if (const auto it = state->open.find(key);
+            it != state->open.end() && it->second.instances + spec.value().instances > max_batch_instances) {
+          close(key);
+        }
+        open_batch& b = state->open[key];
+        if (b.ids.empty()) {
+          b.generation = ++state->generations;
+          self->delayed_send(self, config.window, flush_atom::value, key, b.generation);
+        }
+        b.ids.push_back(id);
+        b.texts.push_back(text);
+        b.instances += spec.value().instances;
+        if (b.ids.size() >= config.max_jobs) close(key);
+      },
+      [state, close](flush_atom, const std::string& key, std::uint64_t generation) {
+        const auto it = state->open.find(key);
+        if (it != state->open.end() && it->second.generation == generation) close(key);
+      },
+      [self, s, sched, state](drain_atom) {
+        {
+          std::lock_guard lock(s->mutex);
+          for (const auto& [key, b] : state->open) {
+            for (const auto& id : b.ids) s->dir.put_back(id);
+            s->summary.put_back += b.ids.size();
+            s->queued -= b.ids.size();
+          }
+        }
+        state->open.clear();
+        self->send(sched, drain_atom::value);
+      },
   };
 }
 
@@ -293,7 +476,8 @@ intake_actor::behavior_type intake(intake_actor::pointer self, shared_state* s, 
   // Takes as many job files from in/ as the queue has room for and sends them to the compiler.
   const auto take_jobs = [self, s, comp] {
         if (s->intake_stopped.load()) return;
-        const std::size_t room = s->config.queue_limit + s->workers;
+        // (room for two batches at least, so a batch can fill while the one before it is proven)
+        const std::size_t room = std::max(s->config.queue_limit, 2 * s->config.batch.max_jobs) + s->workers;
         std::vector<spool::taken_job> taken;
         {
           std::lock_guard lock(s->mutex);

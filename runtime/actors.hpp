@@ -25,8 +25,18 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, shared_s
 /// The compiler: compiles each job into s.compiled (an AIR's proving key; a model's parse and
 /// circuit, cached by content) before it is queued, so a model that cannot be proven fails before
 /// it waits, and the workers prove with what is compiled. Spawn it detached: a model's compile
-/// takes seconds, which no other actor's mailbox waits for.
-compiler_actor::behavior_type compiler(compiler_actor::pointer self, shared_state* s, scheduler_actor sched);
+/// takes seconds, which no other actor's mailbox waits for. With an aggregator `agg` (batches on),
+/// the jobs that can join a batch go to it instead, uncompiled (their batch is compiled by shape).
+compiler_actor::behavior_type compiler(compiler_actor::pointer self, shared_state* s, scheduler_actor sched,
+                                       aggregator_actor agg);
+
+/// The aggregator (with config.batch.max_jobs > 0): gathers the jobs that can join a batch by
+/// batch_key until max_jobs of them or the window since the first has passed, then sends them to
+/// the scheduler as one batch (one job alone as itself). A job with a deadline joins only when
+/// the window plus the throughput model's time for a full batch meets it; otherwise, and when the
+/// model has never measured its kind, it goes to the scheduler alone (which refuses it if even
+/// that is too late).
+aggregator_actor::behavior_type aggregator(aggregator_actor::pointer self, shared_state* s, scheduler_actor sched);
 
 /// The intake: takes job files from in/ (every config.poll, and at once on wake) as far as the
 /// queue has room, fails bad ones at once, sends the others to the compiler `comp`.

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <fstream>
 #include <new>
+#include <span>
 #include <thread>
 
 #include "field/extension.hpp"
@@ -71,15 +72,18 @@ class rss_sampler {
   std::thread thread_;
 };
 
+/// Proves `job`'s statement with its instance k made as instance seeds[k] (a batch's instances;
+/// 0 .. instances - 1 for a job alone).
 template <class E>
-result<nlohmann::json, int> prove_air(const job_spec& job, compile_cache& compiled, std::vector<std::uint8_t>& proof) {
+result<nlohmann::json, int> prove_air(const job_spec& job, std::span<const unsigned> seeds, compile_cache& compiled,
+                                      std::vector<std::uint8_t>& proof) {
   using err = error<int>;
   auto backend = kernels::make_cpu_backend();
   auto pk = compiled.air_key<E>(job);
   if (!pk) return pk.error();
   const std::uint32_t bits = stark::conjectured_security_bits(pk.value()->vk.params, pk.value()->vk.size());
   if (bits < 100) return err{0, "the profile gives " + std::to_string(bits) + "-bit security at this size, below 100"};
-  auto example = stark::make_example<E>(job.air, job.log_rows, job.instances, true);
+  auto example = stark::make_example<E>(job.air, job.log_rows, seeds, true);
   if (!example) return err{0, example.error().message};
   auto p = stark::prove<E>(*pk.value(), example.value().witnesses, *backend, backend->merkle(), nullptr,
                            {.check_constraints = false, .min_security_bits = 100, .on_phase = {}, .public_lookups = {}});
@@ -126,14 +130,13 @@ result<nlohmann::json, int> prove_model(const job_spec& job, const std::filesyst
                         {"security_bits", r.value().security_bits}};
 }
 
-}  // namespace
-
-job_result run_job(const job_spec& job, const std::filesystem::path& base, const prices& p, compile_cache& compiled,
-                   std::vector<std::uint8_t>& proof, unsigned threads) {
+/// Runs `prove` (which fills the result's details or fails) in a TBB arena of `threads` cores
+/// (0: all), measuring its wall time, CPU time and peak memory; prover exceptions become failures.
+template <class F>
+job_result measured(const job_spec& job, const prices& p, unsigned threads, std::vector<std::uint8_t>& proof, F&& prove) {
   job_result r;
   r.id = job.id;
   proof.clear();
-  const auto params = stark::profile(job.profile);
   // One core: the job's work runs on this thread only, whose clock is exact even beside other
   // jobs. More: the process's time (exact when the job runs alone, as placement arranges).
   const auto cpu_seconds = threads == 1 ? thread_cpu_seconds : process_cpu_seconds;
@@ -145,14 +148,10 @@ job_result run_job(const job_spec& job, const std::filesystem::path& base, const
     tbb::task_arena arena(threads == 0 ? tbb::task_arena::automatic : static_cast<int>(threads));
     try {
       arena.execute([&] {
-        if (!params) {
+        if (!stark::profile(job.profile)) {
           details = error<int>{0, "unknown profile"};
-        } else if (job.what == job_spec::kind::model) {
-          details = prove_model(job, base, compiled, proof);
-        } else if (params->extension_degree == 5) {
-          details = prove_air<field::babybear5>(job, compiled, proof);
         } else {
-          details = prove_air<field::babybear4>(job, compiled, proof);
+          details = prove();
         }
       });
     } catch (const std::bad_alloc&) {
@@ -173,6 +172,60 @@ job_result run_job(const job_spec& job, const std::filesystem::path& base, const
     proof.clear();
   }
   return r;
+}
+
+/// prove_air over the extension of `job`'s profile.
+result<nlohmann::json, int> prove_air_job(const job_spec& job, std::span<const unsigned> seeds, compile_cache& compiled,
+                                          std::vector<std::uint8_t>& proof) {
+  return stark::profile(job.profile)->extension_degree == 5 ? prove_air<field::babybear5>(job, seeds, compiled, proof)
+                                                            : prove_air<field::babybear4>(job, seeds, compiled, proof);
+}
+
+}  // namespace
+
+job_result run_job(const job_spec& job, const std::filesystem::path& base, const prices& p, compile_cache& compiled,
+                   std::vector<std::uint8_t>& proof, unsigned threads) {
+  return measured(job, p, threads, proof, [&]() -> result<nlohmann::json, int> {
+    if (job.what == job_spec::kind::model) return prove_model(job, base, compiled, proof);
+    std::vector<unsigned> seeds(job.instances);
+    for (unsigned i = 0; i < job.instances; ++i) seeds[i] = i;
+    return prove_air_job(job, seeds, compiled, proof);
+  });
+}
+
+batch_outcome run_batch(const job_batch& b, const prices& p, compile_cache& compiled, std::vector<std::uint8_t>& proof,
+                        unsigned threads) {
+  const std::vector<unsigned> first = first_instances(b);
+  // The batch as one statement: every job's instances, each numbered from 0 as when proven alone.
+  job_spec whole = b.jobs[0];
+  whole.id = b.id;
+  whole.instances = first.back();
+  std::vector<unsigned> seeds;
+  for (const auto& job : b.jobs) {
+    for (unsigned i = 0; i < job.instances; ++i) seeds.push_back(i);
+  }
+  batch_outcome out;
+  out.whole = measured(whole, p, threads, proof, [&]() -> result<nlohmann::json, int> {
+    if (whole.instances > max_batch_instances) return error<int>{0, "a batch holds at most 4096 instances"};
+    return prove_air_job(whole, seeds, compiled, proof);
+  });
+  for (std::size_t k = 0; k < b.jobs.size(); ++k) {
+    const job_spec& job = b.jobs[k];
+    job_result r = out.whole;
+    r.id = job.id;
+    const double share = static_cast<double>(job.instances) / static_cast<double>(whole.instances);
+    r.cost.cpu_s *= share;
+    r.cost.price *= share;
+    if (r.ok) {
+      r.details["instances"] = job.instances;
+      r.details["batch"] = {{"id", b.id}, {"index", k}, {"jobs", b.jobs.size()}, {"first_instance", first[k]},
+                            {"instances", whole.instances}, {"cost_share", share}};
+    } else {
+      r.reason = "batch " + b.id + ": " + r.reason;
+    }
+    out.jobs.push_back(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace ciro::runtime

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "runtime/batch.hpp"
 #include "runtime/compile_cache.hpp"
 #include "runtime/job.hpp"
 
@@ -22,5 +23,19 @@ struct prices {
 /// a bad job.
 job_result run_job(const job_spec& job, const std::filesystem::path& base, const prices& p, compile_cache& compiled,
                    std::vector<std::uint8_t>& proof, unsigned threads = 0);
+
+/// A batch's outcome: the whole proof's result (its cost in full) and each job's, whose details
+/// name the batch ({"batch": {"id", "index", "jobs", "first_instance", "instances",
+/// "cost_share"}}) and whose CPU time and price are its share (its instances over the batch's);
+/// its wall time and peak memory are the batch's.
+struct batch_outcome {
+  job_result whole;
+  std::vector<job_result> jobs;
+};
+
+/// Proves the jobs of `b` as one proof (written to `proof`, the same for every job), as run_job
+/// proves one. A failure fails every job of the batch with the reason.
+batch_outcome run_batch(const job_batch& b, const prices& p, compile_cache& compiled, std::vector<std::uint8_t>& proof,
+                        unsigned threads = 0);
 
 }  // namespace ciro::runtime

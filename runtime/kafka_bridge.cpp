@@ -13,14 +13,15 @@ constexpr std::size_t max_job_message_bytes = std::size_t{100} << 20;
 
 result<std::unique_ptr<kafka_bridge>, int> kafka_bridge::start(const net::kafka_config& config, net::job_service& service,
                                                               std::function<void(const std::string&)> log) {
-  auto producer = net::kafka_producer::create(config.brokers);
+  auto producer = net::kafka_producer::create(config.brokers, config.properties);
   if (!producer) return producer.error();
   std::unique_ptr<kafka_bridge> b(new kafka_bridge());
   auto consumer = net::kafka_consumer::create(
       config.brokers, config.group, config.jobs_topic, true,
       [p = b.get()](bool assigned, const std::vector<std::int32_t>& partitions, bool lost) {
         p->rebalance(assigned, partitions, lost);
-      });
+      },
+      config.properties);
   if (!consumer) return consumer.error();
   b->config_ = config;
   b->service_ = &service;

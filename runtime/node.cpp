@@ -44,12 +44,15 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
       workers.push_back(system.spawn<caf::detached>(worker, &s, pub, sched));
       caf::anon_send(sched, idle_atom::value, workers.back(), std::string());
     }
-    const compiler_actor comp = system.spawn<caf::detached>(compiler, &s, sched);
+    aggregator_actor agg;
+    if (config.batch.max_jobs > 0) agg = system.spawn(aggregator, &s, sched);
+    const compiler_actor comp = system.spawn<caf::detached>(compiler, &s, sched, agg);
     const intake_actor in = system.spawn(intake, &s, comp);
     const auto stop_actors = [&] {
       for (const auto& a : workers) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(in, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(comp, caf::exit_reason::user_shutdown);
+      if (agg) caf::anon_send_exit(agg, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(sched, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(pub, caf::exit_reason::user_shutdown);
     };

@@ -11,6 +11,7 @@
 #include "core/result.hpp"
 #include "net/kafka.hpp"
 #include "net/server.hpp"
+#include "runtime/batch.hpp"
 #include "runtime/job_runner.hpp"
 #include "runtime/result_cache.hpp"
 
@@ -40,6 +41,8 @@ struct node_config {
   std::optional<net::kafka_config> kafka;
   /// The Redis result cache (docs/farm.md, "Redis"); none when empty.
   std::optional<redis_cache_config> redis;
+  /// Batches of jobs proven as one proof (docs/farm.md, "Aggregation"); off by default.
+  batch_config batch;
   /// Told the addresses bound (RPC, metrics) once the network front end listens.
   std::function<void(const std::string& rpc, const std::string& metrics)> on_listening;
 };

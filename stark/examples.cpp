@@ -45,10 +45,21 @@ std::shared_ptr<const table<E>> table_by_name(std::string_view air_name) {
   return nullptr;
 }
 
+bool example_batches(std::string_view name) { return name == "fibonacci" || name == "poseidon2"; }
+
 template <class E>
 ciro::result<example_statement<E>, int> make_example(std::string_view name, unsigned log_rows, unsigned instances,
                                                      bool with_witnesses) {
+  std::vector<unsigned> seeds(instances <= max_tables ? instances : 0);
+  for (unsigned i = 0; i < seeds.size(); ++i) seeds[i] = i;
+  return make_example<E>(name, log_rows, seeds, with_witnesses);
+}
+
+template <class E>
+ciro::result<example_statement<E>, int> make_example(std::string_view name, unsigned log_rows,
+                                                     std::span<const unsigned> seeds, bool with_witnesses) {
   using failure = ciro::error<int>;
+  const auto instances = static_cast<unsigned>(seeds.size());
   if (instances == 0 || instances > max_tables) {
     return failure{0, "an example has 1 to " + std::to_string(max_tables) + " instances"};
   }
@@ -68,13 +79,13 @@ ciro::result<example_statement<E>, int> make_example(std::string_view name, unsi
     if (name == "poseidon2") {
       std::vector<std::array<babybear, 16>> inputs(instances);
       for (unsigned i = 0; i < instances; ++i) {
-        for (unsigned j = 0; j < 16; ++j) inputs[i][j] = babybear::from_u64(16ull * i + j);
+        for (unsigned j = 0; j < 16; ++j) inputs[i][j] = babybear::from_u64(16ull * seeds[i] + j);
       }
       out.witnesses = air::generate_poseidon2_traces(log_rows, inputs);
     } else {
       out.witnesses.resize(instances);
       tbb::parallel_for(0u, instances, [&](unsigned i) {
-        out.witnesses[i] = air::generate_fibonacci_trace(log_rows, babybear::from_u64(i), babybear::one());
+        out.witnesses[i] = air::generate_fibonacci_trace(log_rows, babybear::from_u64(seeds[i]), babybear::one());
       });
     }
     return out;
@@ -101,11 +112,11 @@ ciro::result<example_statement<E>, int> make_example(std::string_view name, unsi
       std::vector<std::vector<air::witness>> per_table(name == "range-check" ? 2 : 3);
       for (unsigned i = first; i < first + stack; ++i) {
         if (name == "range-check") {
-          auto w = air::generate_range_check(log_rows, i, 1u << log_values_per_row);
+          auto w = air::generate_range_check(log_rows, seeds[i], 1u << log_values_per_row);
           per_table[0].push_back(std::move(w.values));
           per_table[1].push_back(std::move(w.table));
         } else {
-          auto w = air::generate_permutation(log_rows, i);
+          auto w = air::generate_permutation(log_rows, seeds[i]);
           per_table[0].push_back(std::move(w.left));
           per_table[1].push_back(std::move(w.right));
           per_table[2].push_back(std::move(w.table));
@@ -123,7 +134,8 @@ ciro::result<example_statement<E>, int> make_example(std::string_view name, unsi
 
 #define CIRO_INSTANTIATE_EXAMPLES(E)                                           \
   template std::shared_ptr<const table<E>> table_by_name<E>(std::string_view); \
-  template ciro::result<example_statement<E>, int> make_example<E>(std::string_view, unsigned, unsigned, bool);
+  template ciro::result<example_statement<E>, int> make_example<E>(std::string_view, unsigned, unsigned, bool); \
+  template ciro::result<example_statement<E>, int> make_example<E>(std::string_view, unsigned, std::span<const unsigned>, bool);
 CIRO_INSTANTIATE_EXAMPLES(field::babybear4)
 CIRO_INSTANTIATE_EXAMPLES(field::babybear5)
 #undef CIRO_INSTANTIATE_EXAMPLES

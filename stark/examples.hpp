@@ -40,6 +40,19 @@ template <class E>
 ciro::result<example_statement<E>, int> make_example(std::string_view name, unsigned log_rows, unsigned instances,
                                                      bool with_witnesses = true);
 
+/// The same with the instance at position k made as instance `seeds[k]` of the list above (from
+/// a0 = seeds[k], from the state 16 seeds[k] + j, ...): a batch of jobs proven together, each
+/// job's instances numbered from 0 as when it is proven alone. make_example(name, K, n) is this with
+/// the seeds 0 .. n - 1.
+template <class E>
+ciro::result<example_statement<E>, int> make_example(std::string_view name, unsigned log_rows,
+                                                     std::span<const unsigned> seeds, bool with_witnesses = true);
+
+/// Whether the example `name` keeps each instance's public values together, in instance order,
+/// in one kind of table (fibonacci, poseidon2): what a batch of jobs needs so that one job's
+/// statement can be checked in the batch's proof.
+bool example_batches(std::string_view name);
+
 /// The table kind of the known AIR called `air_name` (as proofs name their tables), shared by
 /// every caller; null for an unknown name. Lets a verifier rebuild any combination of the
 /// known tables from a proof's statement.

@@ -78,7 +78,26 @@ proof_check check_over(std::span<const std::uint8_t> bytes, std::uint32_t min_bi
   auto p = decode<E>(bytes);
   if (!p) return invalid(line("invalid: malformed proof (%s): %s", to_string(p.error().code), p.error().message.c_str()));
   const auto& stmt = p.value().stmt;
-  if (statement) {
+  std::optional<std::vector<babybear>> job_publics;  // a batch member's public values
+  if (statement && statement->batch_first) {
+    if (!example_batches(statement->air)) {
+      return {proof_check::usage, "--batch-first: only fibonacci and poseidon2 jobs are proven in batches"};
+    }
+    auto alone = make_example<E>(statement->air, statement->log_rows, statement->instances, true);
+    if (!alone) return {proof_check::usage, alone.error().message};
+    job_publics.emplace();
+    for (const auto& w : alone.value().witnesses) job_publics->insert(job_publics->end(), w.public_values.begin(), w.public_values.end());
+    bool same = !stmt.tables.empty();
+    for (const auto& t : stmt.tables) same = same && t.air_name == stmt.tables[0].air_name && t.log_rows == statement->log_rows;
+    same = same && stmt.tables[0].air_name == alone.value().tables[0].kind->name() &&
+           count_instances(stmt) >= std::size_t{*statement->batch_first} + statement->instances;
+    if (!same) {
+      return invalid(line("invalid: the proof is of %s (%s), not a batch holding --air %s --log-rows %u --instances %u from "
+                          "instance %u",
+                          describe_tables(stmt).c_str(), describe_heights(stmt).c_str(), statement->air.c_str(),
+                          statement->log_rows, statement->instances, *statement->batch_first));
+    }
+  } else if (statement) {
     // The circuit `ciro prove` would build for these options, table by table.
     auto shape = make_example<E>(statement->air, statement->log_rows, statement->instances, false);
     if (!shape) return {proof_check::usage, shape.error().message};
@@ -113,6 +132,27 @@ proof_check check_over(std::span<const std::uint8_t> bytes, std::uint32_t min_bi
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!r) return invalid(line("invalid: %s: %s", to_string(r.error().code), r.error().message.c_str()));
   const std::vector<babybear> publics = public_values_of(stmt);
+  if (job_publics) {
+    // Every instance of the batch's one AIR has the same number of public values, in instance order.
+    const std::size_t per = job_publics->size() / statement->instances;
+    const std::size_t from = per * *statement->batch_first;
+    if (!std::equal(job_publics->begin(), job_publics->end(), publics.begin() + static_cast<std::ptrdiff_t>(from))) {
+      return invalid(line("invalid: the batch's instances %u to %u are not --air %s --log-rows %u --instances %u (public "
+                          "values differ)",
+                          *statement->batch_first, *statement->batch_first + statement->instances - 1, statement->air.c_str(),
+                          statement->log_rows, statement->instances));
+    }
+    const std::span<const babybear> mine(publics.data() + from, job_publics->size());
+    if (expected && !std::equal(expected->begin(), expected->end(), mine.begin(), mine.end())) {
+      return invalid(line("invalid: the job's public values are %s, not the %zu values of --public",
+                          describe_public_values(mine).c_str(), expected->size()));
+    }
+    return {proof_check::valid, line("valid: instances %u to %u of a batch of %zu (%s), %s, public values %s, %u-bit security "
+                                     "(verified in %.2f ms)",
+                                     *statement->batch_first, *statement->batch_first + statement->instances - 1,
+                                     count_instances(stmt), describe_tables(stmt).c_str(), describe_heights(stmt).c_str(),
+                                     describe_public_values(mine).c_str(), r.value(), ms)};
+  }
   if (expected && *expected != publics) {
     return invalid(line("invalid: the public values are %s, not the %zu values of --public",
                         describe_public_values(publics).c_str(), expected->size()));

@@ -20,10 +20,14 @@ namespace ciro::stark {
 inline constexpr std::uint64_t max_fixed_rows = std::uint64_t{1} << 22;
 
 /// The statement `ciro verify --air NAME --log-rows K [--instances N]` requires a proof to be of.
+/// With `batch_first`, the proof is a batch's (`ciro serve --batch-jobs`): its tables are all of
+/// this AIR and height, and its instances batch_first .. batch_first + instances - 1 must carry
+/// the public values of the statement proven alone; the batch's other instances are other jobs'.
 struct expected_statement {
   std::string air;
   unsigned log_rows = 0;
   unsigned instances = 1;
+  std::optional<unsigned> batch_first;
 };
 
 /// A check's outcome and its one line: "valid: ..." or "invalid: ..." (or, for `usage`, why the

@@ -776,6 +776,10 @@ TEST(CliServe, UsageErrorsExitTwoWithOneLine) {
   for (const std::string args : {"serve --listen", "serve --spool", "serve --spool /tmp/x --workers 0", "serve --bogus",
                                  "serve --config /nonexistent.json", "serve --price-core-hour 1x",
                                  "serve --listen 0.0.0.0:0 --spool /tmp/x", "serve --once --token-file /tmp/x",
+                                 "serve --kafka-option client.id=x", "serve --kafka 127.0.0.1:1 --kafka-option acks=1",
+                                 "serve --kafka 127.0.0.1:1 --kafka-option client.id", "serve --kafka 127.0.0.1:1 --kafka-option =x",
+                                 "submit --kafka-option client.id=x --air fibonacci --log-rows 8",
+                                 "submit --kafka 127.0.0.1:1 --kafka-option enable.idempotence=false --air fibonacci --log-rows 8",
                                  "submit --air fibonacci", "submit --log-rows 8", "submit --model m.onnx",
                                  "submit --air fibonacci --log-rows 99", "submit --timeout-s 0 --air fibonacci --log-rows 8",
                                  "status", "status a b", "cancel"}) {

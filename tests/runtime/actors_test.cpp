@@ -173,7 +173,7 @@ TEST_F(actors, CompilerCompilesBeforeTheQueueAndFailsWhatCannotBeProven) {
             [](idle_atom, const worker_actor&, const std::string&) {}, [](cancel_atom, const std::string&) {},
             [seen](drain_atom) { seen->push_back("(drain)"); }};
   });
-  const compiler_actor comp = system->spawn(compiler, s.get(), recorder);
+  const compiler_actor comp = system->spawn(compiler, s.get(), recorder, aggregator_actor{});
   const std::string unknown = R"({"id": "unknown", "air": "no-such-air", "log_rows": 8})";
   const std::string no_model = R"({"id": "no-model", "model": "nothing.onnx", "input": "x.json"})";
   taken("a", fib("a", 8));

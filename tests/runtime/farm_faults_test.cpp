@@ -97,15 +97,24 @@ struct results_reader {
   std::thread thread;
 };
 
+/// One request in flight per broker connection. Needed where errors are pushed on Produce: the
+/// mock cluster checks the sequence numbers of an idempotent producer only when it is transactional
+/// (librdkafka 2.0's rdkafka_mock.c, rd_kafka_mock_validate_records). With two requests in flight
+/// for a partition, an injected error that may have persisted the first (REQUEST_TIMED_OUT) followed
+/// by the second's success makes the producer take the first as delivered (rdkafka_request.c: a
+/// later success proves an earlier uncertain request persisted); the mock never stored it. A real
+/// broker refuses the second with OUT_OF_ORDER_SEQUENCE_NUMBER, and nothing is lost.
+const net::kafka_properties one_request_in_flight = {{"max.in.flight.requests.per.connection", "1"}};
+
 /// Sends `jobs` jobs, runs `strike` once a third of the results are in and `heal` `hold` later,
-/// waits for every id's result, then checks and reports.
+/// waits for every id's result, then checks and reports. `properties` go to the jobs' producer.
 void run_fault(const std::string& name, const mock_cluster& kafka, int jobs, const std::function<void()>& strike,
-               const std::function<void()>& heal, std::chrono::milliseconds hold) {
+               const std::function<void()>& heal, std::chrono::milliseconds hold, const net::kafka_properties& properties = {}) {
   results_reader reader(kafka.brokers);
   const auto joined = clock_type::now() + 30s;
   while (!reader.assigned.load() && clock_type::now() < joined) std::this_thread::sleep_for(10ms);
   ASSERT_TRUE(reader.assigned.load()) << "the results reader was given no partition";
-  auto producer = net::kafka_producer::create(kafka.brokers);
+  auto producer = net::kafka_producer::create(kafka.brokers, properties);
   ASSERT_TRUE(producer.has_value()) << producer.error().message;
   std::atomic<int> undelivered{0};
   const auto t0 = clock_type::now();
@@ -169,7 +178,7 @@ TEST(FarmFaults, PartitionLeadersMoved) {
 
 TEST(FarmFaults, RequestErrorsOnProduceAndCommit) {
   mock_cluster kafka(result_partitions);
-  kafka_node node(kafka.brokers, "fault_requests");
+  kafka_node node(kafka.brokers, "fault_requests", std::nullopt, one_request_in_flight);
   run_fault("errors pushed on produce and commit", kafka, fault_jobs(),
             [&] {
               // Retriable errors, as a broker under load or in a leader election answers.
@@ -181,7 +190,7 @@ TEST(FarmFaults, RequestErrorsOnProduceAndCommit) {
                                                 RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
                                                 RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE);
             },
-            [] {}, 2s);
+            [] {}, 2s, one_request_in_flight);
 }
 
 TEST(FarmFaults, RedisKilledAndRestarted) {

@@ -47,8 +47,10 @@ inline net::job_answer decode_result(const std::string& payload) { return net::d
 
 /// A node consuming the cluster's jobs topic on its own thread until destroyed.
 struct kafka_node {
-  /// A node of group "ciro" on `brokers`, with the Redis cache at `redis` when given.
-  kafka_node(const std::string& brokers, const std::string& name, std::optional<net::redis_address> redis = std::nullopt) {
+  /// A node of group "ciro" on `brokers`, with the Redis cache at `redis` when given and the
+  /// librdkafka `properties` added to its clients'.
+  kafka_node(const std::string& brokers, const std::string& name, std::optional<net::redis_address> redis = std::nullopt,
+             const net::kafka_properties& properties = {}) {
     dir = fs::path(testing::TempDir()) / ("ciro_kafka_" + name + "_" + std::to_string(getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -59,6 +61,7 @@ struct kafka_node {
     }
     config.kafka = net::kafka_config{};
     config.kafka->brokers = brokers;
+    config.kafka->properties = properties;
     if (redis) {
       config.redis = runtime::redis_cache_config{};
       config.redis->address = *redis;

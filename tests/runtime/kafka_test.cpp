@@ -14,6 +14,31 @@ namespace {
 
 using namespace ciro::test;
 
+TEST(Kafka, OperatorPropertiesAreSetExceptTheOnesDeliveryRestsOn) {
+  mock_cluster kafka;
+  // One that librdkafka takes: the producer delivers with it.
+  auto producer = net::kafka_producer::create(kafka.brokers, {{"client.id", "ciro-test"}, {"compression.type", "lz4"}});
+  ASSERT_TRUE(producer.has_value()) << producer.error().message;
+  EXPECT_TRUE(producer.value()->produce_and_wait("ciro.alerts", "k", "v").has_value());
+  // Ciro's own: refused by name, for the producer and the consumer alike.
+  for (const char* name : {"acks", "enable.idempotence", "bootstrap.servers", "group.id", "enable.auto.commit"}) {
+    EXPECT_NE(net::kafka_property_refused(name), "") << name;
+    auto p = net::kafka_producer::create(kafka.brokers, {{name, "1"}});
+    ASSERT_FALSE(p.has_value()) << name;
+    EXPECT_NE(p.error().message.find(name), std::string::npos) << p.error().message;
+    auto c = net::kafka_consumer::create(kafka.brokers, "g", "ciro.jobs", true, {}, {{name, "1"}});
+    ASSERT_FALSE(c.has_value()) << name;
+    EXPECT_NE(c.error().message.find("set by Ciro"), std::string::npos) << c.error().message;
+  }
+  // Unknown to librdkafka, or a value it refuses: the reason names the property.
+  for (const net::kafka_properties& bad : {net::kafka_properties{{"no.such.property", "1"}},
+                                           net::kafka_properties{{"compression.type", "best"}}}) {
+    auto p = net::kafka_producer::create(kafka.brokers, bad);
+    ASSERT_FALSE(p.has_value()) << bad[0].first;
+    EXPECT_NE(p.error().message.find(bad[0].first), std::string::npos) << p.error().message;
+  }
+}
+
 TEST(Kafka, JobsInResultsOutDuplicatesFromTheSpoolGarbageToAlerts) {
   mock_cluster kafka;
   kafka_node node(kafka.brokers, "basic");

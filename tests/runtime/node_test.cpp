@@ -14,6 +14,7 @@
 #include "field/extension.hpp"
 #include "runtime/throughput.hpp"
 #include "stark/proof.hpp"
+#include "stark/proof_check.hpp"
 #include "zkml/model_proof.hpp"
 
 namespace ciro::runtime {
@@ -214,6 +215,76 @@ TEST(Node, SmallJobsRunSideBySideOnOneCoreLargeOnesOnAll) {
     EXPECT_GT(cost["cpu_s"].get<double>(), 0.0);
     EXPECT_LE(cost["cpu_s"].get<double>(), cost["wall_s"].get<double>() + 0.002);
   }
+  fs::remove_all(d);
+}
+
+TEST(Node, BatchesJobsOfOneStatementKindAndEachJobChecksInItsBatchProof) {
+  const fs::path d = fresh_dir("batches");
+  // A model in which a Fibonacci 2^6 instance takes 1 ms plus 5 ms per proof: a full batch meets
+  // the deadline of the job that has one, not the job with a tight deadline (which goes alone).
+  throughput_model m;
+  m.seed("air:fibonacci:fast", 64, 0.006, 6400, 0.105);
+  std::ofstream(d / "throughput.json") << m.to_json().dump();
+  const int jobs = 20;
+  for (int i = 0; i < jobs; ++i) {
+    std::string id = "j";
+    id += std::to_string(i);
+    std::string text = R"({"id": ")";
+    text += id;
+    text += R"(", "air": "fibonacci", "log_rows": 6, "instances": )";
+    text += std::to_string(1 + i % 3);
+    if (i == 7) text += R"(, "deadline_ms": 600000)";
+    text += "}";
+    put(d / "in" / (id + ".json"), text);
+  }
+  put(d / "in" / "tight.json", R"({"id": "tight", "air": "fibonacci", "log_rows": 6, "deadline_ms": 150})");
+  put(d / "in" / "p0.json", R"({"id": "p0", "air": "poseidon2", "log_rows": 4})");
+  put(d / "in" / "p1.json", R"({"id": "p1", "air": "poseidon2", "log_rows": 4, "instances": 2})");
+  put(d / "in" / "r.json", R"({"id": "r", "air": "range-check", "log_rows": 8})");
+  node_config c;
+  c.spool = d;
+  c.once = true;
+  c.workers = 1;
+  c.poll = std::chrono::milliseconds(20);
+  c.batch.max_jobs = 8;
+  c.batch.window = std::chrono::milliseconds(300);
+  std::atomic<bool> stop{false};
+  auto s = run_node(c, stop);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s.value().done, static_cast<std::size_t>(jobs) + 4);
+  EXPECT_EQ(s.value().failed, 0u);
+  std::map<std::string, int> per_batch;
+  const auto check = [&](const std::string& id) {
+    const auto r = read_json(d / "out" / (id + ".json"));
+    EXPECT_EQ(r["status"], "done") << id;
+    const auto& res = r["result"];
+    const auto proof = read_bytes(d / "out" / (id + ".proof"));
+    stark::expected_statement mine{res["air"], res["log_rows"], res["instances"], std::nullopt};
+    if (res.contains("batch")) {
+      ++per_batch[res["batch"]["id"]];
+      mine.batch_first = res["batch"]["first_instance"].get<unsigned>();
+    }
+    const auto v = stark::check_proof_file(proof, 100, std::nullopt, mine);
+    EXPECT_EQ(v.outcome, stark::proof_check::valid) << id << ": " << v.message;
+    return res.contains("batch");
+  };
+  int batched = 0;
+  for (int i = 0; i < jobs; ++i) {
+    std::string id = "j";
+    id += std::to_string(i);
+    batched += check(id);
+  }
+  EXPECT_GT(batched, jobs / 2) << "most Fibonacci jobs share batches";
+  const bool p0 = check("p0"), p1 = check("p1");
+  EXPECT_TRUE(p0 && p1) << "the two Poseidon2 jobs share a batch";
+  EXPECT_FALSE(check("r")) << "range-check jobs are proven alone";
+  EXPECT_FALSE(check("tight")) << "a batch would miss its deadline: proven alone";
+  for (const auto& [batch, n] : per_batch) {
+    EXPECT_LE(n, 8) << batch;
+    EXPECT_GE(n, 2) << batch;
+  }
+  EXPECT_TRUE(fs::is_empty(d / "in"));
+  EXPECT_TRUE(fs::is_empty(d / "work"));
   fs::remove_all(d);
 }
 
