@@ -38,13 +38,14 @@ struct mock_farm : net::kafka_mock_cluster {
 
 /// A node of the farm on its own thread and spool (with the measured throughput model `model`).
 struct farm_node {
-  farm_node(const std::string& brokers, const fs::path& dir, const std::string& model) {
+  farm_node(const std::string& brokers, const fs::path& dir, const std::string& model, const runtime::batch_config& batch) {
     fs::remove_all(dir);
     fs::create_directories(dir);
     std::ofstream(dir / "throughput.json") << model;
     config.spool = dir;
     config.kafka = net::kafka_config{};
     config.kafka->brokers = brokers;
+    config.batch = batch;
     thread = std::thread([this] { CIRO_CHECK(runtime::run_node(config, stop).has_value()); });
   }
   ~farm_node() {
@@ -59,11 +60,11 @@ struct farm_node {
 
 /// Everything a run needs: the cluster, the nodes, a results reader in its group, a producer.
 struct farm {
-  farm(int nodes, const std::string& model) : kafka(nodes) {
+  farm(int nodes, const std::string& model, const runtime::batch_config& batch) : kafka(nodes) {
     for (int i = 0; i < nodes; ++i) {
       const fs::path dir =
           fs::temp_directory_path() / (std::string("ciro_bench_farm_") + std::to_string(getpid()) + "_" + std::to_string(i));
-      members.push_back(std::make_unique<farm_node>(kafka.bootstrap, dir, model));
+      members.push_back(std::make_unique<farm_node>(kafka.bootstrap, dir, model, batch));
     }
     auto c = net::kafka_consumer::create(kafka.bootstrap, "bench-reader", "ciro.results", true,
                                          [this](bool assigned, const std::vector<std::int32_t>&, bool) {
@@ -101,41 +102,68 @@ std::string calibrated_model() {
   return model;
 }
 
-/// `jobs` Fibonacci jobs of 2^log_rows rows produced to the jobs topic at once; timed until every
-/// result is read from the results topic. Extras: jobs per hour, and the 50th and 99th percentiles
-/// of the latency from a job's production to its result's arrival at the reader.
-workload kafka_workload(unsigned log_rows, int jobs, int nodes) {
+/// How a farm workload runs: its nodes, their batches (max_jobs 0: none) and the rate at which
+/// jobs are offered (0: all at once).
+struct farm_setup {
+  int nodes = 1;
+  runtime::batch_config batch;
+  double jobs_per_s = 0;
+};
+
+/// `jobs` Fibonacci jobs of 2^log_rows rows produced to the jobs topic (at once, or at the setup's
+/// rate from a thread of their own); timed until every result is read from the results topic.
+/// Extras: jobs per hour, and the 50th and 99th percentiles of the latency from a job's production
+/// to its result's arrival at the reader.
+workload kafka_workload(unsigned log_rows, int jobs, const farm_setup& setup) {
   std::string name = "farm.kafka.fibonacci.2^";
   name += std::to_string(log_rows);
-  if (nodes > 1) {
+  if (setup.nodes > 1) {
     name += ".nodes";
-    name += std::to_string(nodes);
+    name += std::to_string(setup.nodes);
   }
+  if (setup.batch.max_jobs > 0) name += ".batch";
+  if (setup.jobs_per_s > 0) name += ".paced";
   std::string description = std::to_string(jobs) + " Fibonacci jobs of 2^" + std::to_string(log_rows) +
                             " rows from the jobs topic to the results topic of an in-process mock Kafka cluster, " +
-                            std::to_string(nodes) + (nodes == 1 ? " node" : " nodes of one group in this process");
-  return {name, "jobs/s", description, [log_rows, jobs, nodes] {
-            auto f = std::make_shared<farm>(nodes, calibrated_model());
-            return [f, log_rows, jobs] {
+                            std::to_string(setup.nodes) + (setup.nodes == 1 ? " node" : " nodes of one group in this process");
+  if (setup.batch.max_jobs > 0) {
+    description += ", batches of up to " + std::to_string(setup.batch.max_jobs) + " jobs within " +
+                   std::to_string(setup.batch.window.count()) + " ms";
+  }
+  description += setup.jobs_per_s > 0 ? ", offered at " + std::to_string(static_cast<int>(setup.jobs_per_s)) + " jobs/s"
+                                      : ", all produced at once";
+  return {name, "jobs/s", description, [log_rows, jobs, setup] {
+            auto f = std::make_shared<farm>(setup.nodes, calibrated_model(), setup.batch);
+            return [f, log_rows, jobs, setup] {
               const int r = ++f->round;
+              std::mutex mutex;
               std::map<std::string, clock_type::time_point> sent;
               const auto t0 = clock_type::now();
-              for (int i = 0; i < jobs; ++i) {
-                std::string id = "b";
-                id += std::to_string(r) + "-" + std::to_string(i);
-                std::string text = R"({"id": ")";
-                text += id + R"(", "air": "fibonacci", "log_rows": )" + std::to_string(log_rows) + "}";
-                sent[id] = clock_type::now();
-                f->producer->produce("ciro.jobs", id, net::encode_job_message({text, "", ""}).value(), [](bool ok, std::string) {
-                  CIRO_CHECK(ok);
-                });
-              }
+              std::thread producing([&] {
+                for (int i = 0; i < jobs; ++i) {
+                  if (setup.jobs_per_s > 0) {
+                    std::this_thread::sleep_until(t0 + std::chrono::duration_cast<clock_type::duration>(
+                                                           std::chrono::duration<double>(i / setup.jobs_per_s)));
+                  }
+                  std::string id = "b";
+                  id += std::to_string(r) + "-" + std::to_string(i);
+                  std::string text = R"({"id": ")";
+                  text += id + R"(", "air": "fibonacci", "log_rows": )" + std::to_string(log_rows) + "}";
+                  {
+                    std::lock_guard lock(mutex);
+                    sent[id] = clock_type::now();
+                  }
+                  f->producer->produce("ciro.jobs", id, net::encode_job_message({text, "", ""}).value(),
+                                       [](bool ok, std::string) { CIRO_CHECK(ok); });
+                }
+              });
               std::vector<double> latency;
               std::size_t got = 0;
               const auto until = clock_type::now() + std::chrono::seconds(600);
               while (got < static_cast<std::size_t>(jobs) && clock_type::now() < until) {
                 const auto m = f->reader->poll(std::chrono::milliseconds(100));
                 if (!m) continue;
+                std::lock_guard lock(mutex);
                 const auto it = sent.find(m->key);
                 if (it == sent.end()) continue;  // an earlier round's duplicate
                 const auto a = net::decode_result_message(m->payload, std::size_t{1} << 30);
@@ -144,6 +172,7 @@ workload kafka_workload(unsigned log_rows, int jobs, int nodes) {
                 sent.erase(it);
                 ++got;
               }
+              producing.join();
               const double wall = std::chrono::duration<double>(clock_type::now() - t0).count();
               CIRO_CHECK(got == static_cast<std::size_t>(jobs));
               return jobs_output(jobs, wall, std::move(latency));
@@ -154,7 +183,11 @@ workload kafka_workload(unsigned log_rows, int jobs, int nodes) {
 }  // namespace
 
 std::vector<workload> farm_workloads() {
-  return {kafka_workload(10, 1000, 1), kafka_workload(10, 1000, 2), kafka_workload(10, 1000, 4)};
+  runtime::batch_config batches;
+  batches.max_jobs = 256;
+  batches.window = std::chrono::milliseconds(100);
+  return {kafka_workload(10, 1000, {1, {}, 0}), kafka_workload(10, 1000, {2, {}, 0}), kafka_workload(10, 1000, {4, {}, 0}),
+          kafka_workload(10, 5000, {1, batches, 0}), kafka_workload(10, 3000, {1, batches, 300})};
 }
 
 }  // namespace ciro::bench

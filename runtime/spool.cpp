@@ -161,8 +161,28 @@ std::vector<spool::taken_job> spool::take(std::size_t n) {
 
 bool spool::finish(const std::string& id, bool ok, std::string_view result_text, std::string_view proof) {
   const fs::path dest = dir_ / (ok ? "out" : "failed");
-  const bool written = (!ok || proof.empty() || write_file_atomically(dest / (id + ".proof"), proof)) &&
-                       write_file_atomically(dest / (id + ".json"), result_text);
+  const auto write_proof = [&] {
+    const fs::path path = dest / (id + ".proof");
+    if (!last_proof_path_.empty() && proof == last_proof_) {
+      // A link under a temporary name renamed into place: atomic, like a write.
+      const fs::path tmp = dest / ("." + id + ".proof.link");
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      if (::link(last_proof_path_.c_str(), tmp.c_str()) == 0) {
+        fs::rename(tmp, path, ec);
+        if (!ec) {
+          sync_directory(dest);
+          return true;
+        }
+        fs::remove(tmp, ec);
+      }
+    }
+    if (!write_file_atomically(path, proof)) return false;
+    last_proof_.assign(proof);
+    last_proof_path_ = path;
+    return true;
+  };
+  const bool written = (!ok || proof.empty() || write_proof()) && write_file_atomically(dest / (id + ".json"), result_text);
   if (!written) return false;  // left in work/: the next start runs it again
   std::error_code ec;
   fs::remove(dir_ / "work" / (id + ".json"), ec);

@@ -56,7 +56,9 @@ class spool {
   /// Writes the result of a taken job (and its proof, when it has one) and removes it from work/.
   /// False, the job left in work/, when the result cannot be written.
   bool finish(const job_result& r, const std::vector<std::uint8_t>& proof);
-  /// The same with the result file's text already made (`ok` picks out/ or failed/).
+  /// The same with the result file's text already made (`ok` picks out/ or failed/). A proof
+  /// byte-equal to the one this spool wrote last (a batch's jobs share one proof) is hard-linked
+  /// to that file instead of written again.
   bool finish(const std::string& id, bool ok, std::string_view result_text, std::string_view proof);
 
   /// Moves a taken job back to in/ (a node that stops before running it).
@@ -89,6 +91,9 @@ class spool {
  private:
   explicit spool(std::filesystem::path dir) : dir_(std::move(dir)) {}
   std::filesystem::path dir_;
+  /// The last proof written by finish() and its file (the link target of an equal proof).
+  std::string last_proof_;
+  std::filesystem::path last_proof_path_;
   /// The files of the last listing of in/ not taken yet, oldest first.
   std::deque<std::filesystem::path> backlog_;
 };

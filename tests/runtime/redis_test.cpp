@@ -195,8 +195,9 @@ struct cached_node {
   void submit(const std::string& id, unsigned log_rows) {
     const std::string text = std::string(R"({"id": ")") + id + R"(", "air": "fibonacci", "log_rows": )" + std::to_string(log_rows) + "}";
     fs::create_directories(dir / "in");  // (the node makes it too, when it starts)
-    std::ofstream(dir / "in" / (id + ".json.tmp")) << text;
-    fs::rename(dir / "in" / (id + ".json.tmp"), dir / "in" / (id + ".json"));
+    // A name starting with '.' is a temporary the node leaves alone (docs/runtime.md, the spool).
+    std::ofstream(dir / "in" / ("." + id + ".json.tmp")) << text;
+    fs::rename(dir / "in" / ("." + id + ".json.tmp"), dir / "in" / (id + ".json"));
   }
   /// Waits (up to 60 s) for out/ID.json and returns it.
   nlohmann::json result_file(const std::string& id) {

@@ -50,6 +50,34 @@ TEST(Spool, MovesJobsThroughWorkToOutAndRecoversWork) {
   fs::remove_all(d);
 }
 
+TEST(Spool, AProofEqualToTheLastOneIsLinkedNotWrittenAgain) {
+  const fs::path d = fresh_dir("links");
+  auto s = spool::open(d);
+  ASSERT_TRUE(s) << s.error().message;
+  const auto read = [&](const std::string& id) {
+    std::ifstream f(d / "out" / (id + ".proof"), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  const std::string batch(100000, 'b'), other = batch.substr(0, 99999) + "c";
+  ASSERT_TRUE(s.value().finish("a", true, "{}", batch));
+  ASSERT_TRUE(s.value().finish("b", true, "{}", batch));
+  ASSERT_TRUE(s.value().finish("c", true, "{}", other));  // equal length, one byte differs
+  ASSERT_TRUE(s.value().finish("d", true, "{}", other));
+  EXPECT_EQ(read("a"), batch);
+  EXPECT_EQ(read("b"), batch);
+  EXPECT_EQ(read("c"), other);
+  EXPECT_EQ(read("d"), other);
+  EXPECT_TRUE(fs::equivalent(d / "out" / "a.proof", d / "out" / "b.proof"));
+  EXPECT_FALSE(fs::equivalent(d / "out" / "b.proof", d / "out" / "c.proof"));
+  EXPECT_TRUE(fs::equivalent(d / "out" / "c.proof", d / "out" / "d.proof"));
+  // The first file gone (an operator's clean-up): the next equal proof is written, not lost.
+  fs::remove(d / "out" / "d.proof");
+  fs::remove(d / "out" / "c.proof");
+  ASSERT_TRUE(s.value().finish("e", true, "{}", other));
+  EXPECT_EQ(read("e"), other);
+  fs::remove_all(d);
+}
+
 TEST(Spool, ADuplicateIdGivesOneResultAndStrayFilesAreSetAside) {
   const fs::path d = fresh_dir("dup");
   auto s = spool::open(d);
