@@ -49,6 +49,7 @@ std::vector<workload> zkml_workloads();
 std::vector<workload> serve_workloads();
 std::vector<workload> farm_workloads();
 std::vector<workload> consensus_workloads();
+std::vector<workload> validator_workloads();
 
 /// The output of a run of `jobs` jobs in `wall_s` seconds, given each job's latency in seconds:
 /// the extras jobs_per_hour, latency_p50_ms and latency_p99_ms (nearest-rank percentiles).

@@ -74,9 +74,16 @@ int status_command(const std::vector<std::string>& args, bool cancel);
 /// certificate and the validator set. Exit 0 without violations, 1 with some, 2 for usage errors.
 int simulate_command(const std::vector<std::string>& args);
 
-/// `ciro verify-certificate CERT --validators SET`: checks a quorum certificate offline against a
-/// validator set (docs/consensus.md). Exit 0 valid, 1 when it does not verify (one line saying
-/// why), 2 for usage errors and unreadable or malformed files.
+/// `ciro verify-certificate CERT|RESULT --validators SET [--proof PROOF]`: checks a quorum
+/// certificate offline against a validator set (docs/consensus.md); given a job's result file, the
+/// certificate it carries, which must hold a "valid" verdict on that job; with --proof, a verdict
+/// naming that proof (its SHA-256). Exit 0 valid, 1 when it does not verify (one line saying why),
+/// 2 for usage errors and unreadable or malformed files.
 int verify_certificate_command(const std::vector<std::string>& args);
+
+/// `ciro validator-key new FILE`: writes a fresh Ed25519 secret (RFC 8032 seed, 64 hex characters,
+/// mode 0600, never over an existing file) and prints its public key; `ciro validator-key public
+/// FILE` prints the public key of a key file. Exit 2 for usage errors and unreadable files.
+int validator_key_command(const std::vector<std::string>& args);
 
 }  // namespace ciro::cli

@@ -36,8 +36,11 @@ constexpr const char* usage_text =
     "  simulate [--replicas N] [--byzantine F] [--schedules S] [--seed X] [--behaviour B] [--no-faults]\n"
     "           [--certificate-out FILE --validators-out FILE]\n"
     "        the pBFT consensus simulator: commits, view changes, slashes, violations with their seed\n"
-    "  verify-certificate CERT --validators SET\n"
-    "        check a quorum certificate offline: exit 0 if valid, 1 if not (docs/consensus.md)\n"
+    "  verify-certificate CERT|RESULT --validators SET [--proof PROOF]\n"
+    "        check a quorum certificate offline (alone, or the one a validated job's result carries,\n"
+    "        with its proof): exit 0 if valid, 1 if not (docs/consensus.md)\n"
+    "  validator-key new FILE | public FILE\n"
+    "        a validator's Ed25519 signing key: make one (prints its public key), or print its public key\n"
     "  help  print this message\n";
 
 }  // namespace
@@ -66,6 +69,7 @@ int main(int argc, char** argv) {
     if (command == "cancel") return ciro::cli::status_command(args, true);
     if (command == "simulate") return ciro::cli::simulate_command(args);
     if (command == "verify-certificate") return ciro::cli::verify_certificate_command(args);
+    if (command == "validator-key") return ciro::cli::validator_key_command(args);
   } catch (const std::bad_alloc&) {
     return ciro::cli::usage_error(command + ": out of memory");
   }

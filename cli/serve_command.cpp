@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "consensus/digest.hpp"
+#include "consensus/json_format.hpp"
 #include "runtime/node.hpp"
 
 namespace ciro::cli {
@@ -30,7 +32,9 @@ constexpr const char* serve_usage =
     "usage: ciro serve [--config FILE] [--listen ADDR|none] [--metrics ADDR|none] [--spool DIR] [--token-file FILE]\n"
     "                  [--tls-cert PEM --tls-key PEM] [--kafka BROKERS [--group G] [--jobs-topic T] [--results-topic T]\n"
     "                  [--alerts-topic T] [--kafka-option NAME=VALUE]...] [--redis HOST:PORT [--redis-ttl SECONDS]] [--workers N] [--threads N]\n"
-    "                  [--queue N] [--batch-jobs N [--batch-window-ms T]] [--price-core-hour X] [--once]";
+    "                  [--queue N] [--batch-jobs N [--batch-window-ms T]] [--price-core-hour X] [--once]\n"
+    "                  [--validators SET.json --validator-key FILE --validator-peers ADDR,ADDR,...\n"
+    "                   [--validator-batch N] [--validator-window-ms T]]";
 
 /// A decimal count of at most `max`.
 std::optional<unsigned long> count_of(const std::string& s, unsigned long max) {
@@ -57,6 +61,10 @@ struct serve_settings {
   std::map<std::string, std::string> kafka_names;  ///< --group and the topics
   net::kafka_properties kafka_properties;           ///< --kafka-option, in order
   std::optional<std::chrono::seconds> redis_ttl;
+  std::string validators_file, validator_key_file;
+  std::vector<std::string> validator_peers;
+  std::optional<std::size_t> validator_batch;
+  std::optional<std::chrono::milliseconds> validator_window;
 };
 
 /// Applies one setting (a flag's name without "--", or a config key with '_' for '-'); returns
@@ -118,6 +126,31 @@ std::string apply(serve_settings& s, const std::string& key, const std::string& 
     const auto v = count_of(value, 60000);
     if (!v || *v == 0) return "--batch-window-ms takes milliseconds from 1 to 60000";
     s.node.batch.window = std::chrono::milliseconds(*v);
+  } else if (key == "validators") {
+    if (value.empty()) return "--validators takes a validator set file (ciro.validators.v1)";
+    s.validators_file = value;
+  } else if (key == "validator-key") {
+    if (value.empty()) return "--validator-key takes a key file (ciro validator-key new FILE)";
+    s.validator_key_file = value;
+  } else if (key == "validator-peers") {
+    s.validator_peers.clear();
+    for (std::size_t at = 0; at <= value.size();) {
+      const std::size_t comma = std::min(value.find(',', at), value.size());
+      const std::string address = value.substr(at, comma - at);
+      if (address.empty() || address.find(':') == std::string::npos) {
+        return "--validator-peers takes HOST:PORT of every validator, in the set's order, separated by commas";
+      }
+      s.validator_peers.push_back(address);
+      at = comma + 1;
+    }
+  } else if (key == "validator-batch") {
+    const auto v = count_of(value, 4096);
+    if (!v || *v == 0) return "--validator-batch takes a count from 1 to 4096";
+    s.validator_batch = *v;
+  } else if (key == "validator-window-ms") {
+    const auto v = count_of(value, 60000);
+    if (!v || *v == 0) return "--validator-window-ms takes milliseconds from 1 to 60000";
+    s.validator_window = std::chrono::milliseconds(*v);
   } else if (key == "price-core-hour") {
     try {
       std::size_t used = 0;
@@ -135,8 +168,9 @@ std::string apply(serve_settings& s, const std::string& key, const std::string& 
 
 /// Reads a --config file: a JSON object of the flags' names (listen, metrics, spool, token_file, kafka,
 /// group, jobs_topic, results_topic, alerts_topic, redis, redis_ttl,
-/// workers, threads, queue, batch_jobs, batch_window_ms, price_core_hour, once) and their values; kafka_options is an object of
-/// librdkafka properties.
+/// workers, threads, queue, batch_jobs, batch_window_ms, validators, validator_key, validator_peers,
+/// validator_batch, validator_window_ms, price_core_hour, once) and their values; kafka_options is
+/// an object of librdkafka properties.
 std::string apply_config(serve_settings& s, const std::string& path) {
   std::ifstream f(path);
   if (!f) return "cannot read " + path;
@@ -170,6 +204,40 @@ std::string apply_config(serve_settings& s, const std::string& path) {
     const std::string why = apply(s, key, value);
     if (!why.empty()) return path + ": " + (why.rfind("unknown option", 0) == 0 ? "unknown key \"" + k.substr(0, 64) + "\"" : why);
   }
+  return "";
+}
+
+/// Builds s.node.validator from the --validator flags (none given: no validators); returns why
+/// they are refused, or "".
+std::string validator_settings(serve_settings& s) {
+  const bool any = !s.validators_file.empty() || !s.validator_key_file.empty() || !s.validator_peers.empty() ||
+                   s.validator_batch || s.validator_window;
+  if (!any) return "";
+  if (s.validators_file.empty() || s.validator_key_file.empty() || s.validator_peers.empty()) {
+    return "--validators, --validator-key and --validator-peers go together";
+  }
+  std::ifstream f(s.validators_file);
+  if (!f) return "cannot read the validator set " + s.validators_file;
+  const std::string text(std::istreambuf_iterator<char>(f), {});
+  auto set = consensus::validators_from_json(text);
+  if (!set) return s.validators_file + ": " + set.error().message;
+  const auto key_hex = first_line(s.validator_key_file);
+  const auto seed = key_hex ? consensus::from_hex<32>(*key_hex) : std::nullopt;
+  if (!seed) return "cannot read a key from " + s.validator_key_file + " (64 hex characters: ciro validator-key new FILE)";
+  runtime::validator_config v;
+  v.validators = std::move(set.value());
+  v.key = consensus::key_pair_from_seed(*seed);
+  v.addresses = s.validator_peers;
+  if (v.addresses.size() != v.validators.size()) {
+    return "--validator-peers names " + std::to_string(v.addresses.size()) + " addresses for " +
+           std::to_string(v.validators.size()) + " validators";
+  }
+  bool member = false;
+  for (std::size_t i = 0; i < v.validators.size(); ++i) member = member || v.validators[i].key == v.key.public_key_bytes;
+  if (!member) return "the key in " + s.validator_key_file + " is not one of the validators in " + s.validators_file;
+  if (s.validator_batch) v.max_verdicts = *s.validator_batch;
+  if (s.validator_window) v.window = *s.validator_window;
+  s.node.validator = std::move(v);
   return "";
 }
 
@@ -216,6 +284,7 @@ int serve_command(const std::vector<std::string>& args) {
   }
   if (s.redis_ttl && !s.node.redis) return usage_error("serve: --redis-ttl needs --redis HOST:PORT");
   if (s.redis_ttl) s.node.redis->ttl = *s.redis_ttl;
+  if (const std::string why = validator_settings(s); !why.empty()) return usage_error("serve: " + why);
   // --once drains a spool and stops: no network unless --listen asks for it.
   if (s.node.once && !s.listen_given) s.listen = "none";
   if (s.listen != "none") {

@@ -92,3 +92,12 @@ interface Prover {
 interface Gate {
   login @0 (token :Text) -> (prover :Prover);
 }
+
+# A validator's endpoint (docs/consensus.md, "In the runtime"): what a node with validators
+# configured serves at its address in the validator peer list, with a Validator as the bootstrap.
+# Frames are opaque to the transport: each is one consensus message, request or evidence in the
+# runtime's framing, authenticated by the Ed25519 signatures and proofs inside it, not by the
+# connection. A sender sends what has queued since its last call returned, in one call.
+interface Validator {
+  deliver @0 (frames :List(Data)) -> ();
+}

@@ -8,6 +8,7 @@
 
 #include <future>
 
+#include "net/rpc_accept.hpp"
 #include "net/wire_codec.hpp"
 
 namespace ciro::net {
@@ -125,17 +126,6 @@ class gate_impl final : public wire::Gate::Server {
   std::string token_;
 };
 
-/// One RPC connection: its stream, its vat network (with the message limits) and its RPC system.
-struct rpc_connection {
-  rpc_connection(kj::Own<kj::AsyncIoStream> s, capnp::Capability::Client bootstrap, capnp::ReaderOptions limits)
-      : stream(kj::mv(s)),
-        network(*stream, capnp::rpc::twoparty::Side::SERVER, limits),
-        rpc(capnp::makeRpcServer(network, kj::mv(bootstrap))) {}
-  kj::Own<kj::AsyncIoStream> stream;
-  capnp::TwoPartyVatNetwork network;
-  capnp::RpcSystem<capnp::rpc::twoparty::VatId> rpc;
-};
-
 /// The HTTP endpoints: /metrics, /health and /.
 class http_endpoints final : public kj::HttpService {
  public:
@@ -171,11 +161,6 @@ class http_endpoints final : public kj::HttpService {
   const kj::HttpHeaderTable& table_;
 };
 
-class ignore_errors final : public kj::TaskSet::ErrorHandler {
- public:
-  void taskFailed(kj::Exception&&) override {}  // a connection that ends badly ends alone
-};
-
 std::string host_of(const std::string& address) {
   if (!address.empty() && address.front() == '[') return address.substr(1, address.find(']') - 1);
   const auto colon = address.rfind(':');
@@ -200,21 +185,6 @@ struct server::state {
 
 namespace {
 
-kj::Promise<void> accept_rpc(kj::ConnectionReceiver& listener, capnp::Capability::Client gate, capnp::ReaderOptions limits,
-                             kj::TaskSet& connections) {
-  return listener.accept().then([&listener, gate, limits, &connections](kj::Own<kj::AsyncIoStream> stream) mutable {
-    auto c = kj::heap<rpc_connection>(kj::mv(stream), gate, limits);
-    auto ended = c->network.onDisconnect();
-    connections.add(ended.attach(kj::mv(c)));
-    return accept_rpc(listener, kj::mv(gate), limits, connections);
-  });
-}
-
-std::string bound_address(const std::string& asked, std::uint16_t port) {
-  const auto colon = asked.rfind(':');
-  return asked.substr(0, colon == std::string::npos ? asked.size() : colon) + ":" + std::to_string(port);
-}
-
 void run_event_loop(server::state& st, const server_config config, job_service& service) {
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
     auto io = kj::setupAsyncIo();
@@ -238,19 +208,17 @@ void run_event_loop(server::state& st, const server_config config, job_service& 
     if (!config.metrics_address.empty()) {
       http_listener = network.parseAddress(config.metrics_address).wait(io.waitScope)->listen();
     }
-    st.rpc_bound = bound_address(config.rpc_address, rpc_port);
-    if (http_listener) st.metrics_bound = bound_address(config.metrics_address, static_cast<std::uint16_t>(http_listener->getPort()));
+    st.rpc_bound = detail::bound_address(config.rpc_address, rpc_port);
+    if (http_listener) st.metrics_bound = detail::bound_address(config.metrics_address, static_cast<std::uint16_t>(http_listener->getPort()));
     auto stop = kj::newPromiseAndCrossThreadFulfiller<void>();
     st.stop = kj::mv(stop.fulfiller);
 
-    capnp::ReaderOptions limits;
-    limits.traversalLimitInWords = config.max_message_bytes / sizeof(capnp::word);
-    limits.nestingLimit = 16;
-    ignore_errors errors;
+    const capnp::ReaderOptions limits = detail::reader_limits(config.max_message_bytes);
+    detail::ignore_errors errors;
     kj::TaskSet connections(errors);
     kj::TaskSet listeners(errors);
     capnp::Capability::Client gate = kj::heap<gate_impl>(service, config.token);
-    listeners.add(accept_rpc(*rpc_listener, gate, limits, connections));
+    listeners.add(detail::accept_rpc(*rpc_listener, gate, limits, connections));
     kj::HttpHeaderTable table;
     http_endpoints endpoints(service, table);
     kj::HttpServer http(io.provider->getTimer(), table, endpoints);

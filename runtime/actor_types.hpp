@@ -20,6 +20,7 @@ using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using compile_atom = caf::atom_constant<caf::atom("compile")>;
 using aggregate_atom = caf::atom_constant<caf::atom("aggregate")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using decided_atom = caf::atom_constant<caf::atom("decided")>;
 
 /// A prover worker: run(id, job text, predicted seconds, cores, throughput kind) proves the job
 /// in a TBB arena of that many cores, sends the result to the publisher and tells the scheduler
@@ -37,6 +38,14 @@ using scheduler_actor = caf::typed_actor<caf::reacts_to<submit_atom, std::string
 /// learns the job's time.
 using publisher_actor = caf::typed_actor<caf::reacts_to<publish_atom, std::string, bool, std::string, std::string,
                                                         std::string, double, std::string, double, double, double, double>>;
+
+/// The validator (with validators configured, docs/consensus.md "In the runtime"): publish(...)
+/// as the publisher takes it, the result held until the batch holding its verdict commits;
+/// flush(generation) closes the open batch of verdicts when its window ends; decided(certificate,
+/// consensus::encode's bytes) hands the held results of a committed batch to the publisher with the
+/// certificate attached.
+using validator_actor =
+    publisher_actor::extend<caf::reacts_to<flush_atom, std::uint64_t>, caf::reacts_to<decided_atom, std::string>>;
 
 /// The aggregator: aggregate(id, job text) takes a job that can join a batch; flush(key,
 /// generation) closes the batch of that key when its window ends; drain() puts its open batches

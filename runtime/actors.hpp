@@ -11,6 +11,15 @@ namespace ciro::runtime {
 /// waiting for it, counts it in the metrics and teaches the throughput model the job's time.
 publisher_actor::behavior_type publisher(publisher_actor::pointer self, shared_state* s);
 
+/// The validator (with config.validator): gives each proven job's proof to `s.proofs`, verifies
+/// it there (its verdict), and gathers the verdicts into batches of at most max_verdicts, closed
+/// a window after their first, which it submits to s.consensus. It holds each job's result until
+/// the batch with its verdict commits, then sends it to `pub` with "certificate" (the quorum
+/// certificate as `ciro verify-certificate` reads it) added; a verdict of "invalid" makes the job
+/// fail. Failed jobs (no proof) go to `pub` at once. Spawn it detached: verification takes
+/// milliseconds a proof.
+validator_actor::behavior_type validator(validator_actor::pointer self, shared_state* s, publisher_actor pub);
+
 /// A prover worker. Spawn it detached in a node (its proof runs on its own thread); the first
 /// idle message, announcing it to the scheduler, is its spawner's to send.
 worker_actor::behavior_type worker(worker_actor::pointer self, shared_state* s, publisher_actor publisher,

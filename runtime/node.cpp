@@ -9,12 +9,30 @@
 #include <tuple>
 #include <vector>
 
+#include "consensus/encoding.hpp"
+#include "consensus/ledger.hpp"
 #include "net/server.hpp"
 #include "runtime/actors.hpp"
 #include "runtime/kafka_bridge.hpp"
 #include "runtime/node_service.hpp"
 
 namespace ciro::runtime {
+
+namespace {
+
+/// How the replica's thread reaches the validator actor: set once it is spawned, cleared before
+/// the actor system goes.
+struct validator_link {
+  std::mutex mutex;
+  validator_actor actor;
+};
+
+std::uint64_t unix_seconds() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
 
 result<node_summary, int> run_node(const node_config& config, const std::atomic<bool>& stop) {
   auto dir = spool::open(config.spool);
@@ -30,6 +48,40 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
   s.model = load_or_calibrate(config.spool);
   s.log(measured ? "throughput model read from throughput.json" : "throughput calibrated (throughput.json written)");
   if (s.summary.recovered) s.log(std::to_string(s.summary.recovered) + " jobs left running by a stopped node queued again");
+  // The validator's parts outlive the actor system (they are declared before it): the replica's
+  // thread calls the actor only through `link`, which is cleared before the actors go.
+  validator_link link;
+  std::optional<consensus::ledger> ledger;
+  std::unique_ptr<replica_host> host;
+  if (config.validator) {
+    const validator_config& vc = *config.validator;
+    s.proofs = std::make_shared<proof_verdicts>();
+    ledger.emplace(vc.validators);
+    replica_host_config hc;
+    hc.validators = vc.validators;
+    hc.key = vc.key;
+    hc.addresses = vc.addresses;
+    hc.state_file = config.spool / "replica.state";
+    hc.tick = vc.tick;
+    replica_host::callbacks on;
+    on.on_decision = [&link, &ledger](const consensus::quorum_certificate& cert) {
+      ledger->record_participation(cert);
+      consensus::byte_writer w;
+      consensus::encode(w, cert);
+      std::lock_guard lock(link.mutex);
+      if (link.actor) caf::anon_send(link.actor, decided_atom::value, std::string(w.data().begin(), w.data().end()));
+    };
+    on.on_evidence = [&s, &ledger, &vc](const consensus::evidence& e) {
+      const auto checker = [p = s.proofs.get()](const consensus::verdict& v) { return p->check(v); };
+      for (const auto& slash : ledger->apply({&e, 1}, vc.validators, checker, unix_seconds())) s.alert(consensus::alert_json(slash));
+    };
+    auto started = replica_host::start(hc, s.proofs, std::move(on));
+    if (!started) return started.error();
+    host = std::move(started.value());
+    s.consensus = host.get();
+    s.log("validator " + std::to_string(host->self()) + " of " + std::to_string(vc.validators.size()) + " listening at " +
+          host->listen_address());
+  }
   {
     caf::actor_system_config cfg;
     caf::actor_system system{cfg};
@@ -39,9 +91,16 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
     }
     const publisher_actor pub = system.spawn(publisher, &s);
     const scheduler_actor sched = system.spawn(scheduler, &s);
+    validator_actor val;
+    if (config.validator) {
+      val = system.spawn<caf::detached>(validator, &s, pub);
+      std::lock_guard lock(link.mutex);
+      link.actor = val;
+    }
+    const publisher_actor results = val ? publisher_actor(val) : pub;  // where the workers' results go
     std::vector<worker_actor> workers;
     for (unsigned i = 0; i < s.workers; ++i) {
-      workers.push_back(system.spawn<caf::detached>(worker, &s, pub, sched));
+      workers.push_back(system.spawn<caf::detached>(worker, &s, results, sched));
       caf::anon_send(sched, idle_atom::value, workers.back(), std::string());
     }
     aggregator_actor agg;
@@ -53,6 +112,13 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
       caf::anon_send_exit(in, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(comp, caf::exit_reason::user_shutdown);
       if (agg) caf::anon_send_exit(agg, caf::exit_reason::user_shutdown);
+      if (val) {
+        {
+          std::lock_guard lock(link.mutex);
+          link.actor = validator_actor();
+        }
+        caf::anon_send_exit(val, caf::exit_reason::user_shutdown);
+      }
       caf::anon_send_exit(sched, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(pub, caf::exit_reason::user_shutdown);
     };
@@ -100,7 +166,16 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
     // Drain: the intakes stop, queued jobs go back to in/, running ones finish.
     if (kafka) kafka->stop_intake();
     caf::anon_send(in, drain_atom::value);
-    while (!s.drained.load() || s.running.load() > 0 || s.publishing.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const auto drain_until = std::chrono::steady_clock::now() + (config.validator ? config.validator->drain_timeout : std::chrono::milliseconds(0));
+    while (!s.drained.load() || s.running.load() > 0 || s.publishing.load() > 0) {
+      // Results held for consensus wait at most the drain timeout: then they stay in work/.
+      if (config.validator && s.drained.load() && s.running.load() == 0 && std::chrono::steady_clock::now() > drain_until) {
+        s.log(std::to_string(s.publishing.load()) +
+              " results still wait for their batch to commit: left in work/, proven again at the next start");
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     front.reset();  // after the running jobs' results went to their clients
     {
       std::lock_guard lock(s.mutex);

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "consensus/ed25519.hpp"
+#include "consensus/validator_set.hpp"
 #include "core/result.hpp"
 #include "net/kafka.hpp"
 #include "net/server.hpp"
@@ -21,6 +23,21 @@
 /// and the publisher talk to the others by messages only, so other sources and sinks (RPC,
 /// Kafka, Redis) can stand beside them.
 namespace ciro::runtime {
+
+/// This node as one of a farm's validators (docs/consensus.md, "In the runtime"): each proven
+/// job's verdict goes into a batch that the validators agree on (pBFT), and its result is
+/// published only once that batch commits, with the quorum certificate attached.
+struct validator_config {
+  consensus::validator_set validators;
+  consensus::key_pair key;             ///< this node's signing key: its public key is in `validators`
+  std::vector<std::string> addresses;  ///< HOST:PORT of every validator, in set order (its own: where it listens)
+  std::size_t max_verdicts = 64;       ///< verdicts in one batch at most (1 .. 4096)
+  std::chrono::milliseconds window{50};  ///< a batch closes this long after its first verdict at the latest
+  std::chrono::milliseconds tick{50};    ///< the replica's timer tick (a view changes after 40 ticks)
+  /// How long a stopping node waits for the batches of its held results; those still undecided
+  /// stay in work/ and are proven again at the next start.
+  std::chrono::milliseconds drain_timeout{30000};
+};
 
 struct node_config {
   std::filesystem::path spool;
@@ -43,6 +60,8 @@ struct node_config {
   std::optional<redis_cache_config> redis;
   /// Batches of jobs proven as one proof (docs/farm.md, "Aggregation"); off by default.
   batch_config batch;
+  /// Validators; none: results are published as soon as they are proven (the embedded default).
+  std::optional<validator_config> validator;
   /// Told the addresses bound (RPC, metrics) once the network front end listens.
   std::function<void(const std::string& rpc, const std::string& metrics)> on_listening;
 };

@@ -14,6 +14,8 @@
 #include "runtime/result_cache.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/node.hpp"
+#include "runtime/proof_verdicts.hpp"
+#include "runtime/replica_host.hpp"
 #include "runtime/spool.hpp"
 #include "runtime/throughput.hpp"
 
@@ -55,6 +57,9 @@ struct shared_state {
   std::set<std::string> running_ids;
   /// Callbacks waiting for a job's result (RPC tickets), and for a cancel's outcome.
   std::multimap<std::string, std::function<void(net::job_answer)>> listeners, cancel_waiters;
+  /// With validators: the proofs the verdicts name, and the replica the validator actor submits to.
+  std::shared_ptr<proof_verdicts> proofs;
+  replica_host* consensus = nullptr;
   /// The intake and the scheduler, for the front end's messages.
   intake_actor intake;
   scheduler_actor scheduler;

@@ -782,7 +782,13 @@ TEST(CliServe, UsageErrorsExitTwoWithOneLine) {
                                  "submit --kafka 127.0.0.1:1 --kafka-option enable.idempotence=false --air fibonacci --log-rows 8",
                                  "submit --air fibonacci", "submit --log-rows 8", "submit --model m.onnx",
                                  "submit --air fibonacci --log-rows 99", "submit --timeout-s 0 --air fibonacci --log-rows 8",
-                                 "status", "status a b", "cancel"}) {
+                                 "status", "status a b", "cancel", "verify --batch-first 3 x.proof",
+                                 "verify --air fibonacci --log-rows 8 --batch-first x x.proof",
+                                 "serve --batch-jobs -1", "serve --batch-jobs 8 --batch-window-ms 0",
+                                 "serve --validators /nonexistent.json", "serve --validator-batch 0",
+                                 "serve --validators /nonexistent.json --validator-key k --validator-peers 127.0.0.1:1",
+                                 "serve --validator-peers nocolon", "validator-key", "validator-key new",
+                                 "validator-key public /nonexistent.key", "validator-key old x"}) {
     const auto r = ciro(args);
     EXPECT_EQ(r.exit_code, 2) << args;
     EXPECT_EQ(lines(r.err), 1u) << args << ": " << r.err;
@@ -996,6 +1002,66 @@ TEST(CliVerifyCertificate, MalformedOrUnreadableInputExitsTwoWithOneLine) {
     EXPECT_EQ(r.err.rfind("ciro: ", 0), 0u) << args << ": " << r.err;
   }
   for (const std::string& f : {set, cert, malformed, wrong_key}) std::filesystem::remove(f);
+}
+
+TEST(CliValidators, FourServeProcessesPublishEachResultWithACertificateThatVerifies) {
+  // Four validators' keys and their set, as an operator makes them.
+  std::vector<std::string> keys, spools, publics;
+  for (int i = 0; i < 4; ++i) {
+    keys.push_back(scratch("validator" + std::to_string(i) + ".key"));
+    std::filesystem::remove(keys.back());
+    const auto r = ciro("validator-key new " + keys.back());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_EQ(r.out.rfind("public key: ", 0), 0u) << r.out;
+    publics.push_back(r.out.substr(12, 64));
+    EXPECT_EQ(ciro("validator-key public " + keys.back()).out, r.out);
+    EXPECT_EQ(ciro("validator-key new " + keys.back()).exit_code, 2) << "a key file is never overwritten";
+    EXPECT_EQ(std::filesystem::status(keys.back()).permissions() & std::filesystem::perms::others_read, std::filesystem::perms::none);
+  }
+  nlohmann::json set = {{"format", "ciro.validators.v1"}, {"validators", nlohmann::json::array()}};
+  for (const auto& p : publics) set["validators"].push_back({{"public_key", p}, {"stake", 1000}, {"reputation", 100}, {"uptime_permille", 1000}});
+  const std::string set_file = scratch("validator_set.json");
+  std::ofstream(set_file) << set.dump();
+  std::string peers;
+  for (int i = 0; i < 4; ++i) peers += (i ? "," : "") + std::string("127.0.0.1:") + std::to_string(free_port());
+  std::vector<std::pair<std::string, std::string>> jobs;
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = "v" + std::to_string(i);
+    jobs.emplace_back(id, R"({"id": ")" + id + R"(", "air": "fibonacci", "log_rows": 8})");
+  }
+  for (int i = 0; i < 4; ++i) {
+    spools.push_back(spool_with("validator" + std::to_string(i), i == 0 ? jobs : std::vector<std::pair<std::string, std::string>>{}));
+    std::ofstream(spools.back() + "/throughput.json") << "{}";  // no calibration: the model learns from the jobs
+  }
+  const auto serve_args = [&](int i) {
+    return "serve --listen none --metrics none --workers 1 --spool " + spools[static_cast<std::size_t>(i)] + " --validators " +
+           set_file + " --validator-key " + keys[static_cast<std::size_t>(i)] + " --validator-peers " + peers;
+  };
+  const std::string bin = std::string(CIRO_BINARY) + " ", log0 = scratch("validator0.log");
+  // Validators 1 to 3 run until stopped; validator 0 proves its spool and stops once every result is out.
+  const auto r = ciro(serve_args(1) + " 2>/dev/null & a=$!; " + bin + serve_args(2) + " 2>/dev/null & b=$!; " + bin + serve_args(3) +
+                      " 2>/dev/null & c=$!; " + bin + serve_args(0) + " --once 2>" + log0 +
+                      "; s=$?; kill -TERM $a $b $c; wait $a $b $c; exit $s");
+  std::ifstream log_file(log0);
+  const std::string log((std::istreambuf_iterator<char>(log_file)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(r.exit_code, 0) << log;
+  EXPECT_NE(r.out.find("done 5, failed 0"), std::string::npos) << r.out << log;
+  EXPECT_NE(log.find("validator 0 of 4 listening at"), std::string::npos) << log;
+  for (const auto& [id, text] : jobs) {
+    const std::string result = spools[0] + "/out/" + id + ".json", proof = spools[0] + "/out/" + id + ".proof";
+    auto v = ciro("verify-certificate " + result + " --validators " + set_file + " --proof " + proof);
+    EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+    EXPECT_EQ(v.out.rfind("job " + id + ": proof ", 0), 0u) << v.out;
+    EXPECT_NE(v.out.find("agreed valid\nvalid: sequence "), std::string::npos) << v.out;
+    // A file that is not the proof this result's verdict names.
+    v = ciro("verify-certificate " + result + " --validators " + set_file + " --proof " + set_file);
+    EXPECT_EQ(v.exit_code, 1) << v.out;
+    EXPECT_EQ(v.out.rfind("invalid: the certificate holds no verdict on job " + id, 0), 0u) << v.out;
+  }
+  for (const auto& d : spools) std::filesystem::remove_all(d);
+  for (const auto& k : keys) std::filesystem::remove(k);
+  std::filesystem::remove(set_file);
+  std::filesystem::remove(log0);
 }
 
 }  // namespace

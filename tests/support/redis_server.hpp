@@ -2,9 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,32 +13,16 @@
 #include <thread>
 
 #include "net/redis.hpp"
+#include "net/free_port.hpp"
 
 namespace ciro::test {
-
-/// A free TCP port on 127.0.0.1 (bound and released; another process could take it in between).
-inline std::uint16_t free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    if (fd >= 0) ::close(fd);
-    return 0;
-  }
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 /// A real redis-server (Debian's /usr/bin/redis-server) on a free loopback port, no persistence,
 /// started by the test and killed with it; kill() and start() again on the same port model an
 /// outage. available() is false (and the test should skip, saying why) when the binary is absent.
 class redis_server {
  public:
-  redis_server() : port_(free_loopback_port()) {
+  redis_server() : port_(net::free_loopback_port()) {
     if (available()) start();
   }
   ~redis_server() { kill(); }

@@ -1,0 +1,117 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "consensus/certificate.hpp"
+#include "consensus/evidence.hpp"
+#include "consensus/replica.hpp"
+#include "core/result.hpp"
+#include "net/peer_network.hpp"
+#include "runtime/proof_verdicts.hpp"
+#include "runtime/validator_frames.hpp"
+
+/// A validator's replica at work (docs/consensus.md, "In the runtime"): one consensus::replica on
+/// a thread of its own, fed by the validators' transport (net::peer_network), a timer and the
+/// batches its node submits; its state persisted before each step's messages leave.
+namespace ciro::runtime {
+
+struct replica_host_config {
+  consensus::validator_set validators;
+  consensus::key_pair key;             ///< this validator's key: its public key is in `validators`
+  std::vector<std::string> addresses;  ///< HOST:PORT of every validator in set order (its own: where it listens)
+  /// Where the replica's state is written (atomically, fsync'd) before the messages of each step
+  /// are sent, and read back at start; empty: not persisted (a restart then starts afresh).
+  std::filesystem::path state_file;
+  std::chrono::milliseconds tick{50};        ///< one replica tick
+  std::uint64_t request_timeout_ticks = 40;  ///< a request undecided this long changes the view
+  std::uint64_t retransmit_ticks = 10;
+  std::uint64_t resubmit_ticks = 20;         ///< this node's undecided requests are sent again this often
+  std::uint64_t checkpoint_interval = 16, window = 64;
+};
+
+/// What a host has done since it started.
+struct replica_host_stats {
+  std::uint64_t submitted = 0;      ///< batches this node submitted
+  std::uint64_t decided = 0;        ///< batches committed (by anyone's request)
+  std::uint64_t evidence = 0;       ///< evidence found here or received
+  std::uint64_t undecodable = 0;    ///< frames that did not decode
+  std::uint64_t parked = 0;         ///< messages held until the proofs they name arrived
+  std::uint64_t view = 0;
+  consensus::drop_counters drops;   ///< the replica's
+  net::peer_network_stats network;
+};
+
+class replica_host {
+ public:
+  /// Called on the host's thread; they must return soon.
+  struct callbacks {
+    std::function<void(const consensus::quorum_certificate&)> on_decision;  ///< each committed batch, in order
+    std::function<void(const consensus::evidence&)> on_evidence;            ///< each evidence found or received, once
+  };
+
+  /// Finds this validator in the set by its public key, restores the replica from state_file when
+  /// it exists, and starts listening at its own address. Fails with one line: a key not in the
+  /// set, addresses not one per validator, a state file that does not restore, an address in use.
+  static result<std::unique_ptr<replica_host>, int> start(replica_host_config config,
+                                                          std::shared_ptr<proof_verdicts> proofs, callbacks on);
+
+  /// Proposes `verdicts` (whose proofs `proofs` holds: this node made them): sent with the proofs
+  /// to every validator and submitted to the local replica; sent again while undecided. From any
+  /// thread.
+  void submit(consensus::batch verdicts);
+
+  [[nodiscard]] std::uint32_t self() const { return self_; }
+  [[nodiscard]] const std::string& listen_address() const { return listen_address_; }
+  [[nodiscard]] replica_host_stats stats() const;
+
+  /// Stops the thread and the transport; undecided requests are forgotten (their node keeps the
+  /// jobs, which run again at its next start).
+  ~replica_host();
+
+ private:
+  replica_host() = default;
+  void run();
+  void step(std::vector<std::string> frames, std::vector<consensus::batch> submits, bool tick);
+  void receive(consensus::message m);
+  [[nodiscard]] bool proofs_held(const consensus::message& m) const;
+  void persist();
+
+  replica_host_config config_;
+  std::shared_ptr<proof_verdicts> proofs_;
+  callbacks on_;
+  std::uint32_t self_ = 0;
+  std::string listen_address_;
+  std::unique_ptr<consensus::replica> replica_;
+  std::unique_ptr<net::peer_network> network_;
+
+  mutable std::mutex mutex_;  // inbox, stats, stop
+  std::condition_variable wake_;
+  std::vector<std::string> inbox_frames_;
+  std::vector<consensus::batch> inbox_submits_;
+  bool stopping_ = false;
+  replica_host_stats stats_;
+
+  // The host thread's alone.
+  struct own_request {
+    consensus::batch verdicts;
+    std::string frame;  ///< the request frame, verdicts and proofs
+    std::uint64_t sent_at = 0;
+  };
+  std::map<consensus::digest, own_request> own_;  ///< undecided requests of this node, by batch digest
+  std::deque<consensus::message> parked_;         ///< messages waiting for the proofs they name
+  std::set<consensus::digest> evidence_seen_;  ///< SHA-256 of each evidence's encoding
+  std::uint64_t ticks_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace ciro::runtime
