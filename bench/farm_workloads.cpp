@@ -187,7 +187,7 @@ std::vector<workload> farm_workloads() {
   batches.max_jobs = 256;
   batches.window = std::chrono::milliseconds(100);
   return {kafka_workload(10, 1000, {1, {}, 0}), kafka_workload(10, 1000, {2, {}, 0}), kafka_workload(10, 1000, {4, {}, 0}),
-          kafka_workload(10, 5000, {1, batches, 0}), kafka_workload(10, 3000, {1, batches, 300})};
+          kafka_workload(10, 5000, {1, batches, 0}), kafka_workload(10, 2400, {1, batches, 120})};
 }
 
 }  // namespace ciro::bench
