@@ -7,20 +7,21 @@
 #include "kernels/backend.hpp"
 
 namespace ciro::bench {
+
+std::shared_ptr<kernels::row_major_matrix<field::babybear>> random_babybear_matrix(std::size_t rows, std::size_t width) {
+  auto m = std::make_shared<kernels::row_major_matrix<field::babybear>>(rows, width);
+  std::uint64_t state = 0x243f6a8885a308d3ULL;
+  for (auto& x : m->values()) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    x = field::babybear::from_u64(state >> 17);
+  }
+  return m;
+}
+
 namespace {
 
 using field::babybear;
 using kernels::row_major_matrix;
-
-std::shared_ptr<row_major_matrix<babybear>> random_matrix(std::size_t rows, std::size_t width) {
-  auto m = std::make_shared<row_major_matrix<babybear>>(rows, width);
-  std::uint64_t state = 0x243f6a8885a308d3ULL;
-  for (auto& x : m->values()) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    x = babybear::from_u64(state >> 17);
-  }
-  return m;
-}
 
 /// Forward NTT (natural order in and out) of a 2^log_n x width matrix; throughput in elements/s.
 workload ntt_workload(unsigned log_n, std::size_t width) {
@@ -30,7 +31,7 @@ workload ntt_workload(unsigned log_n, std::size_t width) {
       "forward NTT of " + std::to_string(width) + " column(s) of 2^" + std::to_string(log_n) + " rows, natural order",
       [log_n, width] {
         auto backend = std::shared_ptr<kernels::backend>(kernels::make_cpu_backend());
-        auto m = random_matrix(std::size_t{1} << log_n, width);
+        auto m = random_babybear_matrix(std::size_t{1} << log_n, width);
         return [backend, m] {
           backend->ntt(m->view());
           return run_output{static_cast<double>(m->values().size()), {}};
@@ -48,7 +49,7 @@ workload lde_workload(unsigned log_n, std::size_t width, unsigned log_blowup) {
               " rows, blowup " + std::to_string(1u << log_blowup),
           [log_n, width, log_blowup] {
             auto backend = std::shared_ptr<kernels::backend>(kernels::make_cpu_backend());
-            auto in = random_matrix(std::size_t{1} << log_n, width);
+            auto in = random_babybear_matrix(std::size_t{1} << log_n, width);
             auto out = std::make_shared<row_major_matrix<babybear>>(std::size_t{1} << (log_n + log_blowup), width);
             return [backend, in, out, log_blowup] {
               backend->lde(in->view(), out->view(), {.log_blowup = log_blowup});

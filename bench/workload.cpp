@@ -11,7 +11,7 @@ std::vector<workload> all_workloads() {
   std::vector<workload> all;
   for (auto&& group :
        {field_workloads(), ntt_workloads(), hash_workloads(), merkle_workloads(), stark_workloads(), zkml_workloads(), serve_workloads(),
-        farm_workloads(), consensus_workloads(), validator_workloads()})
+        farm_workloads(), consensus_workloads(), validator_workloads(), gpu_workloads()})
     all.insert(all.end(), group.begin(), group.end());
   return all;
 }

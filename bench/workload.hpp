@@ -1,8 +1,12 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "field/babybear.hpp"
+#include "kernels/matrix.hpp"
 
 namespace ciro::bench {
 
@@ -50,6 +54,12 @@ std::vector<workload> serve_workloads();
 std::vector<workload> farm_workloads();
 std::vector<workload> consensus_workloads();
 std::vector<workload> validator_workloads();
+/// A rows x width matrix of pseudo-random BabyBear elements (a fixed LCG seed: the same input on
+/// every machine), for the NTT and LDE workloads.
+std::shared_ptr<kernels::row_major_matrix<field::babybear>> random_babybear_matrix(std::size_t rows, std::size_t width);
+
+/// Listed only when a CUDA device is present.
+std::vector<workload> gpu_workloads();
 
 /// The output of a run of `jobs` jobs in `wall_s` seconds, given each job's latency in seconds:
 /// the extras jobs_per_hour, latency_p50_ms and latency_p99_ms (nearest-rank percentiles).

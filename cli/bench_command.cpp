@@ -10,35 +10,13 @@
 #include <string>
 #include <thread>
 
+#include "bench/compare.hpp"
 #include "bench/workload.hpp"
 #include "cli/command.hpp"
-#include "field/packed.hpp"
+#include "cli/machine.hpp"
 
 namespace ciro::cli {
 namespace {
-
-struct machine_info {
-  std::string cpu;
-  unsigned cores = 0;    // hardware threads of the machine
-  unsigned threads = 0;  // worker threads the workloads use
-  std::string simd_target;
-};
-
-machine_info this_machine() {
-  machine_info m;
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      m.cpu = line.substr(line.find(':') + 2);
-      break;
-    }
-  }
-  if (m.cpu.empty()) m.cpu = "unknown";
-  m.cores = std::thread::hardware_concurrency();
-  m.threads = static_cast<unsigned>(bench::worker_threads());
-  m.simd_target = field::packed::simd_target();
-  return m;
-}
 
 /// "1.23 ms" style durations and "4.56e+09" style throughputs for the table.
 std::string format_seconds(double s) {
@@ -60,12 +38,49 @@ int usage_error(const std::string& message) {
   return exit_usage;
 }
 
+namespace {
+
+constexpr const char* bench_usage =
+    "usage: ciro bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--threads N] [--list]\n"
+    "       ciro bench --compare A.json B.json ... [--html OUT]";
+
+/// `ciro bench --compare A.json B.json ... [--html OUT]`: the runs side by side.
+int compare_command(const std::vector<std::string>& files, const std::string& html_path) {
+  if (files.size() < 2) return usage_error("bench: --compare takes two or more files written by ciro bench --json");
+  std::vector<bench::bench_run> runs;
+  for (const auto& f : files) {
+    auto run = bench::read_bench_run(f);
+    if (!run) return usage_error("bench: " + run.error().message);
+    runs.push_back(std::move(run.value()));
+  }
+  std::fputs(bench::comparison_table(runs).c_str(), stdout);
+  if (!html_path.empty()) {
+    std::ofstream out(html_path);
+    out << bench::comparison_html(runs);
+    if (!out) return usage_error("bench: cannot write " + html_path);
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
 int bench_command(const std::vector<std::string>& args) {
-  std::string filter = ".*", json_path;
-  bool quick = false, list = false;
+  std::string filter = ".*", json_path, html_path;
+  bool quick = false, list = false, compare = false;
+  std::vector<std::string> compare_files;
   int repetitions = 7, threads = 0;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
+    if (a == "--compare") {
+      compare = true;
+      while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) compare_files.push_back(args[++i]);
+      continue;
+    }
+    if (a == "--html") {
+      if (i + 1 >= args.size()) return usage_error("bench: --html needs a file");
+      html_path = args[++i];
+      continue;
+    }
     auto value = [&](const char* flag) -> const std::string* {
       if (i + 1 >= args.size()) return nullptr;
       (void)flag;
@@ -91,12 +106,14 @@ int bench_command(const std::vector<std::string>& args) {
         }
       }
     } else if (a == "--help" || a == "-h") {
-      std::puts("usage: ciro bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--threads N] [--list]");
+      std::puts(bench_usage);
       return exit_ok;
     } else {
       return usage_error("bench: unknown option '" + a + "'");
     }
   }
+  if (compare) return compare_command(compare_files, html_path);
+  if (!html_path.empty()) return usage_error("bench: --html goes with --compare");
   if (quick) repetitions = std::min(repetitions, 3);
   // --threads N caps the worker threads (e.g. 1 for per-core figures); default: all cores.
   std::optional<tbb::global_control> thread_limit;
@@ -128,6 +145,7 @@ int bench_command(const std::vector<std::string>& args) {
   const machine_info machine = this_machine();
   std::fprintf(stderr, "ciro bench: %s, %u cores, %u threads, SIMD %s, %d repetitions (median)\n", machine.cpu.c_str(),
                machine.cores, machine.threads, machine.simd_target.c_str(), repetitions);
+  for (const auto& d : machine.gpus.devices) std::fprintf(stderr, "ciro bench: GPU %d: %s\n", d.ordinal, d.name.c_str());
   std::vector<bench::result> results;
   for (std::size_t i = 0; i < selected.size(); ++i) {
     std::fprintf(stderr, "[%zu/%zu] %s ...\n", i + 1, selected.size(), selected[i].name.c_str());
@@ -144,10 +162,7 @@ int bench_command(const std::vector<std::string>& args) {
 
   if (json_file.is_open()) {
     nlohmann::json j;
-    j["machine"] = {{"cpu", machine.cpu},
-                    {"cores", machine.cores},
-                    {"threads", machine.threads},
-                    {"simd_target", machine.simd_target}};
+    j["machine"] = machine_json(machine);
     j["results"] = nlohmann::json::array();
     for (const auto& r : results) {
       nlohmann::json row = {{"name", r.name},

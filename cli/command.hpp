@@ -28,7 +28,8 @@ class progress {
 };
 
 
-/// `ciro bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--threads N] [--list]`.
+/// `ciro bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--threads N] [--list]`;
+/// `ciro bench --compare A.json B.json ... [--html OUT]` puts runs side by side (bench/compare.hpp).
 int bench_command(const std::vector<std::string>& args);
 
 /// `ciro hash poseidon2-babybear V1..V16|V1..V24` and `ciro hash starknet-poseidon[-single|-many] ...`:
@@ -80,6 +81,12 @@ int simulate_command(const std::vector<std::string>& args);
 /// naming that proof (its SHA-256). Exit 0 valid, 1 when it does not verify (one line saying why),
 /// 2 for usage errors and unreadable or malformed files.
 int verify_certificate_command(const std::vector<std::string>& args);
+
+/// `ciro devices [--json FILE]`: the CPU (the reference prover) and every CUDA device (name,
+/// compute capability, SMs, memory, clocks, driver) with a self-test against the CPU
+/// (kernels/cuda/cuda_self_test.hpp); with none, one line saying why. Exit 0 either way: a machine
+/// without a GPU proves on its CPU.
+int devices_command(const std::vector<std::string>& args);
 
 /// `ciro validator-key new FILE`: writes a fresh Ed25519 secret (RFC 8032 seed, 64 hex characters,
 /// mode 0600, never over an existing file) and prints its public key; `ciro validator-key public

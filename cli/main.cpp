@@ -13,6 +13,10 @@ constexpr const char* usage_text =
     "commands:\n"
     "  bench [--filter REGEX] [--json FILE] [--quick] [--repetitions N] [--threads N] [--list]\n"
     "        run the named benchmark workloads and print a table (JSON with --json)\n"
+    "  bench --compare A.json B.json ... [--html OUT]\n"
+    "        runs of several machines side by side, ratios to the first (an HTML chart with --html)\n"
+    "  devices [--json FILE]\n"
+    "        the CPU and each CUDA device (name, compute capability, memory, driver, self-test)\n"
     "  hash poseidon2-babybear V1 ... V16|V24\n"
     "  hash starknet-poseidon X Y | starknet-poseidon-single X | starknet-poseidon-many [X ...]\n"
     "        hash values (decimal or 0x-hex) with Poseidon2-BabyBear or Starknet's Poseidon\n"
@@ -70,6 +74,7 @@ int main(int argc, char** argv) {
     if (command == "simulate") return ciro::cli::simulate_command(args);
     if (command == "verify-certificate") return ciro::cli::verify_certificate_command(args);
     if (command == "validator-key") return ciro::cli::validator_key_command(args);
+    if (command == "devices") return ciro::cli::devices_command(args);
   } catch (const std::bad_alloc&) {
     return ciro::cli::usage_error(command + ": out of memory");
   }

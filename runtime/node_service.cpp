@@ -5,6 +5,7 @@
 
 #include "field/packed.hpp"
 #include "kernels/cuda/cuda_backend.hpp"
+#include "kernels/cuda/cuda_self_test.hpp"
 #include "stark/proof_check.hpp"
 #include "zkml/model_proof.hpp"
 
@@ -20,14 +21,21 @@ net::job_answer answer(const std::string& id, net::job_status status, std::strin
   return a;
 }
 
-/// What the node says about GPUs, found once: a CUDA device is probed, and named when present.
-const std::string& gpu_note() {
-  static const std::string note = [] {
-    auto cuda = kernels::make_cuda_backend(0);
-    if (!cuda) return cuda.error().message.substr(0, cuda.error().message.find('\n'));
-    return std::string("a CUDA device is present, but this node proves on its CPU cores (GPU workers are not built yet)");
+/// The GPUs this node found (each self-tested against the CPU) and what it says about them, found
+/// once: the node proves on its CPU cores either way, as GPU workers are not built yet.
+struct gpu_survey {
+  std::vector<net::gpu_health> gpus;
+  std::string note;
+};
+const gpu_survey& gpus_found() {
+  static const gpu_survey survey = [] {
+    gpu_survey s;
+    const auto inventory = kernels::cuda_devices();
+    for (const auto& d : inventory.devices) s.gpus.push_back({d.name, d.memory_bytes, kernels::cuda_self_test(d.ordinal)});
+    s.note = s.gpus.empty() ? inventory.note : "this node proves on its CPU cores: GPU workers are not built yet";
+    return s;
   }();
-  return note;
+  return survey;
 }
 
 }  // namespace
@@ -182,7 +190,8 @@ net::node_health node_service::health() {
   h.version = CIRO_VERSION;
   h.cores = std::thread::hardware_concurrency();
   h.simd_target = field::packed::simd_target();
-  h.gpu_note = gpu_note();
+  h.gpus = gpus_found().gpus;
+  h.gpu_note = gpus_found().note;
   const auto g = gauges();
   h.waiting = g.waiting;
   h.queued = g.queued;

@@ -313,6 +313,43 @@ result<std::unique_ptr<cuda_backend>, cuda_error_code> make_cuda_backend(int dev
   return std::unique_ptr<cuda_backend>(std::move(backend));
 }
 
+cuda_inventory cuda_devices() {
+  cuda_inventory inv;
+  int version = 0;
+  if (cudaDriverGetVersion(&version) == cudaSuccess && version > 0) {
+    inv.driver = std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);
+  }
+  int count = 0;
+  if (const cudaError_t status = cudaGetDeviceCount(&count); status != cudaSuccess || count == 0) {
+    cudaGetLastError();
+    inv.note = std::string("no CUDA device: ") + (status != cudaSuccess ? cudaGetErrorString(status) : "the driver reports 0 devices");
+    return inv;
+  }
+  for (int d = 0; d < count; ++d) {
+    cudaDeviceProp props{};
+    if (cudaGetDeviceProperties(&props, d) != cudaSuccess) {
+      cudaGetLastError();
+      continue;
+    }
+    cuda_device_info info;
+    info.ordinal = d;
+    info.name = props.name;
+    info.compute_major = props.major;
+    info.compute_minor = props.minor;
+    info.multiprocessors = props.multiProcessorCount;
+    info.memory_bytes = props.totalGlobalMem;
+    int khz = 0;
+    if (cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, d) == cudaSuccess) info.clock_mhz = khz / 1000;
+    if (cudaDeviceGetAttribute(&khz, cudaDevAttrMemoryClockRate, d) == cudaSuccess) info.memory_clock_mhz = khz / 1000;
+    int bits = 0;
+    if (cudaDeviceGetAttribute(&bits, cudaDevAttrGlobalMemoryBusWidth, d) == cudaSuccess) info.memory_bus_bits = bits;
+    cudaGetLastError();
+    inv.devices.push_back(std::move(info));
+  }
+  if (inv.devices.empty()) inv.note = "no CUDA device: the properties of none could be read";
+  return inv;
+}
+
 bool cuda_device_available() {
   int count = 0;
   const bool available = cudaGetDeviceCount(&count) == cudaSuccess && count > 0;

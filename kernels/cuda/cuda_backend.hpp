@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "core/result.hpp"
 #include "kernels/backend.hpp"
@@ -81,6 +82,27 @@ class cuda_backend : public backend {
 /// the machine has no CUDA device or driver, invalid_device for a bad ordinal, and
 /// built_without_cuda in a CPU-only build.
 result<std::unique_ptr<cuda_backend>, cuda_error_code> make_cuda_backend(int device = 0);
+
+/// One CUDA device as the runtime describes it.
+struct cuda_device_info {
+  int ordinal = 0;
+  std::string name;                 ///< e.g. "NVIDIA H100 80GB HBM3"
+  int compute_major = 0, compute_minor = 0;
+  int multiprocessors = 0;          ///< SMs
+  std::uint64_t memory_bytes = 0;   ///< global memory
+  int clock_mhz = 0;                ///< peak SM clock
+  int memory_clock_mhz = 0;         ///< peak memory clock
+  int memory_bus_bits = 0;
+};
+
+/// This machine's CUDA devices with the driver's version ("12.4"), or, when there are none, why
+/// (`note`: "built without CUDA", "no CUDA device: ..."). Never fails: a broken driver is a note.
+struct cuda_inventory {
+  std::vector<cuda_device_info> devices;
+  std::string driver;
+  std::string note;
+};
+[[nodiscard]] cuda_inventory cuda_devices();
 
 /// True when the backend was built and at least one CUDA device is usable.
 bool cuda_device_available();

@@ -10,6 +10,8 @@ result<std::unique_ptr<cuda_backend>, cuda_error_code> make_cuda_backend(int /*d
 
 bool cuda_device_available() { return false; }
 
+cuda_inventory cuda_devices() { return {{}, "", "built without CUDA (configure with -DCIRO_CUDA=ON)"}; }
+
 std::string cuda_device_name(int /*device*/) { return "built without CUDA"; }
 
 }  // namespace ciro::kernels

@@ -215,6 +215,95 @@ std::string public_argument(const std::string& line) {
   return list;
 }
 
+/// The first of Debian's chromium binaries that is installed, or "".
+std::string chromium_binary() {
+  for (const char* c : {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"}) {
+    if (access(c, X_OK) == 0) return c;
+  }
+  return "";
+}
+
+TEST(CliBench, CompareShowsRunsSideBySideAndItsPageRendersInHeadlessChromium) {
+  // Two runs as `ciro bench --json` writes them: a CPU machine, and one with a GPU that ran one
+  // workload more and lacks another.
+  const std::string a = scratch("cpu_run.json"), b = scratch("gpu_run.json"), html = scratch("compare.html");
+  std::ofstream(a) << R"({"machine": {"cpu": "AMD EPYC", "cores": 2, "threads": 2, "simd_target": "AVX2", "gpus": []},
+    "results": [{"name": "ntt.babybear.2^20x1", "median_s": 0.01, "throughput": 1.0e8, "unit": "elements/s", "repetitions": 3},
+                {"name": "prove.poseidon2.2^17", "median_s": 0.66, "throughput": 2.0e5, "unit": "perm/s", "repetitions": 3},
+                {"name": "field.babybear.mul", "median_s": 0.001, "throughput": 1.4e10, "unit": "mul/s", "repetitions": 3}]})";
+  std::ofstream(b) << R"({"machine": {"cpu": "Intel Xeon", "cores": 16, "threads": 16, "simd_target": "AVX3",
+    "gpus": [{"name": "NVIDIA H100 80GB HBM3", "compute_capability": "9.0"}]},
+    "results": [{"name": "ntt.babybear.2^20x1", "median_s": 0.002, "throughput": 5.0e8, "unit": "elements/s", "repetitions": 3},
+                {"name": "prove.poseidon2.2^17", "median_s": 0.22, "throughput": 6.0e5, "unit": "perm/s", "repetitions": 3},
+                {"name": "gpu.ntt.babybear.2^22x1", "median_s": 0.001, "throughput": 4.2e9, "unit": "elements/s", "repetitions": 3}]})";
+  const auto r = ciro("bench --compare " + a + " " + b + " --html " + html);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("A  ciro_cli_"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Intel Xeon, 16 cores, SIMD AVX3; NVIDIA H100 80GB HBM3"), std::string::npos) << r.out;
+  const auto row = [&](const std::string& name) {
+    const auto at = r.out.find("\n" + name + " ");
+    return at == std::string::npos ? std::string() : r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
+  };
+  EXPECT_NE(row("ntt.babybear.2^20x1").find("1e+08       5e+08 (5.00x)"), std::string::npos) << r.out;
+  EXPECT_NE(row("prove.poseidon2.2^17").find("(3.00x)"), std::string::npos) << r.out;
+  EXPECT_NE(row("field.babybear.mul").find("1.4e+10     -"), std::string::npos) << r.out;
+  EXPECT_NE(row("gpu.ntt.babybear.2^22x1").find("-           4.2e+09"), std::string::npos) << r.out;
+  const std::string chromium = chromium_binary();
+  if (chromium.empty()) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it): the page was not rendered";
+  const std::string dump = scratch("compare_dom.html"), profile = scratch("compare_chromium");
+  const std::string command = chromium + " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir=" +
+                              profile + " --dump-dom file://" + html + " >" + dump + " 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0) << "chromium failed";
+  std::ifstream f(dump);
+  const std::string dom((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(dom.find("<title>ciro bench comparison</title>"), std::string::npos) << dom.substr(0, 400);
+  std::size_t bars = 0, charts = 0;
+  for (std::size_t at = dom.find("class=\"bar\""); at != std::string::npos; at = dom.find("class=\"bar\"", at + 1)) ++bars;
+  for (std::size_t at = dom.find("<svg class=\"chart\""); at != std::string::npos; at = dom.find("<svg class=\"chart\"", at + 1)) ++charts;
+  EXPECT_EQ(charts, 4u) << "one chart per workload";
+  EXPECT_EQ(bars, 6u) << "one bar per run that has the workload";
+  EXPECT_NE(dom.find("5e+08 (5.00x)"), std::string::npos);
+  EXPECT_NE(dom.find("not run"), std::string::npos);
+  EXPECT_EQ(dom.find("<script"), std::string::npos);
+  EXPECT_EQ(dom.find("src=\"http"), std::string::npos) << "no external assets";
+  for (const std::string& p : {a, b, html, dump}) std::filesystem::remove(p);
+  std::filesystem::remove_all(profile);
+}
+
+TEST(CliBench, CompareRefusesTooFewMalformedAndUnreadableFilesWithOneLine) {
+  const std::string good = scratch("good_run.json"), bad = scratch("bad_run.json"), no_unit = scratch("no_unit_run.json");
+  std::ofstream(good) << R"({"machine": {"cpu": "x"}, "results": [{"name": "w", "median_s": 1, "throughput": 1, "unit": "x/s"}]})";
+  std::ofstream(bad) << "{\"results\": [";
+  std::ofstream(no_unit) << R"({"machine": {}, "results": [{"name": "w", "median_s": 1, "throughput": 1}]})";
+  for (const std::string& args : {"bench --compare " + good, "bench --compare " + good + " " + bad,
+                                  "bench --compare " + good + " " + no_unit, "bench --compare " + good + " /nonexistent.json",
+                                  "bench --html " + scratch("x.html"), "bench --compare " + good + " " + good + " --html"}) {
+    const auto r = ciro(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_EQ(lines(r.err), 1u) << args << ": " << r.err;
+  }
+  EXPECT_EQ(ciro("bench --compare " + good + " " + good).exit_code, 0);
+  for (const std::string& p : {good, bad, no_unit}) std::filesystem::remove(p);
+}
+
+TEST(CliDevices, NamesTheCpuAndEveryGpuOrWhyThereIsNone) {
+  const std::string json = scratch("devices.json");
+  const auto r = ciro("devices --json " + json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("cpu     ", 0), 0u) << r.out;
+  std::ifstream f(json);
+  const auto j = nlohmann::json::parse(f);
+  ASSERT_TRUE(j["gpus"].is_array());
+  if (j["gpus"].empty()) {
+    EXPECT_NE(r.out.find("\ncuda    none: "), std::string::npos) << r.out;
+    EXPECT_TRUE(j.contains("gpu_note"));
+  } else {
+    for (const auto& g : j["gpus"]) EXPECT_EQ(g["self_test"], "ok") << g.dump();
+  }
+  EXPECT_EQ(ciro("devices --frobnicate").exit_code, 2);
+  std::filesystem::remove(json);
+}
+
 TEST(CliProve, EachExampleStatementProvesAndVerifiesWithOneLineNamingItsTables) {
   struct example {
     std::string args, tag, prefix;
@@ -856,14 +945,6 @@ TEST(CliRpc, ServeSubmitStatusAndVerifyAsSeparateProcesses) {
   EXPECT_EQ(down.exit_code, 2);
   EXPECT_EQ(lines(down.err), 1u) << down.err;
   std::filesystem::remove_all(d);
-}
-
-/// The first of Debian's chromium binaries that is installed, or "".
-std::string chromium_binary() {
-  for (const char* c : {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"}) {
-    if (access(c, X_OK) == 0) return c;
-  }
-  return "";
 }
 
 TEST(CliRpc, StatusPageRendersInHeadlessChromium) {
