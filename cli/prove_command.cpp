@@ -17,6 +17,7 @@
 #include "field/extension.hpp"
 #include "hash/merkle_hasher.hpp"
 #include "kernels/backend.hpp"
+#include "kernels/cuda/cuda_backend.hpp"
 #include "hash/sponge.hpp"
 #include "stark/examples.hpp"
 #include "stark/proof_check.hpp"
@@ -36,15 +37,61 @@ std::optional<unsigned> parse_uint(const std::string& s, unsigned max) {
 }
 
 
+/// Where `--device` asks the prover to run: the CPU, CUDA device N, or (auto) a CUDA device when one
+/// is present and the proof fits its memory, else the CPU.
+struct device_choice {
+  enum kind_t { cpu, cuda, automatic } kind = automatic;
+  int ordinal = 0;
+};
+
+std::optional<device_choice> parse_device(const std::string& v) {
+  if (v == "cpu") return device_choice{device_choice::cpu, 0};
+  if (v == "auto") return device_choice{device_choice::automatic, 0};
+  if (v == "cuda") return device_choice{device_choice::cuda, 0};
+  if (v.rfind("cuda:", 0) == 0) {
+    if (const auto n = parse_uint(v.substr(5), 63)) return device_choice{device_choice::cuda, static_cast<int>(*n)};
+  }
+  return std::nullopt;
+}
+
+/// The backend `choice` names for a proof needing about `bytes` of memory, and the line that says
+/// so; or why the device asked for cannot be used.
+result<std::pair<std::unique_ptr<kernels::backend>, std::string>, int> backend_for(const device_choice& choice, double bytes) {
+  const auto cpu_line = [](const std::string& why) { return "cpu" + (why.empty() ? std::string() : " (" + why + ")"); };
+  if (choice.kind == device_choice::cpu) return std::pair{kernels::make_cpu_backend(), cpu_line("")};
+  const int ordinal = choice.kind == device_choice::cuda ? choice.ordinal : 0;
+  const auto inventory = kernels::cuda_devices();
+  const kernels::cuda_device_info* device = nullptr;
+  for (const auto& d : inventory.devices) {
+    if (d.ordinal == ordinal) device = &d;
+  }
+  std::string why_not = device ? "" : (inventory.devices.empty() ? inventory.note : "CUDA device " + std::to_string(ordinal) + " does not exist");
+  // The device holds a few of the proof's largest matrices at a time; half its memory for the
+  // host's whole estimate is a safe bound.
+  if (device && bytes > 0.5 * static_cast<double>(device->memory_bytes)) {
+    why_not = "the proof needs about " + std::to_string(static_cast<int>(bytes / (1 << 30)) + 1) + " GiB; " + device->name +
+              " has " + std::to_string(device->memory_bytes >> 30) + " GiB";
+  }
+  if (why_not.empty()) {
+    auto cuda = kernels::make_cuda_backend(ordinal);
+    if (cuda) {
+      return std::pair{std::unique_ptr<kernels::backend>(std::move(cuda.value())),
+                       "cuda:" + std::to_string(ordinal) + " (" + device->name + ": NTT and LDE on the GPU, the rest on the CPU)"};
+    }
+    why_not = cuda.error().message.substr(0, cuda.error().message.find('\n'));
+  }
+  if (choice.kind == device_choice::cuda) return error<int>{0, "--device cuda:" + std::to_string(ordinal) + ": " + why_not};
+  return std::pair{kernels::make_cpu_backend(), cpu_line(why_not)};
+}
+
 template <class E>
 int prove_and_write(const std::string& name, unsigned log_rows, unsigned instances, const stark::stark_params& profile,
-                    const std::string& out_path) {
-  auto backend = kernels::make_cpu_backend();
-  hash::merkle_hasher& hasher = backend->merkle();
+                    const std::string& out_path, const device_choice& device) {
+  auto cpu = kernels::make_cpu_backend();
   progress report;
   auto shape = stark::make_example<E>(name, log_rows, instances, false);
   if (!shape) return usage_error("prove: " + shape.error().message);
-  auto pk = stark::setup<E>(shape.value().tables, profile, *backend, hasher);
+  auto pk = stark::setup<E>(shape.value().tables, profile, *cpu, cpu->merkle());
   if (!pk) return usage_error("prove: " + pk.error().message);
   // Refuse up front a size whose security `ciro verify` would refuse.
   const std::uint32_t bits = stark::conjectured_security_bits(pk.value()->vk.params, pk.value()->vk.size());
@@ -60,11 +107,15 @@ int prove_and_write(const std::string& name, unsigned log_rows, unsigned instanc
                        " GiB of memory; this machine has " + std::to_string(static_cast<int>(available / (1 << 30))) +
                        " GiB");
   }
+  auto chosen = backend_for(device, needed);
+  if (!chosen) return usage_error("prove: " + chosen.error().message);
+  kernels::backend& backend = *chosen.value().first;
+  hash::merkle_hasher& hasher = backend.merkle();
   const auto t0 = std::chrono::steady_clock::now();
   auto example = stark::make_example<E>(name, log_rows, instances, true);
   const double trace_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   stark::prover_timings timings;
-  auto p = stark::prove<E>(*pk.value(), example.value().witnesses, *backend, hasher, &timings,
+  auto p = stark::prove<E>(*pk.value(), example.value().witnesses, backend, hasher, &timings,
                            {.check_constraints = true, .min_security_bits = 100, .on_phase = report, .public_lookups = {}});
   if (!p) return usage_error("prove: " + p.error().message);
   const auto bytes = stark::encode(p.value());
@@ -80,6 +131,7 @@ int prove_and_write(const std::string& name, unsigned log_rows, unsigned instanc
               stark::describe_tables(stmt).c_str());
   std::printf("rows         %s\n", stark::describe_heights(stmt).c_str());
   std::printf("columns      %zu (main, all tables)\n", columns);
+  std::printf("device       %s\n", chosen.value().second.c_str());
   std::printf("%-12s %8.3f s\n", "trace gen", trace_s);
   for (const auto& [phase, seconds] : timings.phases) std::printf("  %-18s %8.3f s\n", phase.c_str(), seconds);
   std::printf("%-12s %8.3f s\n", "prove", timings.total());
@@ -98,12 +150,13 @@ int prove_command(const std::vector<std::string>& args) {
   if (std::find(args.begin(), args.end(), "--model") != args.end()) return prove_model_command(args);
   std::string air_name, out_path, profile_name = "fast";
   std::optional<unsigned> log_rows, threads, instances = 1;
+  device_choice device;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
       std::puts(
           "usage: ciro prove --air fibonacci|poseidon2|range-check|permutation --log-rows K [--instances N]\n"
-          "                  [--profile fast|secure] [--threads N] -o FILE\n"
+          "                  [--profile fast|secure] [--threads N] [--device cpu|cuda|cuda:N|auto] -o FILE\n"
           "       ciro prove --model M.onnx --input IN -o FILE [--profile fast|secure] [--threads N]\n"
           "                  [--calibrate IN2 ...] [--bits N] [--json OUT]");
       return exit_ok;
@@ -125,6 +178,10 @@ int prove_command(const std::vector<std::string>& args) {
         return usage_error("prove: --threads takes 1 to 1024, not '" + v + "'");
     } else if (a == "-o" || a == "--output") {
       out_path = v;
+    } else if (a == "--device") {
+      const auto d = parse_device(v);
+      if (!d) return usage_error("prove: --device takes cpu, cuda, cuda:N or auto, not '" + v + "'");
+      device = *d;
     } else {
       return usage_error("prove: unknown option '" + a + "'");
     }
@@ -137,8 +194,8 @@ int prove_command(const std::vector<std::string>& args) {
   std::optional<tbb::global_control> limit;
   if (threads) limit.emplace(tbb::global_control::max_allowed_parallelism, *threads);
   return profile->extension_degree == 5
-             ? prove_and_write<field::babybear5>(air_name, *log_rows, *instances, *profile, out_path)
-             : prove_and_write<field::babybear4>(air_name, *log_rows, *instances, *profile, out_path);
+             ? prove_and_write<field::babybear5>(air_name, *log_rows, *instances, *profile, out_path, device)
+             : prove_and_write<field::babybear4>(air_name, *log_rows, *instances, *profile, out_path, device);
 }
 
 /// A BabyBear element written in decimal or 0x-hex, below p; nothing otherwise.

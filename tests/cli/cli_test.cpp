@@ -379,6 +379,20 @@ TEST(CliVerify, TheExpectedStatementIsRequiredWhenNamed) {
   std::remove(fib.c_str());
 }
 
+TEST(CliProve, TheDeviceIsNamedAndEveryDeviceWritesTheCpusProof) {
+  const std::string on_cpu = scratch("device_cpu.proof"), automatic = scratch("device_auto.proof");
+  const auto cpu = ciro("prove --air fibonacci --log-rows 10 --device cpu -o " + on_cpu);
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+  EXPECT_NE(cpu.out.find("\ndevice       cpu\n"), std::string::npos) << cpu.out;
+  const auto chosen = ciro("prove --air fibonacci --log-rows 10 -o " + automatic);
+  ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
+  EXPECT_NE(chosen.out.find("\ndevice       "), std::string::npos) << chosen.out;
+  // On any device the proof is the same bytes (the CUDA backend is byte-equal to the CPU's).
+  EXPECT_EQ(read_bytes(on_cpu), read_bytes(automatic));
+  std::filesystem::remove(on_cpu);
+  std::filesystem::remove(automatic);
+}
+
 TEST(CliProve, TheSecureProfileGivesAtLeast128Bits) {
   const std::string path = proved("--air fibonacci --log-rows 6 --profile secure", "fib6_secure.proof");
   expect_valid(ciro("verify " + path), "valid: fibonacci, 2^6 rows", 128, "secure");
@@ -532,6 +546,9 @@ TEST(CliProve, UsageErrorsExitTwoWithOneLine) {
            "prove --air fibonacci --log-rows 4 --frobnicate 1 -o " + out,
            "prove --air fibonacci --log-rows",
            "prove --air fibonacci --log-rows 4 -o /nonexistent-dir/x.proof",
+           "prove --air fibonacci --log-rows 4 --device gpu -o " + out,
+           "prove --air fibonacci --log-rows 4 --device cuda:x -o " + out,
+           "prove --air fibonacci --log-rows 4 --device cuda:63 -o " + out,
        }) {
     const auto r = ciro(args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out << r.err;
