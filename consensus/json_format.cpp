@@ -115,6 +115,14 @@ result<validator_set, json_error_code> validators_from_json(std::string_view tex
 
 std::string certificate_to_json(const quorum_certificate& cert, const validator_set& set) {
   json verdicts = json::array();
+  json committed = {{"time_s", cert.committed.time_s}};
+  if (!cert.committed.evidence.empty()) {
+    json evidence = json::array();
+    for (const std::string& e : cert.committed.evidence) {
+      evidence.push_back(to_hex({reinterpret_cast<const std::uint8_t*>(e.data()), e.size()}));
+    }
+    committed["evidence"] = evidence;
+  }
   for (const verdict& v : cert.committed.verdicts) {
     verdicts.push_back({{"job_id", v.job_id},
                         {"statement_hash", to_hex(v.statement_hash)},
@@ -124,13 +132,14 @@ std::string certificate_to_json(const quorum_certificate& cert, const validator_
                         {"valid", v.valid}});
   }
   json commits = json::array();
+  committed["verdicts"] = verdicts;
   for (const commit_signature& c : cert.commits)
     commits.push_back({{"validator", c.sender}, {"signature", to_hex(c.sig)}});
   return json{{"format", "ciro.certificate.v1"},
               {"validator_set", to_hex(set.digest())},
               {"view", cert.view},
               {"sequence", cert.sequence},
-              {"batch", {{"time_s", cert.committed.time_s}, {"verdicts", verdicts}}},
+              {"batch", committed},
               {"commits", commits}}
              .dump(1) +
          "\n";
@@ -156,7 +165,29 @@ result<certificate_file, json_error_code> certificate_from_json(std::string_view
     cert.view = *view;
     cert.sequence = *sequence;
     const json& b = (*j)["batch"];
-    if (!r.object_with(b, "batch", {"time_s", "verdicts"})) return false;
+    const bool carries_evidence = b.is_object() && b.contains("evidence");
+    if (!(carries_evidence ? r.object_with(b, "batch", {"time_s", "verdicts", "evidence"})
+                           : r.object_with(b, "batch", {"time_s", "verdicts"}))) {
+      return false;
+    }
+    if (carries_evidence) {
+      const json& evidence = b["evidence"];
+      if (!evidence.is_array() || evidence.size() > max_batch_evidence) {
+        return r.fail("batch evidence is not a list of at most " + std::to_string(max_batch_evidence));
+      }
+      for (std::size_t i = 0; i < evidence.size(); ++i) {
+        const std::string hex = evidence[i].is_string() ? evidence[i].get<std::string>() : std::string();
+        std::string bytes;
+        bool ok = !hex.empty() && hex.size() % 2 == 0 && hex.size() <= 2 * max_evidence_bytes;
+        for (std::size_t k = 0; ok && k < hex.size(); k += 2) {
+          const auto byte = from_hex<1>(std::string_view(hex).substr(k, 2));
+          ok = byte.has_value();
+          if (ok) bytes.push_back(static_cast<char>((*byte)[0]));
+        }
+        if (!ok) return r.fail("batch evidence " + std::to_string(i) + " is not hex of 1 to " + std::to_string(max_evidence_bytes) + " bytes");
+        cert.committed.evidence.push_back(std::move(bytes));
+      }
+    }
     const auto time = r.number(b["time_s"], "batch time_s", UINT64_MAX);
     if (!time) return false;
     cert.committed.time_s = *time;

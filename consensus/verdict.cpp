@@ -15,6 +15,8 @@ void encode(byte_writer& w, const batch& b) {
     w.bytes(v.proof_digest);
     w.u8(v.valid ? 1 : 0);
   }
+  w.u32(static_cast<std::uint32_t>(b.evidence.size()));
+  for (const std::string& e : b.evidence) w.string(e);
 }
 
 std::optional<batch> decode_batch(byte_reader& r) {
@@ -37,6 +39,13 @@ std::optional<batch> decode_batch(byte_reader& r) {
     v.proof_digest = *p;
     v.valid = *valid == 1;
     b.verdicts.push_back(std::move(v));
+  }
+  const auto e = r.count(max_batch_evidence);
+  if (!e) return std::nullopt;
+  for (std::uint32_t i = 0; i < *e; ++i) {
+    auto bytes = r.string(max_evidence_bytes);
+    if (!bytes || bytes->empty()) return std::nullopt;
+    b.evidence.push_back(std::move(*bytes));
   }
   return b;
 }

@@ -27,11 +27,6 @@ struct validator_link {
   validator_actor actor;
 };
 
-std::uint64_t unix_seconds() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
-
 }  // namespace
 
 result<node_summary, int> run_node(const node_config& config, const std::atomic<bool>& stop) {
@@ -64,16 +59,14 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
     hc.state_file = config.spool / "replica.state";
     hc.tick = vc.tick;
     replica_host::callbacks on;
-    on.on_decision = [&link, &ledger](const consensus::quorum_certificate& cert) {
-      ledger->record_participation(cert);
+    // Each committed batch in sequence order: the ledger first (slashes to the alerts topic), then
+    // its verdicts to the validator actor.
+    on.on_decision = [&link, &ledger, &s, &vc](const consensus::quorum_certificate& cert) {
+      for (const auto& slash : apply_committed(*ledger, cert, vc.validators, *s.proofs)) s.alert(consensus::alert_json(slash));
       consensus::byte_writer w;
       consensus::encode(w, cert);
       std::lock_guard lock(link.mutex);
       if (link.actor) caf::anon_send(link.actor, decided_atom::value, std::string(w.data().begin(), w.data().end()));
-    };
-    on.on_evidence = [&s, &ledger, &vc](const consensus::evidence& e) {
-      const auto checker = [p = s.proofs.get()](const consensus::verdict& v) { return p->check(v); };
-      for (const auto& slash : ledger->apply({&e, 1}, vc.validators, checker, unix_seconds())) s.alert(consensus::alert_json(slash));
     };
     auto started = replica_host::start(hc, s.proofs, std::move(on));
     if (!started) return started.error();

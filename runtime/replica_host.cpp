@@ -1,5 +1,6 @@
 #include "runtime/replica_host.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <iterator>
 
@@ -22,7 +23,48 @@ void pre_prepares_of(const consensus::message& m, std::vector<const consensus::m
   for (const auto& n : m.nested) pre_prepares_of(n, out);
 }
 
+/// The proof an invalid-compute evidence names (its pre-prepare's verdict at verdict_index).
+std::optional<consensus::digest> proof_named_by(const consensus::evidence& e) {
+  if (e.kind != consensus::offence::invalid_compute) return std::nullopt;
+  for (const auto& m : e.messages) {
+    if (m.kind == consensus::message_kind::pre_prepare && e.verdict_index < m.payload.verdicts.size()) {
+      return m.payload.verdicts[e.verdict_index].proof_digest;
+    }
+  }
+  return std::nullopt;
+}
+
+/// Every proof `b` names: its verdicts', and those of the invalid-compute evidence it carries.
+std::vector<consensus::digest> proofs_named_by(const consensus::batch& b) {
+  std::vector<consensus::digest> out;
+  for (const auto& v : b.verdicts) out.push_back(v.proof_digest);
+  for (const auto& bytes : b.evidence) {
+    const auto e = consensus::decode_evidence({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+    if (!e) continue;
+    if (const auto d = proof_named_by(*e)) out.push_back(*d);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::uint64_t unix_seconds() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+std::vector<consensus::slash_event> apply_committed(consensus::ledger& ledger, const consensus::quorum_certificate& cert,
+                                                    const consensus::validator_set& validators, proof_verdicts& proofs) {
+  ledger.record_participation(cert);
+  std::vector<consensus::evidence> evidence;
+  for (const auto& bytes : cert.committed.evidence) {
+    auto e = consensus::decode_evidence({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+    if (e) evidence.push_back(std::move(*e));
+  }
+  if (evidence.empty()) return {};
+  const auto checker = [&proofs](const consensus::verdict& v) { return !proofs.holds(v.proof_digest) || proofs.check(v); };
+  return ledger.apply(evidence, validators, checker, cert.committed.time_s);
+}
 
 result<std::unique_ptr<replica_host>, int> replica_host::start(replica_host_config config,
                                                                std::shared_ptr<proof_verdicts> proofs, callbacks on) {
@@ -127,8 +169,8 @@ bool replica_host::proofs_held(const consensus::message& m) const {
   std::vector<const consensus::message*> pps;
   pre_prepares_of(m, pps);
   for (const auto* pp : pps) {
-    for (const auto& v : pp->payload.verdicts) {
-      if (!proofs_->holds(v.proof_digest)) return false;
+    for (const auto& d : proofs_named_by(pp->payload)) {
+      if (!proofs_->holds(d)) return false;
     }
   }
   return true;
@@ -148,24 +190,25 @@ void replica_host::receive(consensus::message m) {
   replica_->receive(m);
 }
 
-void replica_host::step(std::vector<std::string> frames, std::vector<consensus::batch> submits, bool tick) {
-  std::uint64_t undecodable = 0, submitted = 0, received_evidence = 0;
-  for (auto& b : submits) {
-    validator_request req;
-    std::set<consensus::digest> named;
-    for (const auto& v : b.verdicts) {
-      if (named.insert(v.proof_digest).second) req.proofs.push_back(proofs_->proof(v.proof_digest));
-    }
-    req.verdicts = b;
-    own_request own;
-    own.verdicts = std::move(b);
-    own.frame = encode_frame(req);
-    own.sent_at = ticks_;
-    network_->broadcast(own.frame);
-    (void)replica_->submit(own.verdicts);
-    own_.emplace(consensus::batch_digest(own.verdicts), std::move(own));
-    ++submitted;
+void replica_host::propose(consensus::batch b) {
+  validator_request req;
+  std::set<consensus::digest> named;
+  for (const auto& d : proofs_named_by(b)) {
+    if (named.insert(d).second && proofs_->holds(d)) req.proofs.push_back(proofs_->proof(d));
   }
+  req.verdicts = b;
+  own_request own;
+  own.verdicts = std::move(b);
+  own.frame = encode_frame(req);
+  own.sent_at = ticks_;
+  network_->broadcast(own.frame);
+  (void)replica_->submit(own.verdicts);
+  own_.emplace(consensus::batch_digest(own.verdicts), std::move(own));
+}
+
+void replica_host::step(std::vector<std::string> frames, std::vector<consensus::batch> submits, bool tick) {
+  std::uint64_t undecodable = 0, submitted = submits.size();
+  for (auto& b : submits) propose(std::move(b));
   bool proofs_arrived = false;
   for (auto& f : frames) {
     auto frame = decode_frame(f);
@@ -175,15 +218,11 @@ void replica_host::step(std::vector<std::string> frames, std::vector<consensus::
     }
     if (auto* m = std::get_if<consensus::message>(&*frame)) {
       receive(std::move(*m));
-    } else if (auto* r = std::get_if<validator_request>(&*frame)) {
-      for (auto& p : r->proofs) proofs_->add(std::move(p));
-      proofs_arrived = true;
-      (void)replica_->submit(r->verdicts);  // refused when a verdict does not check
     } else {
-      const auto& e = std::get<consensus::evidence>(*frame);
-      if (!evidence_seen_.insert(consensus::sha256(consensus::encode(e))).second) continue;
-      ++received_evidence;
-      if (on_.on_evidence) on_.on_evidence(e);
+      auto& r = std::get<validator_request>(*frame);
+      for (auto& p : r.proofs) proofs_->add(std::move(p));
+      proofs_arrived = true;
+      (void)replica_->submit(r.verdicts);  // refused when a verdict does not check
     }
   }
   if (proofs_arrived && !parked_.empty()) {
@@ -202,24 +241,32 @@ void replica_host::step(std::vector<std::string> frames, std::vector<consensus::
       }
     }
   }
-  auto out = replica_->take_output();
-  if (!out.broadcast.empty() || !out.decisions.empty()) persist();
-  for (const auto& m : out.broadcast) network_->broadcast(encode_frame(m));
-  for (const auto& cert : out.decisions) {
-    own_.erase(consensus::batch_digest(cert.committed));
-    if (on_.on_decision) on_.on_decision(cert);
-  }
-  std::uint64_t found = 0;
-  for (const auto& e : out.found) {
-    if (!evidence_seen_.insert(consensus::sha256(consensus::encode(e))).second) continue;
-    ++found;
-    network_->broadcast(encode_frame(e));
-    if (on_.on_evidence) on_.on_evidence(e);
+  // The step's output; evidence found is proposed in a batch of its own (carrying the proof it
+  // names), whose own output is handled in the same step.
+  std::uint64_t decided = 0, found = 0;
+  for (int round = 0; round < 2; ++round) {
+    auto out = replica_->take_output();
+    if (!out.broadcast.empty() || !out.decisions.empty()) persist();
+    for (const auto& m : out.broadcast) network_->broadcast(encode_frame(m));
+    for (const auto& cert : out.decisions) {
+      own_.erase(consensus::batch_digest(cert.committed));
+      if (on_.on_decision) on_.on_decision(cert);
+    }
+    decided += out.decisions.size();
+    found += out.found.size();
+    for (const auto& e : out.found) {
+      consensus::batch b;
+      b.time_s = unix_seconds();
+      const auto bytes = consensus::encode(e);
+      b.evidence.emplace_back(bytes.begin(), bytes.end());
+      propose(std::move(b));
+    }
+    if (out.found.empty()) break;
   }
   std::lock_guard lock(mutex_);
   stats_.submitted += submitted;
-  stats_.decided += out.decisions.size();
-  stats_.evidence += found + received_evidence;
+  stats_.decided += decided;
+  stats_.evidence += found;
   stats_.undecodable += undecodable;
   stats_.view = replica_->view();
   stats_.drops = replica_->drops();

@@ -14,6 +14,7 @@
 
 #include "consensus/certificate.hpp"
 #include "consensus/evidence.hpp"
+#include "consensus/ledger.hpp"
 #include "consensus/replica.hpp"
 #include "core/result.hpp"
 #include "net/peer_network.hpp"
@@ -24,6 +25,16 @@
 /// a thread of its own, fed by the validators' transport (net::peer_network), a timer and the
 /// batches its node submits; its state persisted before each step's messages leave.
 namespace ciro::runtime {
+
+/// The wall clock in seconds since the epoch: the time a batch is proposed at.
+[[nodiscard]] std::uint64_t unix_seconds();
+
+/// What every validator does with each committed batch, in sequence order, so that all ledgers
+/// stay equal: records who signed `cert`, then applies the evidence its batch carries at the
+/// batch's time (a proof `proofs` no longer holds counts as agreeing with its verdict: no slash
+/// on a missing proof). Returns the slashes, for the alerts topic.
+std::vector<consensus::slash_event> apply_committed(consensus::ledger& ledger, const consensus::quorum_certificate& cert,
+                                                    const consensus::validator_set& validators, proof_verdicts& proofs);
 
 struct replica_host_config {
   consensus::validator_set validators;
@@ -43,7 +54,7 @@ struct replica_host_config {
 struct replica_host_stats {
   std::uint64_t submitted = 0;      ///< batches this node submitted
   std::uint64_t decided = 0;        ///< batches committed (by anyone's request)
-  std::uint64_t evidence = 0;       ///< evidence found here or received
+  std::uint64_t evidence = 0;       ///< evidence found here (each proposed in a batch of its own)
   std::uint64_t undecodable = 0;    ///< frames that did not decode
   std::uint64_t parked = 0;         ///< messages held until the proofs they name arrived
   std::uint64_t view = 0;
@@ -53,10 +64,11 @@ struct replica_host_stats {
 
 class replica_host {
  public:
-  /// Called on the host's thread; they must return soon.
+  /// Called on the host's thread; it must return soon. Each committed batch, in sequence order:
+  /// its verdicts, and the evidence it carries, which every replica applies to its ledger at the
+  /// batch's time (so all ledgers stay equal).
   struct callbacks {
-    std::function<void(const consensus::quorum_certificate&)> on_decision;  ///< each committed batch, in order
-    std::function<void(const consensus::evidence&)> on_evidence;            ///< each evidence found or received, once
+    std::function<void(const consensus::quorum_certificate&)> on_decision;
   };
 
   /// Finds this validator in the set by its public key, restores the replica from state_file when
@@ -67,7 +79,7 @@ class replica_host {
 
   /// Proposes `verdicts` (whose proofs `proofs` holds: this node made them): sent with the proofs
   /// to every validator and submitted to the local replica; sent again while undecided. From any
-  /// thread.
+  /// thread. Evidence the replica finds is proposed the same way, in a batch of its own.
   void submit(consensus::batch verdicts);
 
   [[nodiscard]] std::uint32_t self() const { return self_; }
@@ -83,6 +95,7 @@ class replica_host {
   void run();
   void step(std::vector<std::string> frames, std::vector<consensus::batch> submits, bool tick);
   void receive(consensus::message m);
+  void propose(consensus::batch b);
   [[nodiscard]] bool proofs_held(const consensus::message& m) const;
   void persist();
 
@@ -109,7 +122,6 @@ class replica_host {
   };
   std::map<consensus::digest, own_request> own_;  ///< undecided requests of this node, by batch digest
   std::deque<consensus::message> parked_;         ///< messages waiting for the proofs they name
-  std::set<consensus::digest> evidence_seen_;  ///< SHA-256 of each evidence's encoding
   std::uint64_t ticks_ = 0;
   std::thread thread_;
 };

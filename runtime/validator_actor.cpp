@@ -29,11 +29,6 @@ struct validator_state {
   std::uint64_t generation = 0;             ///< of the open batch
 };
 
-std::uint64_t unix_seconds() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
-
 }  // namespace
 
 validator_actor::behavior_type validator(validator_actor::pointer self, shared_state* s, publisher_actor pub) {

@@ -6,7 +6,7 @@ namespace ciro::runtime {
 
 namespace {
 
-enum frame_tag : std::uint8_t { message_tag = 1, request_tag = 2, evidence_tag = 3 };
+enum frame_tag : std::uint8_t { message_tag = 1, request_tag = 2 };
 
 std::string to_string(const std::vector<std::uint8_t>& bytes) { return {bytes.begin(), bytes.end()}; }
 
@@ -17,14 +17,12 @@ std::string encode_frame(const validator_frame& frame) {
   if (const auto* m = std::get_if<consensus::message>(&frame)) {
     w.u8(message_tag);
     consensus::encode(w, *m);
-  } else if (const auto* r = std::get_if<validator_request>(&frame)) {
-    w.u8(request_tag);
-    consensus::encode(w, r->verdicts);
-    w.u32(static_cast<std::uint32_t>(r->proofs.size()));
-    for (const auto& p : r->proofs) w.string(p);
   } else {
-    w.u8(evidence_tag);
-    w.raw(consensus::encode(std::get<consensus::evidence>(frame)));
+    const auto& r = std::get<validator_request>(frame);
+    w.u8(request_tag);
+    consensus::encode(w, r.verdicts);
+    w.u32(static_cast<std::uint32_t>(r.proofs.size()));
+    for (const auto& p : r.proofs) w.string(p);
   }
   return to_string(w.data());
 }
@@ -44,7 +42,7 @@ std::optional<validator_frame> decode_frame(const std::string& bytes) {
       auto b = consensus::decode_batch(r);
       if (!b) return std::nullopt;
       req.verdicts = std::move(*b);
-      const auto n = r.count(static_cast<std::uint32_t>(req.verdicts.verdicts.size()));
+      const auto n = r.count(static_cast<std::uint32_t>(req.verdicts.verdicts.size() + req.verdicts.evidence.size()));
       if (!n) return std::nullopt;
       std::size_t total = 0;
       for (std::uint32_t i = 0; i < *n; ++i) {
@@ -54,11 +52,6 @@ std::optional<validator_frame> decode_frame(const std::string& bytes) {
       }
       if (!r.at_end()) return std::nullopt;
       return validator_frame{std::move(req)};
-    }
-    case evidence_tag: {
-      auto e = consensus::decode_evidence(in.subspan(1));
-      if (!e) return std::nullopt;
-      return validator_frame{std::move(*e)};
     }
     default:
       return std::nullopt;

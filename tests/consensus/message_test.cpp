@@ -31,6 +31,12 @@ batch random_batch(test::seeded_rng& rng, std::size_t verdicts) {
     v.valid = rng.below(2) == 1;
     b.verdicts.push_back(v);
   }
+  // Evidence is opaque here (the runtime puts encoded evidence in): 0 to 2 random byte strings.
+  for (std::uint64_t e = rng.below(3); e > 0; --e) {
+    std::string bytes(1 + rng.below(200), '\0');
+    for (char& c : bytes) c = static_cast<char>(rng.next());
+    b.evidence.push_back(std::move(bytes));
+  }
   return b;
 }
 
@@ -163,7 +169,9 @@ TEST(Batch, TheDigestChangesWithEveryField) {
   test::seeded_rng rng;
   const batch b = random_batch(rng, 2);
   const digest d = batch_digest(b);
-  std::vector<batch> changed(7, b);
+  std::vector<batch> changed(9, b);
+  changed[7].evidence.push_back("e");
+  changed[8].evidence.insert(changed[8].evidence.begin(), "e");
   ++changed[0].time_s;
   changed[1].verdicts[1].job_id += "x";
   changed[2].verdicts[0].statement_hash[0] ^= 1;

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "consensus/json_format.hpp"
+#include "consensus/ledger.hpp"
 #include "runtime/job.hpp"
 #include "runtime/job_runner.hpp"
 #include "runtime/node.hpp"
@@ -101,11 +102,8 @@ TEST(ValidatorFrames, EachKindRoundTripsAndBrokenFramesAreRefused) {
     req.verdicts.verdicts.push_back(v);
   }
   req.proofs = {std::string(1000, 'p'), std::string("q")};
-  consensus::evidence e;
-  e.kind = consensus::offence::double_signing;
-  e.offender = 1;
-  e.messages = {m, m};
-  for (const validator_frame& f : {validator_frame{m}, validator_frame{req}, validator_frame{e}}) {
+  req.verdicts.evidence = {std::string("an encoded evidence")};
+  for (const validator_frame& f : {validator_frame{m}, validator_frame{req}}) {
     const std::string bytes = encode_frame(f);
     const auto back = decode_frame(bytes);
     ASSERT_TRUE(back.has_value());
@@ -114,10 +112,10 @@ TEST(ValidatorFrames, EachKindRoundTripsAndBrokenFramesAreRefused) {
     for (std::size_t cut = 0; cut < bytes.size(); cut += 1 + bytes.size() / 64) EXPECT_FALSE(decode_frame(bytes.substr(0, cut))) << cut;
     EXPECT_FALSE(decode_frame(bytes + "x"));
   }
-  EXPECT_FALSE(decode_frame(std::string("\x04", 1)));  // an unknown tag
+  EXPECT_FALSE(decode_frame(std::string("\x03", 1)));  // an unknown tag
   EXPECT_FALSE(decode_frame(""));
   validator_request too_many = req;
-  too_many.proofs.resize(4, "r");  // more proofs than verdicts
+  too_many.proofs.resize(5, "r");  // more proofs than the 3 verdicts and the evidence name
   EXPECT_FALSE(decode_frame(encode_frame(too_many)));
 }
 
@@ -354,6 +352,86 @@ TEST(ReplicaHost, ARestartedValidatorRejoinsFromItsStateFile) {
   EXPECT_NE(refused.error().message.find("does not restore"), std::string::npos) << refused.error().message;
   c.hosts.clear();
   fs::remove_all(dir);
+}
+
+TEST(ReplicaHost, APrimaryVotingValidOnABadProofIsSlashedAlikeOnEveryLedger) {
+  // Validator 0, the primary of view 0, is Byzantine: played here by hand over the transport.
+  const auto keys = test_keys(4);
+  const auto set = set_of(keys);
+  const auto addresses = loopback_addresses(4);
+  std::string bad = proof_of("fibonacci", 6);
+  bad[bad.size() / 2] ^= 1;
+  consensus::verdict lie = verdict_of("lie", bytes_of(bad));
+  ASSERT_FALSE(lie.valid);
+  lie.valid = true;
+  consensus::batch b;
+  b.time_s = 1;
+  b.verdicts = {lie};
+  // Validators 1 to 3 are honest; each applies every committed batch to its own ledger as the
+  // node does (apply_committed).
+  struct honest {
+    std::shared_ptr<proof_verdicts> store = std::make_shared<proof_verdicts>();
+    std::optional<consensus::ledger> ledger;
+    std::size_t decided = 0, slashes = 0;
+    std::unique_ptr<replica_host> host;
+  };
+  std::mutex mutex;
+  std::vector<honest> validators(4);
+  for (std::size_t i = 1; i < 4; ++i) {
+    validators[i].ledger.emplace(set);
+    replica_host_config c;
+    c.validators = set;
+    c.key = keys[i];
+    c.addresses = addresses;
+    c.tick = 20ms;
+    replica_host::callbacks on;
+    on.on_decision = [&, i](const consensus::quorum_certificate& cert) {
+      std::lock_guard lock(mutex);
+      validators[i].slashes += apply_committed(*validators[i].ledger, cert, set, *validators[i].store).size();
+      ++validators[i].decided;
+    };
+    auto h = replica_host::start(c, validators[i].store, on);
+    ASSERT_TRUE(h.has_value()) << h.error().message;
+    validators[i].host = std::move(h.value());
+  }
+  std::vector<std::string> others(addresses.begin() + 1, addresses.end());
+  auto byzantine = net::peer_network::start({addresses[0], others}, [](std::vector<std::string>) {});
+  ASSERT_TRUE(byzantine.has_value());
+  validator_request request;
+  request.verdicts = b;
+  request.proofs = {bad};
+  byzantine.value()->broadcast(encode_frame(request));
+  consensus::message pp;
+  pp.kind = consensus::message_kind::pre_prepare;
+  pp.view = 0;
+  pp.sequence = 1;
+  pp.sender = 0;
+  pp.payload = b;
+  pp.value = consensus::batch_digest(b);
+  consensus::sign_message(pp, keys[0]);
+  byzantine.value()->broadcast(encode_frame(pp));
+  // The backups refuse it, find the evidence, change view away from validator 0 and commit the
+  // evidence in a batch; every ledger slashes validator 0 once (50 %), and the ledgers agree.
+  const auto until = std::chrono::steady_clock::now() + 60s;
+  const auto settled = [&] {
+    std::lock_guard lock(mutex);
+    for (std::size_t i = 1; i < 4; ++i) {
+      if (validators[i].slashes == 0 || validators[i].decided != validators[1].decided) return false;
+    }
+    return true;
+  };
+  while (!settled() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(500ms);  // the other copies of the evidence batch (repeats are skipped)
+  ASSERT_TRUE(settled()) << "the evidence was not committed";
+  std::lock_guard lock(mutex);
+  for (std::size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(validators[i].slashes, 1u) << "validator " << i;
+    EXPECT_EQ(validators[i].ledger->stake(0), 500u) << "validator " << i;
+    EXPECT_EQ(validators[i].ledger->stake(i), 1000u) << "an honest validator was slashed";
+    EXPECT_EQ(validators[i].ledger->state_digest(), validators[1].ledger->state_digest()) << "validator " << i;
+    EXPECT_GE(validators[i].host->stats().view, 1u);
+  }
+  EXPECT_GE(validators[1].host->stats().evidence + validators[2].host->stats().evidence + validators[3].host->stats().evidence, 1u);
 }
 
 TEST(ReplicaHost, AKeyOutsideTheSetOrAddressesNotOnePerValidatorAreRefused) {
