@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/html.hpp"
+
 namespace ciro::bench {
 
 namespace {
@@ -45,20 +47,6 @@ const run_figure* find_figure(const bench_run& run, const std::string& name) {
 
 /// The run letters A, B, ..., Z, then R27, R28, ...
 std::string letter(std::size_t i) { return i < 26 ? std::string(1, static_cast<char>('A' + i)) : "R" + std::to_string(i + 1); }
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string text_of(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/html.hpp"
+
 namespace ciro::runtime {
 
 namespace {
@@ -23,21 +25,6 @@ std::string label(const std::string& v) {
       continue;
     }
     s += c;
-  }
-  return s;
-}
-
-/// Text for HTML: &, <, > and quotes escaped.
-std::string html(const std::string& v) {
-  std::string s;
-  for (const char c : v) {
-    switch (c) {
-      case '&': s += "&amp;"; break;
-      case '<': s += "&lt;"; break;
-      case '>': s += "&gt;"; break;
-      case '"': s += "&quot;"; break;
-      default: s += c;
-    }
   }
   return s;
 }
@@ -201,9 +188,9 @@ std::string node_metrics::status_page(const gauges& g, const net::node_health& h
   o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ciro node</title>"
     << "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 12px;text-align:left}</style></head><body>"
     << "<h1>ciro node</h1><table>"
-    << "<tr><th>version</th><td>" << html(h.version) << "</td></tr>"
-    << "<tr><th>cores</th><td>" << h.cores << " (SIMD " << html(h.simd_target) << ")</td></tr>"
-    << "<tr><th>GPUs</th><td>" << (h.gpus.empty() ? html(h.gpu_note.empty() ? "none" : h.gpu_note) : std::to_string(h.gpus.size()))
+    << "<tr><th>version</th><td>" << html_escape(h.version) << "</td></tr>"
+    << "<tr><th>cores</th><td>" << h.cores << " (SIMD " << html_escape(h.simd_target) << ")</td></tr>"
+    << "<tr><th>GPUs</th><td>" << (h.gpus.empty() ? html_escape(h.gpu_note.empty() ? "none" : h.gpu_note) : std::to_string(h.gpus.size()))
     << "</td></tr>"
     << "<tr><th>workers</th><td>" << g.workers << "</td></tr>"
     << "<tr><th>waiting / queued / running</th><td id=\"depths\">" << g.waiting << " / " << g.queued << " / " << g.running
