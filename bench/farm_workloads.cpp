@@ -1,7 +1,11 @@
 // The farm workloads of `ciro bench`: jobs from Kafka's jobs topic to its results topic, through
 // librdkafka's in-process mock cluster (three brokers, replication 3), with one or more nodes of
-// one consumer group in this process.
+// one consumer group in this process, or as `ciro serve` processes of their own.
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,8 +40,13 @@ struct mock_farm : net::kafka_mock_cluster {
   }
 };
 
+/// A node of the farm: on a thread of this process, or a process of its own.
+struct farm_member {
+  virtual ~farm_member() = default;
+};
+
 /// A node of the farm on its own thread and spool (with the measured throughput model `model`).
-struct farm_node {
+struct farm_node : farm_member {
   farm_node(const std::string& brokers, const fs::path& dir, const std::string& model, const runtime::batch_config& batch) {
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -48,7 +57,7 @@ struct farm_node {
     config.batch = batch;
     thread = std::thread([this] { CIRO_CHECK(runtime::run_node(config, stop).has_value()); });
   }
-  ~farm_node() {
+  ~farm_node() override {
     stop = true;
     thread.join();
     fs::remove_all(config.spool);
@@ -58,13 +67,53 @@ struct farm_node {
   std::thread thread;
 };
 
+extern "C" char** environ;
+
+/// A node of the farm as a `ciro serve --kafka` process of its own, on its own spool (this
+/// executable is `ciro`: these workloads run under `ciro bench`); its stderr goes to serve.log
+/// there. SIGTERM drains it at the end.
+struct farm_process : farm_member {
+  farm_process(const std::string& brokers, const fs::path& dir, const std::string& model, const runtime::batch_config& batch)
+      : spool(dir) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::ofstream(dir / "throughput.json") << model;
+    const std::string exe = fs::read_symlink("/proc/self/exe").string(), spool_arg = dir.string();
+    std::vector<std::string> args = {exe, "serve", "--listen", "none", "--metrics", "none", "--spool", spool_arg, "--kafka", brokers};
+    if (batch.max_jobs > 0) {
+      args.insert(args.end(), {"--batch-jobs", std::to_string(batch.max_jobs), "--batch-window-ms", std::to_string(batch.window.count())});
+    }
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    const std::string log = (dir / "serve.log").string();
+    posix_spawn_file_actions_addopen(&files, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0);
+    CIRO_CHECK(posix_spawn(&pid, exe.c_str(), &files, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&files);
+  }
+  ~farm_process() override {
+    ::kill(pid, SIGTERM);
+    ::waitpid(pid, nullptr, 0);
+    fs::remove_all(spool);
+  }
+  fs::path spool;
+  pid_t pid = 0;
+};
+
 /// Everything a run needs: the cluster, the nodes, a results reader in its group, a producer.
 struct farm {
-  farm(int nodes, const std::string& model, const runtime::batch_config& batch) : kafka(nodes) {
+  farm(int nodes, bool processes, const std::string& model, const runtime::batch_config& batch) : kafka(nodes) {
     for (int i = 0; i < nodes; ++i) {
       const fs::path dir =
           fs::temp_directory_path() / (std::string("ciro_bench_farm_") + std::to_string(getpid()) + "_" + std::to_string(i));
-      members.push_back(std::make_unique<farm_node>(kafka.bootstrap, dir, model, batch));
+      if (processes) {
+        members.push_back(std::make_unique<farm_process>(kafka.bootstrap, dir, model, batch));
+      } else {
+        members.push_back(std::make_unique<farm_node>(kafka.bootstrap, dir, model, batch));
+      }
     }
     auto c = net::kafka_consumer::create(kafka.bootstrap, "bench-reader", "ciro.results", true,
                                          [this](bool assigned, const std::vector<std::int32_t>&, bool) {
@@ -80,7 +129,7 @@ struct farm {
     CIRO_CHECK(reader_ready.load());
   }
   mock_farm kafka;
-  std::vector<std::unique_ptr<farm_node>> members;
+  std::vector<std::unique_ptr<farm_member>> members;
   std::unique_ptr<net::kafka_consumer> reader;
   std::unique_ptr<net::kafka_producer> producer;
   std::atomic<bool> reader_ready{false};
@@ -108,6 +157,7 @@ struct farm_setup {
   int nodes = 1;
   runtime::batch_config batch;
   double jobs_per_s = 0;
+  bool processes = false;  ///< the nodes as `ciro serve` processes, not threads of this one
 };
 
 /// `jobs` Fibonacci jobs of 2^log_rows rows produced to the jobs topic (at once, or at the setup's
@@ -117,7 +167,10 @@ struct farm_setup {
 workload kafka_workload(unsigned log_rows, int jobs, const farm_setup& setup) {
   std::string name = "farm.kafka.fibonacci.2^";
   name += std::to_string(log_rows);
-  if (setup.nodes > 1) {
+  if (setup.processes) {
+    name += ".procs";
+    name += std::to_string(setup.nodes);
+  } else if (setup.nodes > 1) {
     name += ".nodes";
     name += std::to_string(setup.nodes);
   }
@@ -125,7 +178,9 @@ workload kafka_workload(unsigned log_rows, int jobs, const farm_setup& setup) {
   if (setup.jobs_per_s > 0) name += ".paced";
   std::string description = std::to_string(jobs) + " Fibonacci jobs of 2^" + std::to_string(log_rows) +
                             " rows from the jobs topic to the results topic of an in-process mock Kafka cluster, " +
-                            std::to_string(setup.nodes) + (setup.nodes == 1 ? " node" : " nodes of one group in this process");
+                            std::to_string(setup.nodes) +
+                            (setup.processes ? " `ciro serve` process(es) of one group"
+                                             : setup.nodes == 1 ? " node" : " nodes of one group in this process");
   if (setup.batch.max_jobs > 0) {
     description += ", batches of up to " + std::to_string(setup.batch.max_jobs) + " jobs within " +
                    std::to_string(setup.batch.window.count()) + " ms";
@@ -133,7 +188,7 @@ workload kafka_workload(unsigned log_rows, int jobs, const farm_setup& setup) {
   description += setup.jobs_per_s > 0 ? ", offered at " + std::to_string(static_cast<int>(setup.jobs_per_s)) + " jobs/s"
                                       : ", all produced at once";
   return {name, "jobs/s", description, [log_rows, jobs, setup] {
-            auto f = std::make_shared<farm>(setup.nodes, calibrated_model(), setup.batch);
+            auto f = std::make_shared<farm>(setup.nodes, setup.processes, calibrated_model(), setup.batch);
             return [f, log_rows, jobs, setup] {
               const int r = ++f->round;
               std::mutex mutex;
@@ -187,7 +242,9 @@ std::vector<workload> farm_workloads() {
   batches.max_jobs = 256;
   batches.window = std::chrono::milliseconds(100);
   return {kafka_workload(10, 1000, {1, {}, 0}), kafka_workload(10, 1000, {2, {}, 0}), kafka_workload(10, 1000, {4, {}, 0}),
-          kafka_workload(10, 5000, {1, batches, 0}), kafka_workload(10, 2400, {1, batches, 120})};
+          kafka_workload(10, 5000, {1, batches, 0}), kafka_workload(10, 2400, {1, batches, 120}),
+          kafka_workload(10, 1000, {1, {}, 0, true}), kafka_workload(10, 1000, {2, {}, 0, true}),
+          kafka_workload(10, 1000, {4, {}, 0, true})};
 }
 
 }  // namespace ciro::bench
