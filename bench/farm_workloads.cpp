@@ -240,9 +240,9 @@ workload kafka_workload(unsigned log_rows, int jobs, const farm_setup& setup) {
 std::vector<workload> farm_workloads() {
   runtime::batch_config batches;
   batches.max_jobs = 256;
-  batches.window = std::chrono::milliseconds(100);
+  batches.window = std::chrono::milliseconds(200);
   return {kafka_workload(10, 1000, {1, {}, 0}), kafka_workload(10, 1000, {2, {}, 0}), kafka_workload(10, 1000, {4, {}, 0}),
-          kafka_workload(10, 5000, {1, batches, 0}), kafka_workload(10, 2400, {1, batches, 120}),
+          kafka_workload(10, 5000, {1, batches, 0}), kafka_workload(10, 5600, {1, batches, 280}),
           kafka_workload(10, 1000, {1, {}, 0, true}), kafka_workload(10, 1000, {2, {}, 0, true}),
           kafka_workload(10, 1000, {4, {}, 0, true})};
 }

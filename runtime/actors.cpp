@@ -90,7 +90,9 @@ void prove_batch(worker_actor::pointer self, shared_state* s, const publisher_ac
                  double predicted_s, unsigned cores, const std::string& kind) {
   {
     std::lock_guard lock(s->mutex);
-    for (const auto& job : b.jobs) s->dir.begin_attempt(job.id);
+    std::vector<std::string> ids;
+    for (const auto& job : b.jobs) ids.push_back(job.id);
+    s->dir.begin_attempts(ids);
   }
   s->log("batch " + b.id + " proving " + std::to_string(b.jobs.size()) + " jobs");
   std::vector<std::uint8_t> proof;

@@ -79,6 +79,11 @@ spool::recovery spool::recover() {
   }
   for (const auto& path : jobs) {
     const std::string id = path.stem().string();
+    if (fs::exists(dir_ / "out" / (id + ".json"), ec) || fs::exists(dir_ / "failed" / (id + ".json"), ec)) {
+      fs::remove(path, ec);  // finished: finish() does not wait for its removal from work/ to reach the disk
+      fs::remove(dir_ / "work" / (id + ".attempts"), ec);
+      continue;
+    }
     const unsigned attempts = attempts_of(dir_ / "work" / (id + ".attempts"));
     if (attempts >= max_attempts) {
       job_result failed;
@@ -100,6 +105,20 @@ unsigned spool::begin_attempt(const std::string& id) {
   const unsigned n = attempts_of(file) + 1;
   write_file_atomically(file, std::to_string(n) + "\n");
   return n;
+}
+
+void spool::begin_attempts(const std::vector<std::string>& ids) {
+  std::error_code ec;
+  for (const auto& id : ids) {
+    const fs::path file = dir_ / "work" / (id + ".attempts"), tmp = dir_ / "work" / ("." + id + ".attempts.tmp");
+    std::ofstream(tmp, std::ios::trunc) << attempts_of(file) + 1 << "\n";
+    fs::rename(tmp, file, ec);
+  }
+  // One sync of the file system holding work/: every file and rename above reaches the disk.
+  const int fd = ::open((dir_ / "work").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::syncfs(fd);
+  ::close(fd);
 }
 
 std::size_t spool::waiting() const {
@@ -170,10 +189,7 @@ bool spool::finish(const std::string& id, bool ok, std::string_view result_text,
       fs::remove(tmp, ec);
       if (::link(last_proof_path_.c_str(), tmp.c_str()) == 0) {
         fs::rename(tmp, path, ec);
-        if (!ec) {
-          sync_directory(dest);
-          return true;
-        }
+        if (!ec) return true;  // the result's write below syncs dest/, with this rename in it
         fs::remove(tmp, ec);
       }
     }
@@ -184,10 +200,11 @@ bool spool::finish(const std::string& id, bool ok, std::string_view result_text,
   };
   const bool written = (!ok || proof.empty() || write_proof()) && write_file_atomically(dest / (id + ".json"), result_text);
   if (!written) return false;  // left in work/: the next start runs it again
+  // Not synced: a job whose removal from work/ is lost to a crash has its result, and recover()
+  // removes it then.
   std::error_code ec;
   fs::remove(dir_ / "work" / (id + ".json"), ec);
   fs::remove(dir_ / "work" / (id + ".attempts"), ec);
-  sync_directory(dir_ / "work");
   return true;
 }
 

@@ -34,12 +34,16 @@ class spool {
     std::vector<std::string> given_up;  ///< jobs that started max_attempts times: failed
   };
   /// Puts the jobs a stopped node left in work/ back into in/, except those that started proving
-  /// max_attempts times without finishing: they end in failed/ with that reason.
+  /// max_attempts times without finishing: they end in failed/ with that reason. A job in work/
+  /// whose id already has a result (its removal from work/ had not reached the disk) is removed.
   recovery recover();
 
   /// Records that the job <id> (in work/) starts proving: work/<id>.attempts counts the starts,
   /// written durably before the proof begins. Returns this attempt's number (1 for the first).
   unsigned begin_attempt(const std::string& id);
+  /// begin_attempt for every job of a batch, made durable together (one sync of the file system
+  /// instead of two fsyncs a job).
+  void begin_attempts(const std::vector<std::string>& ids);
 
   /// A job taken from in/: its id (the file's stem) and its file's text.
   struct taken_job {
