@@ -107,6 +107,11 @@ unsigned spool::begin_attempt(const std::string& id) {
   return n;
 }
 
+void spool::end_attempt(const std::string& id) {
+  std::error_code ec;
+  fs::remove(dir_ / "work" / (id + ".attempts"), ec);
+}
+
 void spool::begin_attempts(const std::vector<std::string>& ids) {
   std::error_code ec;
   for (const auto& id : ids) {

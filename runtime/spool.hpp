@@ -44,6 +44,9 @@ class spool {
   /// begin_attempt for every job of a batch, made durable together (one sync of the file system
   /// instead of two fsyncs a job).
   void begin_attempts(const std::vector<std::string>& ids);
+  /// The job <id> finished proving and waits for its result to be published (its validators'
+  /// agreement): a restart from now on is not its proof's doing, so its count of starts goes.
+  void end_attempt(const std::string& id);
 
   /// A job taken from in/: its id (the file's stem) and its file's text.
   struct taken_job {

@@ -61,6 +61,12 @@ validator_actor::behavior_type validator(validator_actor::pointer self, shared_s
                      price, predicted_s);
           return;
         }
+        {
+          // Proven: if the node stops before the batch commits, the job runs again without this
+          // start counting against it (docs/runtime.md, max attempts).
+          std::lock_guard lock(s->mutex);
+          s->dir.end_attempt(id);
+        }
         st->held[id] = held_result{ok, result_text, proof, kind, units, label, wall_s, cpu_s, price, predicted_s, *v};
         st->open.push_back(std::move(*v));
         if (st->open.size() >= vc.max_verdicts) {

@@ -552,6 +552,7 @@ TEST(ValidatorNode, AStoppingNodeLeavesUncommittedResultsInWorkToBeProvenAgain) 
     alone.thread.join();
     alone.thread = std::thread([] {});
     EXPECT_TRUE(fs::exists(dir / "work" / "held.json")) << "the job is lost";
+    EXPECT_FALSE(fs::exists(dir / "work" / "held.attempts")) << "its proof finished: waiting for a quorum is not a crash";
   }
 }
 
