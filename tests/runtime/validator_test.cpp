@@ -184,12 +184,14 @@ struct host_cluster {
     hosts.resize(n);
     for (std::size_t i = 0; i < std::min(n, running); ++i) start(i);
   }
-  void start(std::size_t i) {
+  /// Starts validator i (its state persisted to `state_file` when one is named).
+  void start(std::size_t i, const fs::path& state_file = {}) {
     replica_host_config c;
     c.validators = set;
     c.key = keys[i];
     c.addresses = addresses;
     c.tick = 20ms;
+    c.state_file = state_file;
     if (!stores[i]) stores[i] = std::make_shared<proof_verdicts>();
     replica_host::callbacks on;
     on.on_decision = [this, i](const consensus::quorum_certificate& cert) {
@@ -302,23 +304,7 @@ TEST(ReplicaHost, ARestartedValidatorRejoinsFromItsStateFile) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   host_cluster c(4, 0);
-  const auto start_persisted = [&](std::size_t i) {
-    replica_host_config cfg;
-    cfg.validators = c.set;
-    cfg.key = c.keys[i];
-    cfg.addresses = c.addresses;
-    cfg.tick = 20ms;
-    cfg.state_file = dir / ("replica" + std::to_string(i) + ".state");
-    if (!c.stores[i]) c.stores[i] = std::make_shared<proof_verdicts>();
-    replica_host::callbacks on;
-    on.on_decision = [&c, i](const consensus::quorum_certificate& cert) {
-      std::lock_guard lock(c.mutex);
-      c.decisions[i].push_back(cert);
-    };
-    auto h = replica_host::start(cfg, c.stores[i], on);
-    ASSERT_TRUE(h.has_value()) << h.error().message;
-    c.hosts[i] = std::move(h.value());
-  };
+  const auto start_persisted = [&](std::size_t i) { c.start(i, dir / ("replica" + std::to_string(i) + ".state")); };
   for (std::size_t i = 0; i < 4; ++i) start_persisted(i);
   const std::string p = proof_of("fibonacci", 6);
   c.stores[0]->add(p);
