@@ -175,6 +175,14 @@ std::optional<softmax_plan> plan_softmax(std::int64_t count, int out_frac, const
 std::vector<std::int64_t> softmax_row(const int_context& c, const std::vector<std::int64_t>& row, int in_frac,
                                       const softmax_plan& plan);
 
+/// LogSoftmax of one row by Softmax's steps up to the rescaled sum s (s >= 1: the maximum's own
+/// term is 2^exp_frac), then
+///   L = round(log(s 2^-(exp_frac - sum_shift)) 2^f_out)   (a table over the activations);
+///   y_j = round_shift(q_j - m, f_in - f_out) - L  (or (q_j - m) 2^(f_out - f_in) - L when f_out > f_in).
+/// Refuses a row whose L is outside the activation range.
+std::vector<std::int64_t> log_softmax_row(const int_context& c, const std::vector<std::int64_t>& row, int in_frac,
+                                          int out_frac, const softmax_plan& plan);
+
 /// The classical-ML ops (ai.onnx.ml) on the reals of their fixed-point input, quantized once at
 /// the output (zkml/int_ops_exact.cpp): the cases the integer classifiers do not take.
 std::vector<int_value> op_on_reals(const int_context& c);

@@ -1,8 +1,9 @@
 // The integer inference's non-linear operators. Every element-wise function (Sigmoid, Tanh, Exp,
 // Erf, Log, Sqrt, HardSigmoid, HardSwish, LeakyRelu, Pow with a constant exponent) is a table over the
 // 2^activation_bits possible inputs: T[q] = round(f(q 2^-f_in) 2^f_out), which the proof looks
-// up. Softmax and LogSoftmax use an exp table over the differences to the row's maximum, an exact
-// sum, and a rounded division (Softmax) or a log table over the rescaled sum (LogSoftmax).
+// up. Softmax and LogSoftmax use an exp table over the halved differences to the row's maximum, a
+// sum rescaled into the activation range, and a rounded division (Softmax) or a log table over that
+// sum (LogSoftmax).
 
 #include <algorithm>
 #include <cmath>
@@ -102,45 +103,14 @@ std::vector<int_value> op_softmax(const int_context& c, bool log) {
   const int fi = *x.frac, fo = c.out_frac();
   const softmax_rows r = softmax_rows_of(c.n, x.t.shape);
   std::vector<std::int64_t> q(x.t.ints.size());
-  const auto row_max = [&](std::int64_t o, std::int64_t k) {
-    std::int64_t mx = INT64_MIN;
-    for (std::int64_t j = 0; j < r.count; ++j) mx = std::max(mx, x.t.ints[static_cast<std::size_t>(r.at(o, j, k))]);
-    return mx;
-  };
-  if (!log) {
-    const auto plan = plan_softmax(r.count, fo, c.config);
-    if (!plan) c.unsupported("Softmax over too many elements");
-    std::vector<std::int64_t> row(static_cast<std::size_t>(r.count));
-    for (std::int64_t o = 0; o < r.outer; ++o) {
-      for (std::int64_t k = 0; k < r.inner; ++k) {
-        for (std::int64_t j = 0; j < r.count; ++j) row[static_cast<std::size_t>(j)] = x.t.ints[static_cast<std::size_t>(r.at(o, j, k))];
-        const std::vector<std::int64_t> y = softmax_row(c, row, fi, *plan);
-        for (std::int64_t j = 0; j < r.count; ++j) q[static_cast<std::size_t>(r.at(o, j, k))] = y[static_cast<std::size_t>(j)];
-      }
-    }
-  } else {
-    const int fe = c.config.activation_bits - 2;  // exp(0) = 1 is 2^fe <= the activation limit
-    for (std::int64_t o = 0; o < r.outer; ++o) {
-      for (std::int64_t k = 0; k < r.inner; ++k) {
-        const std::int64_t mx = row_max(o, k);
-        std::int64_t s = 0;
-        for (std::int64_t j = 0; j < r.count; ++j) {
-          // The exp table over d = q - max in [-2 limit, 0].
-          const std::int64_t d = x.t.ints[static_cast<std::size_t>(r.at(o, j, k))] - mx;
-          s += fixed::quantize(std::exp(fixed::dequantize(d, fi)), fe);
-        }
-        c.check_accumulator(s);
-        // log(sum): the sum shifted down by rs so that it indexes a table of 2^activation_bits entries.
-        int rs = 0;
-        while ((s >> rs) >= (std::int64_t{1} << c.config.activation_bits)) ++rs;
-        if (rs > fe) c.unsupported("LogSoftmax over too many elements for the log table");
-        const std::int64_t s2 = fixed::round_shift(s, rs);
-        const std::int64_t log_q = fixed::quantize(std::log(std::ldexp(static_cast<double>(s2), rs - fe)), fo);
-        for (std::int64_t j = 0; j < r.count; ++j) {
-          const auto at = static_cast<std::size_t>(r.at(o, j, k));
-          q[at] = fixed::round_shift(x.t.ints[at] - mx, fi - fo) - log_q;
-        }
-      }
+  const auto plan = plan_softmax(r.count, fo, c.config);
+  if (!plan) c.unsupported(std::string(log ? "LogSoftmax" : "Softmax") + " over too many elements");
+  std::vector<std::int64_t> row(static_cast<std::size_t>(r.count));
+  for (std::int64_t o = 0; o < r.outer; ++o) {
+    for (std::int64_t k = 0; k < r.inner; ++k) {
+      for (std::int64_t j = 0; j < r.count; ++j) row[static_cast<std::size_t>(j)] = x.t.ints[static_cast<std::size_t>(r.at(o, j, k))];
+      const std::vector<std::int64_t> y = log ? log_softmax_row(c, row, fi, fo, *plan) : softmax_row(c, row, fi, *plan);
+      for (std::int64_t j = 0; j < r.count; ++j) q[static_cast<std::size_t>(r.at(o, j, k))] = y[static_cast<std::size_t>(j)];
     }
   }
   int_value v = fixed_tensor(x.t.shape, std::move(q), fo);
@@ -153,11 +123,11 @@ std::vector<int_value> op_softmax(const int_context& c, bool log) {
     const tensor e = sens;
     for (std::int64_t o = 0; o < r.outer; ++o) {
       for (std::int64_t k = 0; k < r.inner; ++k) {
-        double row = 0;
-        for (std::int64_t j = 0; j < r.count; ++j) row = std::max(row, e.data[static_cast<std::size_t>(r.at(o, j, k))]);
+        double row_error = 0;
+        for (std::int64_t j = 0; j < r.count; ++j) row_error = std::max(row_error, e.data[static_cast<std::size_t>(r.at(o, j, k))]);
         for (std::int64_t j = 0; j < r.count; ++j) {
           const auto at = static_cast<std::size_t>(r.at(o, j, k));
-          sens.data[at] = log ? e.data[at] + row : std::fabs(f.data[at]) * std::expm1(e.data[at] + row);
+          sens.data[at] = log ? e.data[at] + row_error : std::fabs(f.data[at]) * std::expm1(e.data[at] + row_error);
         }
       }
     }
@@ -187,22 +157,57 @@ softmax_rows softmax_rows_of(const node& n, const shape_t& shape) {
   return r;
 }
 
-std::vector<std::int64_t> softmax_row(const int_context& c, const std::vector<std::int64_t>& row, int in_frac,
-                                      const softmax_plan& plan) {
-  const std::int64_t mx = *std::max_element(row.begin(), row.end());
+namespace {
+
+/// Softmax's first steps on one row: the maximum m, e_j = T_exp[round_shift(q_j - m, 1)] and the
+/// rescaled sum s = round_shift(sum_j e_j, sum_shift) (s >= 1: the maximum's own term is 2^exp_frac).
+struct softmax_sum {
+  std::int64_t max = 0, sum = 0;
+  std::vector<std::int64_t> e;
+};
+
+softmax_sum sum_of_exponentials(const int_context& c, const std::vector<std::int64_t>& row, int in_frac,
+                                const softmax_plan& plan) {
+  softmax_sum out;
+  out.max = *std::max_element(row.begin(), row.end());
   const std::int64_t exp_one = std::int64_t{1} << plan.exp_frac;
-  std::vector<std::int64_t> e(row.size());
+  out.e.resize(row.size());
   std::int64_t sum = 0;
   for (std::size_t j = 0; j < row.size(); ++j) {
-    const std::int64_t h = fixed::round_shift(row[j] - mx, 1);
-    e[j] = std::min(exp_one, fixed::quantize(std::exp(fixed::dequantize(h, in_frac - 1)), plan.exp_frac));
-    sum += e[j];
+    const std::int64_t h = fixed::round_shift(row[j] - out.max, 1);
+    out.e[j] = std::min(exp_one, fixed::quantize(std::exp(fixed::dequantize(h, in_frac - 1)), plan.exp_frac));
+    sum += out.e[j];
   }
   c.check_accumulator(sum);
-  const std::int64_t s = fixed::round_shift(sum, plan.sum_shift);
+  out.sum = fixed::round_shift(sum, plan.sum_shift);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> softmax_row(const int_context& c, const std::vector<std::int64_t>& row, int in_frac,
+                                      const softmax_plan& plan) {
+  softmax_sum s = sum_of_exponentials(c, row, in_frac, plan);
+  std::vector<std::int64_t>& e = s.e;
   for (std::size_t j = 0; j < row.size(); ++j)
-    e[j] = fixed::div_round(fixed::round_shift(e[j], plan.e_down) << plan.shift, s) << plan.up;
+    e[j] = fixed::div_round(fixed::round_shift(e[j], plan.e_down) << plan.shift, s.sum) << plan.up;
   return e;
+}
+
+std::vector<std::int64_t> log_softmax_row(const int_context& c, const std::vector<std::int64_t>& row, int in_frac,
+                                          int out_frac, const softmax_plan& plan) {
+  const softmax_sum s = sum_of_exponentials(c, row, in_frac, plan);
+  // In [0, log(row size)]: the sum is at least the maximum's own term, 1.
+  const double log_sum = std::log(fixed::dequantize(s.sum, plan.exp_frac - plan.sum_shift));
+  const std::int64_t log_q = fixed::quantize(log_sum, out_frac);
+  if (log_q > c.limit())
+    c.unsupported("LogSoftmax's log of the row's sum is outside the activation range at frac " + std::to_string(out_frac));
+  std::vector<std::int64_t> y(row.size());
+  for (std::size_t j = 0; j < row.size(); ++j) {
+    const std::int64_t d = row[j] - s.max;
+    y[j] = (in_frac >= out_frac ? fixed::round_shift(d, in_frac - out_frac) : d * (std::int64_t{1} << (out_frac - in_frac))) - log_q;
+  }
+  return y;
 }
 
 std::optional<softmax_plan> plan_softmax(std::int64_t count, int out_frac, const quantization_config& config) {

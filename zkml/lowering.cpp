@@ -318,11 +318,12 @@ class lowerer {
     if (op == "BatchNormalization") return batch_normalization(n);
     if (op == "Add" || op == "Sub" || op == "Sum") return sum(n);
     if (op == "Relu") return relu(n);
+    if (op == "Neg") return negate(n);
     if (op == "PRelu") return prelu(n);
     if (op == "Clip") return clip(n);
     if (op == "ReduceMean" || op == "ReduceSum" || op == "ReduceMax") return reduce(n);
     if (op == "MaxPool") return max_pool(n);
-    if (op == "Softmax") return softmax(n);
+    if (op == "Softmax" || op == "LogSoftmax") return softmax(n, op == "LogSoftmax");
     if (op == "Max" || op == "Min") return max_min(n);
     if (op == "AveragePool") return average_pool(n);
     if (op == "GlobalAveragePool") return global_average_pool(n);
@@ -645,59 +646,98 @@ class lowerer {
     return s;
   }
 
-  /// Softmax (int_ops op_softmax, softmax_plan) row by row.
-  void softmax(const node& n) {
+  /// Softmax or, when `log`, LogSoftmax (int_ops op_softmax, softmax_plan) row by row.
+  void softmax(const node& n, bool log) {
     const int_value& x = value(n, n.inputs.at(0));
     const std::vector<address>& xa = addresses(n, n.inputs[0]);
     const int fo = *value(n, n.outputs.at(0)).frac;
     const int_ops::softmax_rows r = int_ops::softmax_rows_of(n, x.t.shape);
     const auto plan = int_ops::plan_softmax(r.count, fo, config_);
-    if (!plan) refuse(n, run_error_code::unsupported_attribute, "Softmax over too many elements");
+    if (!plan) refuse(n, run_error_code::unsupported_attribute, n.op_type + " over too many elements");
     const std::uint32_t exp_id = softmax_exp_table(n, *x.frac, *plan);
+    // LogSoftmax's log table over the rescaled sums (frac exp_frac - sum_shift, never below 1).
+    const std::uint32_t log_id = log ? function_id(n, "LogSoftmax", plan->exp_frac - plan->sum_shift, fo,
+                                                   [](double v) { return std::log(v); })
+                                     : 0;
     std::vector<address> y(xa.size()), row(static_cast<std::size_t>(r.count));
     for (std::int64_t o = 0; o < r.outer; ++o) {
       for (std::int64_t k = 0; k < r.inner; ++k) {
         for (std::int64_t j = 0; j < r.count; ++j) row[static_cast<std::size_t>(j)] = xa[static_cast<std::size_t>(r.at(o, j, k))];
-        const std::vector<address> out = softmax_row(n, row, fo, *plan, exp_id);
+        const std::vector<address> out =
+            log ? log_softmax_row(n, row, *x.frac, fo, *plan, exp_id, log_id) : softmax_row(n, row, fo, *plan, exp_id);
         for (std::int64_t j = 0; j < r.count; ++j) y[static_cast<std::size_t>(r.at(o, j, k))] = out[static_cast<std::size_t>(j)];
       }
     }
     define(n, 0, std::move(y));
   }
 
-  /// One row's softmax (int_ops softmax_row): the maximum (a chain of selections), the halved
-  /// differences to it, their exponentials (a table), the rescaled sum, a division per element,
-  /// the scale-up when the plan has one.
   /// Softmax's exp table over the halved differences h <= 0 at frac in_frac - 1 (exp(0) = 1 where
   /// h > 0: never read, h is checked against the proven maximum).
   std::uint32_t softmax_exp_table(const node& n, int in_frac, const int_ops::softmax_plan& plan) {
     return function_id(n, "Softmax", in_frac - 1, plan.exp_frac, [](double v) { return std::exp(std::min(v, 0.0)); });
   }
 
-  /// `exp_id` is softmax_exp_table's for this input frac and plan.
-  std::vector<address> softmax_row(const node& n, const std::vector<address>& row, int out_frac,
-                                   const int_ops::softmax_plan& plan, std::uint32_t exp_id) {
-    address mx = row[0];
+  /// A row's maximum, its exponentials and their rescaled sum (int_ops sum_of_exponentials).
+  struct row_exponentials {
+    address max = 0, sum = 0;
+    std::vector<address> e;
+  };
+
+  /// The maximum (a chain of selections), the halved differences to it, their exponentials (the
+  /// table `exp_id`, softmax_exp_table's for this input frac and plan), and the rescaled sum.
+  row_exponentials exponentials(const node& n, const std::vector<address>& row, const int_ops::softmax_plan& plan,
+                                std::uint32_t exp_id) {
+    row_exponentials x;
+    x.max = row[0];
     for (std::size_t j = 1; j < row.size(); ++j) {
       const address next = fresh(1)[0];
-      select(mx, row[j], 0, true, next);
-      mx = next;
+      select(x.max, row[j], 0, true, next);
+      x.max = next;
     }
-    std::vector<address> e = fresh(row.size());
+    x.e = fresh(row.size());
     std::vector<std::pair<address, std::int64_t>> sum_terms;
     for (std::size_t j = 0; j < row.size(); ++j) {
       const address h = fresh(1)[0];
-      affine(n, {{row[j], 1}, {mx, -1}}, 0, rescale_by(n, 1), h);
-      apply(exp_id, h, e[j]);
-      bound_[e[j]] = std::int64_t{1} << plan.exp_frac;  // the table's largest value
-      sum_terms.emplace_back(e[j], 1);
+      affine(n, {{row[j], 1}, {x.max, -1}}, 0, rescale_by(n, 1), h);
+      apply(exp_id, h, x.e[j]);
+      bound_[x.e[j]] = std::int64_t{1} << plan.exp_frac;  // the table's largest value
+      sum_terms.emplace_back(x.e[j], 1);
     }
-    const address s = fresh(1)[0];
-    affine(n, sum_terms, 0, rescale_by(n, plan.sum_shift), s, int_ops::divisor_limit(p_.limit));
-    const std::vector<address> num = rescaled(n, e, plan.exp_frac, plan.exp_frac - plan.e_down);
+    x.sum = fresh(1)[0];
+    affine(n, sum_terms, 0, rescale_by(n, plan.sum_shift), x.sum, int_ops::divisor_limit(p_.limit));
+    return x;
+  }
+
+  /// One row's softmax (int_ops softmax_row): its exponentials, a division per element, the
+  /// scale-up when the plan has one.
+  std::vector<address> softmax_row(const node& n, const std::vector<address>& row, int out_frac,
+                                   const int_ops::softmax_plan& plan, std::uint32_t exp_id) {
+    const row_exponentials x = exponentials(n, row, plan, exp_id);
+    const std::vector<address> num = rescaled(n, x.e, plan.exp_frac, plan.exp_frac - plan.e_down);
     std::vector<address> q = fresh(row.size());
-    for (std::size_t j = 0; j < row.size(); ++j) divide(n, num[j], s, plan.shift, q[j]);
+    for (std::size_t j = 0; j < row.size(); ++j) divide(n, num[j], x.sum, plan.shift, q[j]);
     return rescaled(n, q, out_frac - plan.up, out_frac);
+  }
+
+  /// One row's LogSoftmax (int_ops log_softmax_row): its exponentials, L = the log table `log_id` at
+  /// the rescaled sum, then y_j = round_shift(q_j - m - L 2^(f_in - f_out), f_in - f_out), which is
+  /// round_shift(q_j - m, f_in - f_out) - L exactly (or (q_j - m) 2^(f_out - f_in) - L).
+  std::vector<address> log_softmax_row(const node& n, const std::vector<address>& row, int in_frac, int out_frac,
+                                       const int_ops::softmax_plan& plan, std::uint32_t exp_id, std::uint32_t log_id) {
+    const row_exponentials x = exponentials(n, row, plan, exp_id);
+    const address log_sum = fresh(1)[0];
+    apply(log_id, x.sum, log_sum);
+    const int k = in_frac - out_frac;
+    std::vector<address> y = fresh(row.size());
+    for (std::size_t j = 0; j < row.size(); ++j) {
+      if (k >= 0) {
+        affine(n, {{row[j], 1}, {x.max, -1}, {log_sum, -(std::int64_t{1} << k)}}, 0, rescale_by(n, k), y[j]);
+      } else {
+        const std::int64_t up = std::int64_t{1} << -k;
+        affine(n, {{row[j], up}, {x.max, -up}, {log_sum, -1}}, 0, rescale_by(n, 0), y[j]);
+      }
+    }
+    return y;
   }
 
   /// MatMul of two activations (int_ops activation_product): both shifted so that the K-term sums
@@ -898,6 +938,14 @@ class lowerer {
     }
     std::vector<address> y = fresh(count);
     for (std::size_t o = 0; o < count; ++o) affine(n, terms[o], bias[o], {}, y[o]);
+    define(n, 0, std::move(y));
+  }
+
+  /// Neg (int_ops op_neg): y = -x at the input's frac, an affine step of one term.
+  void negate(const node& n) {
+    const std::vector<address>& xa = addresses(n, n.inputs.at(0));
+    std::vector<address> y = fresh(xa.size());
+    for (std::size_t i = 0; i < xa.size(); ++i) affine(n, {{xa[i], -1}}, 0, rescale_by(n, 0), y[i]);
     define(n, 0, std::move(y));
   }
 
@@ -1423,8 +1471,8 @@ const std::vector<std::string>& lowered_operators() {
   static const std::vector<std::string> ops = {
       "Add",       "ArgMax",      "AveragePool", "BatchNormalization", "Clip",    "Concat",  "Conv",     "Div",       "Dropout",
       "Erf",       "Exp",         "Flatten",            "Gather",  "Gemm",     "GlobalAveragePool",
-      "HardSigmoid", "HardSwish", "Identity",           "LeakyRelu", "Log",    "MatMul",    "Max",
-      "MaxPool",   "Min",         "Mul",                "Pad",     "Pow",      "PRelu",    "ReduceMax", "ReduceMean", "ReduceSum", "Relu",     "Reshape",   "Sigmoid", "Softmax",
+      "HardSigmoid", "HardSwish", "Identity",           "LeakyRelu", "Log",    "LogSoftmax", "MatMul",    "Max",
+      "MaxPool",   "Min",         "Mul",                "Neg",     "Pad",     "Pow",      "PRelu",    "ReduceMax", "ReduceMean", "ReduceSum", "Relu",     "Reshape",   "Sigmoid", "Softmax",
       "Slice",     "Sqrt",        "Squeeze",            "Sub",     "Sum",      "Tanh",      "Transpose",
       "Unsqueeze"};
   return ops;
