@@ -9,14 +9,6 @@
 
 namespace ciro::consensus {
 
-/// One commit of a certificate: who signed, and the signature of the commit message
-/// (commit, view, sequence, sender, batch digest) it sent.
-struct commit_signature {
-  std::uint32_t sender = 0;
-  signature sig{};
-  friend bool operator==(const commit_signature&, const commit_signature&) = default;
-};
-
 /// A quorum certificate: the batch committed at `sequence` in `view`, with the signed commits
 /// of validators holding more than two thirds of the weight. Anyone holding the validator set
 /// checks it offline (check_certificate).

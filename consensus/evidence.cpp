@@ -13,8 +13,8 @@ bool signed_by(const message& m, const validator_set& validators) {
 }
 
 result<checked_offence, code> check_double_signing(const evidence& e, const validator_set& validators) {
-  if (e.messages.size() != 2 || !e.certificates.empty()) {
-    return error<code>{code::malformed, "double-signing evidence holds two messages and no certificate"};
+  if (e.messages.size() != 2) {
+    return error<code>{code::malformed, "double-signing evidence holds two messages"};
   }
   const message& a = e.messages[0];
   const message& b = e.messages[1];
@@ -33,7 +33,7 @@ result<checked_offence, code> check_double_signing(const evidence& e, const vali
 
 result<checked_offence, code> check_invalid_compute(const evidence& e, const validator_set& validators,
                                                     const verdict_checker& checker) {
-  if (e.messages.empty() || e.messages.size() > 2 || !e.certificates.empty()) {
+  if (e.messages.empty() || e.messages.size() > 2) {
     return error<code>{code::malformed, "invalid-compute evidence holds a vote and its pre-prepare"};
   }
   const message& vote = e.messages.front();
@@ -56,33 +56,6 @@ result<checked_offence, code> check_invalid_compute(const evidence& e, const val
   return checked_offence{offence::invalid_compute, e.offender, vote.view, vote.sequence};
 }
 
-result<checked_offence, code> check_downtime(const evidence& e, const validator_set& validators) {
-  if (!e.messages.empty() || e.certificates.empty() || e.offender >= validators.size()) {
-    return error<code>{code::malformed, "downtime evidence holds certificates only, of a validator"};
-  }
-  for (std::size_t i = 0; i < e.certificates.size(); ++i) {
-    const quorum_certificate& c = e.certificates[i];
-    if (i > 0 && c.sequence != e.certificates[i - 1].sequence + 1) {
-      return error<code>{code::malformed, "the certificates are not of consecutive sequence numbers"};
-    }
-    for (const commit_signature& s : c.commits) {
-      if (s.sender == e.offender) {
-        return error<code>{code::malformed,
-                           "the offender signed the certificate of sequence " + std::to_string(c.sequence)};
-      }
-    }
-    const auto checked = check_certificate(c, validators);
-    if (!checked)
-      return error<code>{code::bad_certificate,
-                         "sequence " + std::to_string(c.sequence) + ": " + checked.error().message};
-  }
-  const std::uint64_t first = e.certificates.front().committed.time_s, last = e.certificates.back().committed.time_s;
-  if (last < first || last - first < downtime_threshold_s) {
-    return error<code>{code::too_short, "the certificates span less than 6 hours"};
-  }
-  return checked_offence{offence::downtime, e.offender, 0, e.certificates.front().sequence};
-}
-
 }  // namespace
 
 result<checked_offence, evidence_error_code> check_evidence(const evidence& e, const validator_set& validators,
@@ -93,9 +66,9 @@ result<checked_offence, evidence_error_code> check_evidence(const evidence& e, c
     case offence::invalid_compute:
       return check_invalid_compute(e, validators, checker);
     case offence::downtime:
-      return check_downtime(e, validators);
+      break;
   }
-  return error<code>{code::malformed, "unknown offence"};
+  return error<code>{code::malformed, "no evidence proves this offence"};
 }
 
 void encode(byte_writer& w, const evidence& e) {
@@ -104,8 +77,6 @@ void encode(byte_writer& w, const evidence& e) {
   w.u32(static_cast<std::uint32_t>(e.messages.size()));
   for (const message& m : e.messages) encode(w, m);
   w.u32(e.verdict_index);
-  w.u32(static_cast<std::uint32_t>(e.certificates.size()));
-  for (const quorum_certificate& c : e.certificates) encode(w, c);
 }
 
 std::vector<std::uint8_t> encode(const evidence& e) {
@@ -120,7 +91,7 @@ std::optional<evidence> decode_evidence(std::span<const std::uint8_t> bytes) {
   const auto kind = r.u8();
   const auto offender = r.u32();
   const auto messages = r.count(2);
-  if (!kind || *kind < 1 || *kind > 3 || !offender || !messages) return std::nullopt;
+  if (!kind || (*kind != 1 && *kind != 3) || !offender || !messages) return std::nullopt;
   e.kind = static_cast<offence>(*kind);
   e.offender = *offender;
   for (std::uint32_t i = 0; i < *messages; ++i) {
@@ -129,14 +100,8 @@ std::optional<evidence> decode_evidence(std::span<const std::uint8_t> bytes) {
     e.messages.push_back(std::move(*m));
   }
   const auto index = r.u32();
-  const auto certificates = r.count(max_evidence_certificates);
-  if (!index || !certificates) return std::nullopt;
+  if (!index) return std::nullopt;
   e.verdict_index = *index;
-  for (std::uint32_t i = 0; i < *certificates; ++i) {
-    auto c = decode_certificate(r);
-    if (!c) return std::nullopt;
-    e.certificates.push_back(std::move(*c));
-  }
   if (!r.at_end()) return std::nullopt;
   return e;
 }

@@ -12,18 +12,15 @@
 
 namespace ciro::consensus {
 
-/// What a validator can be slashed for on evidence (a coordinated attack is not a kind of
-/// evidence: it is what the ledger calls more than f offenders caught in one incident).
+/// What a validator can be slashed for. Double signing and invalid compute are proven by
+/// evidence; downtime by the agreed participation records every ledger reads from the committed
+/// batches (ledger::record_committed), so it needs none. A coordinated attack is not an offence of
+/// its own: it is what the ledger calls more than f offenders caught in one incident.
 enum class offence : std::uint8_t {
   double_signing = 1,   ///< two signed messages of one kind, view and sequence with different values
-  downtime = 2,         ///< absent from every commit certificate over at least 6 hours of batches
+  downtime = 2,         ///< absent from the agreed participation of every batch over at least 6 hours
   invalid_compute = 3,  ///< a signed vote for a batch holding a verdict that its proof contradicts
 };
-
-/// Six hours: the shortest absence that downtime evidence proves.
-inline constexpr std::uint64_t downtime_threshold_s = 6 * 3600;
-/// Bound on the certificates one downtime evidence carries.
-inline constexpr std::uint32_t max_evidence_certificates = 1 << 16;
 
 /// Self-contained evidence that every honest validator re-checks (check_evidence) before it
 /// applies it, so the same evidence gives the same ledger everywhere:
@@ -31,20 +28,17 @@ inline constexpr std::uint32_t max_evidence_certificates = 1 << 16;
 ///   prepare, commit or checkpoint);
 /// - invalid_compute: `messages` holds the offender's signed vote (a pre-prepare, prepare or
 ///   commit) and, unless the vote is itself the pre-prepare, the signed pre-prepare whose batch
-///   has that digest; `verdict_index` names the verdict that the checker rejects;
-/// - downtime: `certificates` holds the commit certificates of consecutive sequence numbers, the
-///   last batch at least 6 hours after the first, none signed by the offender.
+///   has that digest; `verdict_index` names the verdict that the checker rejects.
 struct evidence {
   offence kind = offence::double_signing;
   std::uint32_t offender = 0;
   std::vector<message> messages;
   std::uint32_t verdict_index = 0;
-  std::vector<quorum_certificate> certificates;
   friend bool operator==(const evidence&, const evidence&) = default;
 };
 
-/// The offence evidence proves: who, and the incident it belongs to (the view and sequence of
-/// the offending messages; for downtime, view 0 and the first certificate's sequence).
+/// An offence proven: who, and the incident it belongs to (the view and sequence of the offending
+/// messages; for downtime, view 0 and the first sequence of the absence).
 struct checked_offence {
   offence kind = offence::double_signing;
   std::uint32_t offender = 0;
@@ -58,8 +52,6 @@ enum class evidence_error_code {
   bad_signature,
   not_conflicting,
   verdict_agrees,
-  bad_certificate,
-  too_short
 };
 
 /// Re-checks evidence against the validator set (and, for invalid compute, the verdict checker)
@@ -68,8 +60,8 @@ enum class evidence_error_code {
                                                                           const validator_set& validators,
                                                                           const verdict_checker& checker);
 
-/// Canonical encoding of evidence (kind, offender, messages, verdict index, certificates), and
-/// its bounded decoder.
+/// Canonical encoding of evidence (kind, offender, messages, verdict index), and its bounded
+/// decoder (which refuses kind 2: downtime has no evidence).
 void encode(byte_writer& w, const evidence& e);
 [[nodiscard]] std::vector<std::uint8_t> encode(const evidence& e);
 [[nodiscard]] std::optional<evidence> decode_evidence(std::span<const std::uint8_t> bytes);

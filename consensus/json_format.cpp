@@ -20,6 +20,9 @@ struct reader {
     return false;
   }
   bool object_with(const json& j, const std::string& where, std::initializer_list<const char*> keys) {
+    return object_with(j, where, std::vector<const char*>(keys));
+  }
+  bool object_with(const json& j, const std::string& where, const std::vector<const char*>& keys) {
     if (!j.is_object()) return fail(where + " is not an object");
     for (auto it = j.begin(); it != j.end(); ++it) {
       bool known = false;
@@ -51,6 +54,24 @@ struct reader {
     return true;
   }
 };
+
+/// The largest encoded participation record: sequence, view, count, max_validators commits.
+constexpr std::size_t max_participation_record_bytes = 20 + max_validators * (4 + 64);
+
+/// The bytes of a string of 2 to 2 max_bytes hex digits; nothing otherwise.
+std::optional<std::vector<std::uint8_t>> hex_bytes(const json& j, std::size_t max_bytes) {
+  if (!j.is_string()) return std::nullopt;
+  const std::string& hex = j.get_ref<const std::string&>();
+  if (hex.empty() || hex.size() % 2 != 0 || hex.size() > 2 * max_bytes) return std::nullopt;
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(hex.size() / 2);
+  for (std::size_t k = 0; k < hex.size(); k += 2) {
+    const auto byte = from_hex<1>(std::string_view(hex).substr(k, 2));
+    if (!byte) return std::nullopt;
+    bytes.push_back((*byte)[0]);
+  }
+  return bytes;
+}
 
 std::optional<json> parse(std::string_view text, error<code>& failure) {
   if (text.size() > max_json_bytes) {
@@ -123,6 +144,15 @@ std::string certificate_to_json(const quorum_certificate& cert, const validator_
     }
     committed["evidence"] = evidence;
   }
+  if (!cert.committed.participation.empty()) {
+    json records = json::array();
+    for (const participation_record& p : cert.committed.participation) {
+      byte_writer w;
+      encode(w, p);
+      records.push_back(to_hex(w.data()));
+    }
+    committed["participation"] = records;
+  }
   for (const verdict& v : cert.committed.verdicts) {
     verdicts.push_back({{"job_id", v.job_id},
                         {"statement_hash", to_hex(v.statement_hash)},
@@ -166,9 +196,27 @@ result<certificate_file, json_error_code> certificate_from_json(std::string_view
     cert.sequence = *sequence;
     const json& b = (*j)["batch"];
     const bool carries_evidence = b.is_object() && b.contains("evidence");
-    if (!(carries_evidence ? r.object_with(b, "batch", {"time_s", "verdicts", "evidence"})
-                           : r.object_with(b, "batch", {"time_s", "verdicts"}))) {
-      return false;
+    const bool carries_participation = b.is_object() && b.contains("participation");
+    std::vector<const char*> keys = {"time_s", "verdicts"};
+    if (carries_evidence) keys.push_back("evidence");
+    if (carries_participation) keys.push_back("participation");
+    if (!r.object_with(b, "batch", keys)) return false;
+    if (carries_participation) {
+      const json& records = b["participation"];
+      if (!records.is_array() || records.size() > max_batch_participation) {
+        return r.fail("batch participation is not a list of at most " + std::to_string(max_batch_participation));
+      }
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        const auto bytes = hex_bytes(records[i], max_participation_record_bytes);
+        std::optional<participation_record> p;
+        if (bytes) {
+          byte_reader br(*bytes);
+          p = decode_participation_record(br);
+          if (p && !br.at_end()) p.reset();
+        }
+        if (!p) return r.fail("batch participation " + std::to_string(i) + " is not the hex of a participation record");
+        cert.committed.participation.push_back(std::move(*p));
+      }
     }
     if (carries_evidence) {
       const json& evidence = b["evidence"];
@@ -176,16 +224,9 @@ result<certificate_file, json_error_code> certificate_from_json(std::string_view
         return r.fail("batch evidence is not a list of at most " + std::to_string(max_batch_evidence));
       }
       for (std::size_t i = 0; i < evidence.size(); ++i) {
-        const std::string hex = evidence[i].is_string() ? evidence[i].get<std::string>() : std::string();
-        std::string bytes;
-        bool ok = !hex.empty() && hex.size() % 2 == 0 && hex.size() <= 2 * max_evidence_bytes;
-        for (std::size_t k = 0; ok && k < hex.size(); k += 2) {
-          const auto byte = from_hex<1>(std::string_view(hex).substr(k, 2));
-          ok = byte.has_value();
-          if (ok) bytes.push_back(static_cast<char>((*byte)[0]));
-        }
-        if (!ok) return r.fail("batch evidence " + std::to_string(i) + " is not hex of 1 to " + std::to_string(max_evidence_bytes) + " bytes");
-        cert.committed.evidence.push_back(std::move(bytes));
+        const auto bytes = hex_bytes(evidence[i], max_evidence_bytes);
+        if (!bytes) return r.fail("batch evidence " + std::to_string(i) + " is not hex of 1 to " + std::to_string(max_evidence_bytes) + " bytes");
+        cert.committed.evidence.emplace_back(bytes->begin(), bytes->end());
       }
     }
     const auto time = r.number(b["time_s"], "batch time_s", UINT64_MAX);

@@ -57,14 +57,9 @@ std::optional<checked_offence> claimed_offence(const evidence& e) {
   checked_offence o;
   o.kind = e.kind;
   o.offender = e.offender;
-  if (e.kind == offence::downtime) {
-    if (e.certificates.empty()) return std::nullopt;
-    o.sequence = e.certificates.front().sequence;
-  } else {
-    if (e.messages.empty()) return std::nullopt;
-    o.view = e.messages.front().view;
-    o.sequence = e.messages.front().sequence;
-  }
+  if (e.messages.empty()) return std::nullopt;
+  o.view = e.messages.front().view;
+  o.sequence = e.messages.front().sequence;
   return o;
 }
 
@@ -107,7 +102,7 @@ std::vector<slash_event> ledger::apply(std::span<const evidence> batch, const va
   for (const evidence& e : batch) {
     // The same evidence twice, or evidence of an offence already applied, changes nothing: it
     // is skipped before its signatures are checked.
-    if (!seen.insert(sha256(encode(e))).second) continue;
+    if (!seen.insert(sha256(consensus::encode(e))).second) continue;
     if (const auto claimed = claimed_offence(e); claimed && applied_.count(*claimed) != 0) continue;
     const auto checked = check_evidence(e, current, checker);
     if (!checked || checked.value().offender >= accounts_.size()) {
@@ -119,7 +114,7 @@ std::vector<slash_event> ledger::apply(std::span<const evidence> batch, const va
   // Incidents: the offending view and sequence of double signing and invalid compute.
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::set<std::uint32_t>> incidents;
   for (const checked_offence& o : fresh) {
-    if (o.kind != offence::downtime) incidents[{o.view, o.sequence}].insert(o.offender);
+    incidents[{o.view, o.sequence}].insert(o.offender);
   }
   std::vector<slash_event> events;
   std::set<std::uint32_t> coordinated;
@@ -142,17 +137,59 @@ std::vector<slash_event> ledger::apply(std::span<const evidence> batch, const va
   return events;
 }
 
-void ledger::record_participation(const quorum_certificate& cert) {
-  const std::uint64_t day = cert.committed.time_s / seconds_per_day;
-  std::vector<bool> signers(accounts_.size(), false);
-  for (const commit_signature& c : cert.commits) {
-    if (c.sender < signers.size()) signers[c.sender] = true;
+std::vector<slash_event> ledger::record_committed(std::uint64_t sequence, const batch& committed,
+                                                 const validator_set& current) {
+  if (last_sequence_ && sequence <= *last_sequence_) return {};
+  last_sequence_ = sequence;
+  for (const participation_record& r : committed.participation) {
+    const auto open = std::find_if(open_.begin(), open_.end(), [&](const open_sequence& o) { return o.sequence == r.sequence; });
+    if (open == open_.end()) continue;
+    for (const commit_signature& c : r.commits) {
+      if (c.sender >= accounts_.size() || open->signers[c.sender]) continue;
+      message m;
+      m.kind = message_kind::commit;
+      m.view = r.view;
+      m.sequence = r.sequence;
+      m.sender = c.sender;
+      m.value = open->value;
+      if (verify(accounts_[c.sender].key, signing_bytes(m), c.sig)) open->signers[c.sender] = true;
+    }
   }
+  open_.push_back({sequence, committed.time_s, batch_digest(committed), std::vector<bool>(accounts_.size(), false)});
+  std::vector<slash_event> events;
+  while (open_.size() > participation_window) {
+    finalize(open_.front(), current, events);
+    open_.pop_front();
+  }
+  return events;
+}
+
+void ledger::finalize(const open_sequence& s, const validator_set& current, std::vector<slash_event>& events) {
+  std::uint64_t weight = 0;
+  for (std::size_t v = 0; v < accounts_.size() && v < current.size(); ++v) {
+    if (s.signers[v]) weight += current.weight(v);
+  }
+  if (!current.is_quorum(weight)) return;  // its commits were not carried: it counts for nobody
+  const std::uint64_t day = s.time_s / seconds_per_day;
   for (std::size_t v = 0; v < accounts_.size(); ++v) {
-    day_bucket& b = accounts_[v].days[day % uptime_window_days];
+    account& a = accounts_[v];
+    day_bucket& b = a.days[day % uptime_window_days];
     if (b.day != day) b = day_bucket{day, 0, 0};
     ++b.total;
-    if (signers[v]) ++b.signed_count;
+    if (s.signers[v]) {
+      ++b.signed_count;
+      a.absent_since_s.reset();
+      continue;
+    }
+    if (!a.absent_since_s) {
+      a.absent_since_s = s.time_s;
+      a.absent_first_sequence = s.sequence;
+    }
+    if (s.time_s < *a.absent_since_s + downtime_threshold_s) continue;
+    const checked_offence o{offence::downtime, static_cast<std::uint32_t>(v), 0, a.absent_first_sequence};
+    a.absent_since_s.reset();
+    if (a.banned || !applied_.insert(o).second) continue;
+    events.push_back(slash(static_cast<std::uint32_t>(v), penalty_kind::downtime, o, s.time_s));
   }
 }
 
@@ -193,8 +230,11 @@ std::vector<validator> ledger::validators(std::uint64_t now_s) const {
   return out;
 }
 
-digest ledger::state_digest() const {
+digest ledger::state_digest() const { return sha256(encode()); }
+
+std::vector<std::uint8_t> ledger::encode() const {
   byte_writer w;
+  w.u32(static_cast<std::uint32_t>(accounts_.size()));
   for (const account& a : accounts_) {
     w.bytes(a.key);
     w.u64(a.stake);
@@ -211,15 +251,100 @@ digest ledger::state_digest() const {
       w.u32(b.signed_count);
       w.u32(b.total);
     }
+    w.u8(a.absent_since_s ? 1 : 0);
+    w.u64(a.absent_since_s.value_or(0));
+    w.u64(a.absent_first_sequence);
   }
-  w.u64(applied_.size());
+  w.u8(last_sequence_ ? 1 : 0);
+  w.u64(last_sequence_.value_or(0));
+  w.u32(static_cast<std::uint32_t>(open_.size()));
+  for (const open_sequence& o : open_) {
+    w.u64(o.sequence);
+    w.u64(o.time_s);
+    w.bytes(o.value);
+    for (const bool b : o.signers) w.u8(b ? 1 : 0);
+  }
+  w.u32(static_cast<std::uint32_t>(applied_.size()));
   for (const checked_offence& o : applied_) {
     w.u8(static_cast<std::uint8_t>(o.kind));
     w.u32(o.offender);
     w.u64(o.view);
     w.u64(o.sequence);
   }
-  return sha256(w.data());
+  return w.take();
+}
+
+std::optional<ledger> ledger::restore(std::span<const std::uint8_t> bytes, const validator_set& initial) {
+  byte_reader r(bytes);
+  ledger l(initial);
+  const auto n = r.count(static_cast<std::uint32_t>(max_validators));
+  if (!n || *n != l.accounts_.size()) return std::nullopt;
+  /// A flag byte: 0 or 1.
+  const auto flag = [&r]() -> std::optional<bool> {
+    const auto b = r.u8();
+    if (!b || *b > 1) return std::nullopt;
+    return *b == 1;
+  };
+  for (account& a : l.accounts_) {
+    const auto key = r.bytes<32>();
+    const auto stake = r.u64();
+    const auto base = r.u32();
+    const auto banned = flag();
+    const auto penalties = r.count(1u << 20);
+    if (!key || *key != a.key || !stake || !base || !banned || !penalties) return std::nullopt;
+    a.stake = *stake;
+    a.base_reputation = *base;
+    a.banned = *banned;
+    for (std::uint32_t i = 0; i < *penalties; ++i) {
+      const auto points = r.u32();
+      const auto start = r.u64(), recovery = r.u64();
+      if (!points || !start || !recovery || *recovery == 0) return std::nullopt;
+      a.penalties.push_back({*points, *start, *recovery});
+    }
+    for (day_bucket& b : a.days) {
+      const auto day = r.u64();
+      const auto signed_count = r.u32(), total = r.u32();
+      if (!day || !signed_count || !total) return std::nullopt;
+      b = {*day, *signed_count, *total};
+    }
+    const auto absent = flag();
+    const auto since = r.u64(), first = r.u64();
+    if (!absent || !since || !first) return std::nullopt;
+    if (*absent) a.absent_since_s = *since;
+    a.absent_first_sequence = *first;
+  }
+  const auto has_last = flag();
+  const auto last = r.u64();
+  const auto open = r.count(static_cast<std::uint32_t>(participation_window));
+  if (!has_last || !last || !open) return std::nullopt;
+  if (*has_last) l.last_sequence_ = *last;
+  for (std::uint32_t i = 0; i < *open; ++i) {
+    open_sequence o;
+    const auto sequence = r.u64(), time = r.u64();
+    const auto value = r.bytes<32>();
+    if (!sequence || !time || !value) return std::nullopt;
+    o.sequence = *sequence;
+    o.time_s = *time;
+    o.value = *value;
+    for (std::size_t v = 0; v < l.accounts_.size(); ++v) {
+      const auto b = flag();
+      if (!b) return std::nullopt;
+      o.signers.push_back(*b);
+    }
+    l.open_.push_back(std::move(o));
+  }
+  const auto applied = r.count(1u << 24);
+  if (!applied) return std::nullopt;
+  for (std::uint32_t i = 0; i < *applied; ++i) {
+    const auto kind = r.u8();
+    const auto offender = r.u32();
+    const auto view = r.u64(), sequence = r.u64();
+    if (!kind || *kind < 1 || *kind > 3 || !offender || *offender >= l.accounts_.size() || !view || !sequence)
+      return std::nullopt;
+    l.applied_.insert({static_cast<offence>(*kind), *offender, *view, *sequence});
+  }
+  if (!r.at_end()) return std::nullopt;
+  return l;
 }
 
 }  // namespace ciro::consensus

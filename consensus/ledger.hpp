@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <set>
 #include <span>
@@ -18,6 +19,11 @@ namespace ciro::consensus {
 
 inline constexpr std::uint64_t seconds_per_day = 86400;
 inline constexpr std::uint64_t uptime_window_days = 30;
+/// Six hours: the shortest absence slashed as downtime.
+inline constexpr std::uint64_t downtime_threshold_s = 6 * 3600;
+/// How long a committed sequence's participation stays open: the commits of sequence n that the
+/// batches of sequences n + 1 .. n + participation_window carry are counted; then it is final.
+inline constexpr std::uint64_t participation_window = 16;
 
 /// A line of the slashing matrix: the share of stake burnt, the reputation points lost, and the
 /// days over which they come back linearly (permanent: a ban, nothing comes back).
@@ -81,15 +87,25 @@ class ledger {
   std::vector<slash_event> apply(std::span<const evidence> batch, const validator_set& current,
                                  const verdict_checker& checker, std::uint64_t now_s);
 
-  /// Records who signed a committed batch's certificate, in the day bucket of its batch time.
-  void record_participation(const quorum_certificate& cert);
+  /// Records the batch committed at `sequence` (called for every committed batch, in sequence
+  /// order; a sequence not above the last one recorded is ignored, so a replay after a restart
+  /// changes nothing). The participation records it carries add, to each of the last
+  /// participation_window sequences, the senders whose commit signature checks against that
+  /// sequence's batch digest (records of one sequence from several batches add up). The oldest
+  /// open sequence then becomes final: when its signers hold a quorum of `current`'s weight it
+  /// counts in the day bucket of its batch time (a sequence whose commits were not carried counts
+  /// for nobody), and a validator absent from every counted sequence over downtime_threshold_s of
+  /// batch time is slashed for downtime (incident: view 0 and the absence's first sequence; its
+  /// next absence starts after the slash). Returns the slashes.
+  std::vector<slash_event> record_committed(std::uint64_t sequence, const batch& committed,
+                                            const validator_set& current);
 
   [[nodiscard]] std::uint64_t stake(std::uint32_t v) const { return accounts_[v].stake; }
   [[nodiscard]] bool banned(std::uint32_t v) const { return accounts_[v].banned; }
   /// base - sum over penalties of ceil(points x (start + recovery - now) / recovery) while
   /// unrecovered, at least 0; 0 when banned.
   [[nodiscard]] std::uint32_t reputation(std::uint32_t v, std::uint64_t now_s) const;
-  /// 1000 x signed / committed over the day buckets of the last 30 days (1000 with none).
+  /// 1000 x signed / counted over the day buckets of the last 30 days (1000 with none).
   [[nodiscard]] std::uint32_t uptime_permille(std::uint32_t v, std::uint64_t now_s) const;
   [[nodiscard]] std::size_t rejected() const { return rejected_; }
 
@@ -98,6 +114,12 @@ class ledger {
 
   /// SHA-256 of the ledger's canonical encoding: equal ledgers, equal digests.
   [[nodiscard]] digest state_digest() const;
+
+  /// The canonical encoding (what a restarted validator reads back: every account, the open
+  /// sequences, the offences applied) and its bounded decoder, which refuses bytes that are not a
+  /// ledger of `initial`'s validators (the same keys, in order).
+  [[nodiscard]] std::vector<std::uint8_t> encode() const;
+  [[nodiscard]] static std::optional<ledger> restore(std::span<const std::uint8_t> bytes, const validator_set& initial);
 
  private:
   struct penalty {
@@ -115,10 +137,21 @@ class ledger {
     bool banned = false;
     std::vector<penalty> penalties;
     std::array<day_bucket, uptime_window_days> days{};
+    std::optional<std::uint64_t> absent_since_s;  ///< batch time of the current absence's first counted sequence
+    std::uint64_t absent_first_sequence = 0;
+  };
+  /// A committed sequence whose participation is still open.
+  struct open_sequence {
+    std::uint64_t sequence = 0, time_s = 0;
+    digest value{};
+    std::vector<bool> signers;
   };
   slash_event slash(std::uint32_t v, penalty_kind kind, const checked_offence& o, std::uint64_t now_s);
+  void finalize(const open_sequence& s, const validator_set& current, std::vector<slash_event>& events);
 
   std::vector<account> accounts_;
+  std::deque<open_sequence> open_;  ///< the last participation_window committed sequences, oldest first
+  std::optional<std::uint64_t> last_sequence_;
   std::set<checked_offence> applied_;
   std::size_t rejected_ = 0;
 };

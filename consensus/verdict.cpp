@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "consensus/validator_set.hpp"
+
 namespace ciro::consensus {
 
 void encode(byte_writer& w, const batch& b) {
@@ -17,6 +19,34 @@ void encode(byte_writer& w, const batch& b) {
   }
   w.u32(static_cast<std::uint32_t>(b.evidence.size()));
   for (const std::string& e : b.evidence) w.string(e);
+  w.u32(static_cast<std::uint32_t>(b.participation.size()));
+  for (const participation_record& p : b.participation) encode(w, p);
+}
+
+void encode(byte_writer& w, const participation_record& p) {
+  w.u64(p.sequence);
+  w.u64(p.view);
+  w.u32(static_cast<std::uint32_t>(p.commits.size()));
+  for (const commit_signature& c : p.commits) {
+    w.u32(c.sender);
+    w.bytes(c.sig);
+  }
+}
+
+std::optional<participation_record> decode_participation_record(byte_reader& r) {
+  participation_record p;
+  const auto sequence = r.u64(), view = r.u64();
+  const auto commits = r.count(max_validators);
+  if (!sequence || !view || !commits) return std::nullopt;
+  p.sequence = *sequence;
+  p.view = *view;
+  for (std::uint32_t k = 0; k < *commits; ++k) {
+    const auto sender = r.u32();
+    const auto sig = r.bytes<64>();
+    if (!sender || !sig) return std::nullopt;
+    p.commits.push_back({*sender, *sig});
+  }
+  return p;
 }
 
 std::optional<batch> decode_batch(byte_reader& r) {
@@ -47,12 +77,19 @@ std::optional<batch> decode_batch(byte_reader& r) {
     if (!bytes || bytes->empty()) return std::nullopt;
     b.evidence.push_back(std::move(*bytes));
   }
+  const auto records = r.count(max_batch_participation);
+  if (!records) return std::nullopt;
+  for (std::uint32_t i = 0; i < *records; ++i) {
+    auto p = decode_participation_record(r);
+    if (!p) return std::nullopt;
+    b.participation.push_back(std::move(*p));
+  }
   return b;
 }
 
 digest batch_digest(const batch& b) {
   byte_writer w;
-  constexpr std::string_view domain = "ciro.batch.v1";
+  constexpr std::string_view domain = "ciro.batch.v2";
   w.raw(std::span(reinterpret_cast<const std::uint8_t*>(domain.data()), domain.size()));
   encode(w, b);
   return sha256(w.data());

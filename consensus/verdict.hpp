@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "consensus/digest.hpp"
+#include "consensus/ed25519.hpp"
 #include "consensus/encoding.hpp"
 
 /// What validators agree on: batches of verdicts on proofs.
@@ -25,23 +26,42 @@ struct verdict {
   friend bool operator==(const verdict&, const verdict&) = default;
 };
 
+/// One commit of a batch: who signed, and the signature of the commit message
+/// (commit, view, sequence, sender, batch digest) it sent.
+struct commit_signature {
+  std::uint32_t sender = 0;
+  signature sig{};
+  friend bool operator==(const commit_signature&, const commit_signature&) = default;
+};
+
+/// Commits of an earlier batch that a later batch carries, so that every replica records the same
+/// participation (ledger::record_committed): the sequence and view the commits were sent in, and
+/// the commits its carrier had received (late ones included, not only a quorum).
+struct participation_record {
+  std::uint64_t sequence = 0, view = 0;
+  std::vector<commit_signature> commits;  ///< at most max_validators
+  friend bool operator==(const participation_record&, const participation_record&) = default;
+};
+
 /// A batch: the verdicts one sequence number commits, with the time (seconds since the epoch)
-/// the primary proposed it at (what the ledger's clock and the downtime evidence read), and the
-/// evidence it carries: agreed like the verdicts, so that every replica applies it to its ledger at
-/// the batch's time, in sequence order, and all ledgers stay equal.
+/// it was proposed at (what the ledger's clock reads), the evidence it carries and the commits of
+/// earlier batches it carries: agreed like the verdicts, so that every replica applies them to its
+/// ledger at the batch's time, in sequence order, and all ledgers stay equal.
 struct batch {
   std::uint64_t time_s = 0;
   std::vector<verdict> verdicts;      ///< at most max_batch_verdicts
   std::vector<std::string> evidence;  ///< each consensus::evidence in encode()'s bytes; at most max_batch_evidence
+  std::vector<participation_record> participation;  ///< at most max_batch_participation
   friend bool operator==(const batch&, const batch&) = default;
 };
 
 inline constexpr std::size_t max_job_id_bytes = 128;
 inline constexpr std::uint32_t max_batch_verdicts = 4096;
-/// Evidence a batch carries at most, and the largest encoded evidence (a downtime evidence holds up
-/// to 2^16 certificates; larger ones are not agreed).
+/// Evidence a batch carries at most, and the largest encoded evidence.
 inline constexpr std::uint32_t max_batch_evidence = 64;
 inline constexpr std::size_t max_evidence_bytes = std::size_t{16} << 20;
+/// Participation records a batch carries at most.
+inline constexpr std::uint32_t max_batch_participation = 64;
 
 /// Whether a verdict's claim agrees with its proof: the runtime implements it with stark's
 /// verifier (fetching the proof by its digest, checking it against the statement, input and
@@ -50,13 +70,19 @@ inline constexpr std::size_t max_evidence_bytes = std::size_t{16} << 20;
 using verdict_checker = std::function<bool(const verdict&)>;
 
 /// Appends the canonical encoding of `b` (time, count, then each verdict's fields in order, then
-/// the evidence count and each evidence as a length-prefixed string).
+/// the evidence count and each evidence as a length-prefixed string, then the participation count
+/// and each record: sequence, view, commit count, each commit's sender and signature).
 void encode(byte_writer& w, const batch& b);
+
+/// A participation record's canonical encoding (sequence, view, commit count, each commit's
+/// sender and signature), and its bounded decoder.
+void encode(byte_writer& w, const participation_record& p);
+[[nodiscard]] std::optional<participation_record> decode_participation_record(byte_reader& r);
 
 /// Decodes a batch; nothing when truncated or beyond the bounds above.
 [[nodiscard]] std::optional<batch> decode_batch(byte_reader& r);
 
-/// SHA-256 of the batch's canonical encoding, prefixed by the domain "ciro.batch.v1".
+/// SHA-256 of the batch's canonical encoding, prefixed by the domain "ciro.batch.v2".
 [[nodiscard]] digest batch_digest(const batch& b);
 
 }  // namespace ciro::consensus

@@ -3,6 +3,8 @@
 #include <caf/all.hpp>
 
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <thread>
@@ -51,7 +53,16 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
   if (config.validator) {
     const validator_config& vc = *config.validator;
     s.proofs = std::make_shared<proof_verdicts>();
-    ledger.emplace(vc.validators);
+    const std::filesystem::path ledger_file = config.spool / "ledger.state";
+    if (std::filesystem::exists(ledger_file)) {
+      std::ifstream f(ledger_file, std::ios::binary);
+      const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(f), {}};
+      auto restored = consensus::ledger::restore(bytes, vc.validators);
+      if (!restored) return error<int>{0, "the ledger state " + ledger_file.string() + " is not one of this validator set"};
+      ledger.emplace(std::move(*restored));
+    } else {
+      ledger.emplace(vc.validators);
+    }
     replica_host_config hc;
     hc.validators = vc.validators;
     hc.key = vc.key;
@@ -61,8 +72,10 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
     replica_host::callbacks on;
     // Each committed batch in sequence order: the ledger first (slashes to the alerts topic), then
     // its verdicts to the validator actor.
-    on.on_decision = [&link, &ledger, &s, &vc](const consensus::quorum_certificate& cert) {
+    on.on_decision = [&link, &ledger, &s, &vc, ledger_file](const consensus::quorum_certificate& cert) {
       for (const auto& slash : apply_committed(*ledger, cert, vc.validators, *s.proofs)) s.alert(consensus::alert_json(slash));
+      const std::vector<std::uint8_t> state = ledger->encode();
+      (void)write_file_atomically(ledger_file, std::string_view(reinterpret_cast<const char*>(state.data()), state.size()));
       consensus::byte_writer w;
       consensus::encode(w, cert);
       std::lock_guard lock(link.mutex);

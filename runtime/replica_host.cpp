@@ -55,15 +55,16 @@ std::uint64_t unix_seconds() {
 
 std::vector<consensus::slash_event> apply_committed(consensus::ledger& ledger, const consensus::quorum_certificate& cert,
                                                     const consensus::validator_set& validators, proof_verdicts& proofs) {
-  ledger.record_participation(cert);
+  std::vector<consensus::slash_event> slashes = ledger.record_committed(cert.sequence, cert.committed, validators);
   std::vector<consensus::evidence> evidence;
   for (const auto& bytes : cert.committed.evidence) {
     auto e = consensus::decode_evidence({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
     if (e) evidence.push_back(std::move(*e));
   }
-  if (evidence.empty()) return {};
+  if (evidence.empty()) return slashes;
   const auto checker = [&proofs](const consensus::verdict& v) { return !proofs.holds(v.proof_digest) || proofs.check(v); };
-  return ledger.apply(evidence, validators, checker, cert.committed.time_s);
+  for (auto& e : ledger.apply(evidence, validators, checker, cert.committed.time_s)) slashes.push_back(e);
+  return slashes;
 }
 
 result<std::unique_ptr<replica_host>, int> replica_host::start(replica_host_config config,
@@ -190,7 +191,32 @@ void replica_host::receive(consensus::message m) {
   replica_->receive(m);
 }
 
+void replica_host::record_decision(const consensus::quorum_certificate& cert) {
+  decided_batch& d = decided_[cert.sequence];
+  d.value = consensus::batch_digest(cert.committed);
+  d.record.sequence = cert.sequence;
+  d.record.view = cert.view;
+  d.record.commits = cert.commits;
+  while (decided_.size() > consensus::participation_window) decided_.erase(decided_.begin());
+}
+
+void replica_host::record_late_commit(const consensus::message& m) {
+  const auto it = decided_.find(m.sequence);
+  if (it == decided_.end() || it->second.value != m.value || it->second.record.view != m.view ||
+      m.sender >= config_.validators.size()) {
+    return;
+  }
+  auto& commits = it->second.record.commits;
+  for (const auto& c : commits) {
+    if (c.sender == m.sender) return;
+  }
+  if (consensus::verify(config_.validators[m.sender].key, consensus::signing_bytes(m), m.sig)) {
+    commits.push_back({m.sender, m.sig});
+  }
+}
+
 void replica_host::propose(consensus::batch b) {
+  for (const auto& [sequence, d] : decided_) b.participation.push_back(d.record);
   validator_request req;
   std::set<consensus::digest> named;
   for (const auto& d : proofs_named_by(b)) {
@@ -210,6 +236,7 @@ void replica_host::step(std::vector<std::string> frames, std::vector<consensus::
   std::uint64_t undecodable = 0, submitted = submits.size();
   for (auto& b : submits) propose(std::move(b));
   bool proofs_arrived = false;
+  std::vector<consensus::message> commits;  // recorded once this step's decisions are (a certificate holds a quorum only)
   for (auto& f : frames) {
     auto frame = decode_frame(f);
     if (!frame) {
@@ -217,6 +244,7 @@ void replica_host::step(std::vector<std::string> frames, std::vector<consensus::
       continue;
     }
     if (auto* m = std::get_if<consensus::message>(&*frame)) {
+      if (m->kind == consensus::message_kind::commit) commits.push_back(*m);
       receive(std::move(*m));
     } else {
       auto& r = std::get<validator_request>(*frame);
@@ -246,12 +274,16 @@ void replica_host::step(std::vector<std::string> frames, std::vector<consensus::
   std::uint64_t decided = 0, found = 0;
   for (int round = 0; round < 2; ++round) {
     auto out = replica_->take_output();
-    if (!out.broadcast.empty() || !out.decisions.empty()) persist();
-    for (const auto& m : out.broadcast) network_->broadcast(encode_frame(m));
+    // Decisions first: what the node records of them (its ledger) is on disk before the replica's
+    // state says they were executed, so a crash in between replays them (which the ledger ignores)
+    // rather than losing them.
     for (const auto& cert : out.decisions) {
+      record_decision(cert);
       own_.erase(consensus::batch_digest(cert.committed));
       if (on_.on_decision) on_.on_decision(cert);
     }
+    if (!out.broadcast.empty() || !out.decisions.empty()) persist();
+    for (const auto& m : out.broadcast) network_->broadcast(encode_frame(m));
     decided += out.decisions.size();
     found += out.found.size();
     for (const auto& e : out.found) {
@@ -263,6 +295,7 @@ void replica_host::step(std::vector<std::string> frames, std::vector<consensus::
     }
     if (out.found.empty()) break;
   }
+  for (const auto& m : commits) record_late_commit(m);
   std::lock_guard lock(mutex_);
   stats_.submitted += submitted;
   stats_.decided += decided;

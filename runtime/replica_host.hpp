@@ -30,9 +30,11 @@ namespace ciro::runtime {
 [[nodiscard]] std::uint64_t unix_seconds();
 
 /// What every validator does with each committed batch, in sequence order, so that all ledgers
-/// stay equal: records who signed `cert`, then applies the evidence its batch carries at the
-/// batch's time (a proof `proofs` no longer holds counts as agreeing with its verdict: no slash
-/// on a missing proof). Returns the slashes, for the alerts topic.
+/// stay equal: records the participation its batch carries (ledger::record_committed: uptime, and
+/// downtime slashes), then applies the evidence it carries at the batch's time (a proof `proofs` no
+/// longer holds counts as agreeing with its verdict: no slash on a missing proof). Nothing is read
+/// from `cert`'s own commits, which differ between validators. Returns the slashes, for the alerts
+/// topic.
 std::vector<consensus::slash_event> apply_committed(consensus::ledger& ledger, const consensus::quorum_certificate& cert,
                                                     const consensus::validator_set& validators, proof_verdicts& proofs);
 
@@ -65,8 +67,9 @@ struct replica_host_stats {
 class replica_host {
  public:
   /// Called on the host's thread; it must return soon. Each committed batch, in sequence order:
-  /// its verdicts, and the evidence it carries, which every replica applies to its ledger at the
-  /// batch's time (so all ledgers stay equal).
+  /// its verdicts, and the evidence and participation it carries, which every replica applies to
+  /// its ledger (apply_committed; so all ledgers stay equal). Called before the replica's state
+  /// recording the decision is persisted: after a crash a decision may come again.
   struct callbacks {
     std::function<void(const consensus::quorum_certificate&)> on_decision;
   };
@@ -77,9 +80,11 @@ class replica_host {
   static result<std::unique_ptr<replica_host>, int> start(replica_host_config config,
                                                           std::shared_ptr<proof_verdicts> proofs, callbacks on);
 
-  /// Proposes `verdicts` (whose proofs `proofs` holds: this node made them): sent with the proofs
-  /// to every validator and submitted to the local replica; sent again while undecided. From any
-  /// thread. Evidence the replica finds is proposed the same way, in a batch of its own.
+  /// Proposes `verdicts` (whose proofs `proofs` holds: this node made them) with the participation
+  /// records of the last participation_window batches decided here (every commit received for
+  /// them, late ones included): sent with the proofs to every validator and submitted to the local
+  /// replica; sent again while undecided. From any thread. Evidence the replica finds is proposed
+  /// the same way, in a batch of its own.
   void submit(consensus::batch verdicts);
 
   [[nodiscard]] std::uint32_t self() const { return self_; }
@@ -96,6 +101,8 @@ class replica_host {
   void step(std::vector<std::string> frames, std::vector<consensus::batch> submits, bool tick);
   void receive(consensus::message m);
   void propose(consensus::batch b);
+  void record_decision(const consensus::quorum_certificate& cert);
+  void record_late_commit(const consensus::message& m);
   [[nodiscard]] bool proofs_held(const consensus::message& m) const;
   void persist();
 
@@ -122,6 +129,12 @@ class replica_host {
   };
   std::map<consensus::digest, own_request> own_;  ///< undecided requests of this node, by batch digest
   std::deque<consensus::message> parked_;         ///< messages waiting for the proofs they name
+  /// The commits received for the last participation_window batches decided here, by sequence.
+  struct decided_batch {
+    consensus::digest value{};
+    consensus::participation_record record;
+  };
+  std::map<std::uint64_t, decided_batch> decided_;
   std::uint64_t ticks_ = 0;
   std::thread thread_;
 };

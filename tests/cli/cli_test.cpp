@@ -780,17 +780,18 @@ TEST(CliModelProof, ProvesAndVerifiesTheMlpWithItsModelAndInput) {
   EXPECT_NE(bad.out.find("invalid"), std::string::npos) << bad.out;
 }
 
-/// y = LogSoftmax(x), x of [N, 4]: an op the proofs do not take.
-std::string log_softmax_model() {
-  const std::string node = field(1, "x") + field(2, "y") + field(3, "lsm") + field(4, "LogSoftmax");
-  const std::string graph = field(1, node) + field(2, "lsm") + field(11, batch_value("x", 4)) + field(12, batch_value("y", 4));
+/// y = Cast(x, to = FLOAT), x of [N, 4]: an op the proofs do not take.
+std::string cast_model() {
+  const std::string to = field(1, "to") + field(3, 1) + field(20, 2);  // AttributeProto {name, i, type INT}
+  const std::string node = field(1, "x") + field(2, "y") + field(3, "cast") + field(4, "Cast") + field(5, to);
+  const std::string graph = field(1, node) + field(2, "cast") + field(11, batch_value("x", 4)) + field(12, batch_value("y", 4));
   return field(1, 8) + field(7, graph) + field(8, field(1, "") + field(2, 13));
 }
 
 TEST(CliModelProof, UnsupportedOpsAndBadInputsExitTwoWithOneLine) {
   const std::string proof = testing::TempDir() + "ciro_bad_" + std::to_string(getpid()) + ".proof";
   const std::string dir = testing::TempDir() + "ciro_unproven_" + std::to_string(getpid());
-  std::ofstream(dir + ".onnx", std::ios::binary) << log_softmax_model();
+  std::ofstream(dir + ".onnx", std::ios::binary) << cast_model();
   std::ofstream(dir + ".json") << "{\"x\": [[1, 2, 3, 4]]}";
   const auto unsupported = ciro("prove --model " + dir + ".onnx --input " + dir + ".json -o " + proof);
   EXPECT_EQ(unsupported.exit_code, 2);

@@ -59,6 +59,27 @@ TEST(JsonFormat, ACertificateOfABatchCarryingEvidenceRoundTrips) {
   }
 }
 
+TEST(JsonFormat, ACertificateOfABatchCarryingParticipationRoundTrips) {
+  const validator_set set = simulation_validators(4);
+  quorum_certificate cert = a_certificate();
+  cert.committed.participation = {{7, 1, {{0, signature{}}, {3, signature{}}}}, {8, 0, {}}};
+  cert.committed.participation[0].commits[1].sig[5] = 0xab;
+  const std::string text = certificate_to_json(cert, set);
+  EXPECT_NE(text.find("\"participation\""), std::string::npos) << text.substr(0, 400);
+  const auto back = certificate_from_json(text);
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(back.value().certificate, cert);
+  // A record that is not hex, or is a truncated or over-long one, is refused.
+  // Sequence 8, view 0, no commit: u64, u64, u32, little-endian.
+  const std::string full = "\"08" + std::string(14 + 16 + 8, '0') + "\"";
+  const std::string cut = full.substr(0, full.size() - 3) + "\"";  // the count one byte short
+  ASSERT_NE(text.find(full), std::string::npos) << text.substr(0, 600);
+  for (const std::string& bad : {replaced(text, full, cut), replaced(text, full, "\"zz\""),
+                                 replaced(text, full, full.substr(0, full.size() - 1) + "00\"")}) {
+    EXPECT_EQ(certificate_from_json(bad).error().code, json_error_code::schema) << bad.substr(0, 300);
+  }
+}
+
 TEST(JsonFormat, MalformedFilesAreRefusedWithAReason) {
   const std::string set = validators_to_json(simulation_validators(4));
   const std::string cert = certificate_to_json(a_certificate(), simulation_validators(4));

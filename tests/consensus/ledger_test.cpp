@@ -1,10 +1,11 @@
-// Evidence re-checked, the slashing matrix, linear recovery, coordinated attacks, uptime, and a
-// ledger that depends on the evidence alone.
+// Evidence re-checked, the slashing matrix, linear recovery, coordinated attacks, uptime and
+// downtime from the agreed participation, and a ledger that depends on what was agreed alone.
 #include "consensus/ledger.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "consensus/simulator.hpp"
 #include "tests/support/seed.hpp"
@@ -64,31 +65,43 @@ evidence invalid_compute() {
   return e;
 }
 
-/// Certificates of sequences 10, 11, 12 at times 0, 3 h, 6 h, signed by validators 0, 1, 2.
-evidence downtime_of_3() {
-  evidence e;
-  e.kind = offence::downtime;
-  e.offender = 3;
-  for (std::uint64_t k = 0; k < 3; ++k) {
-    quorum_certificate cert;
-    cert.view = 0;
-    cert.sequence = 10 + k;
-    cert.committed.time_s = k * 3 * 3600;
-    const digest value = batch_digest(cert.committed);
-    for (std::uint32_t s = 0; s < 3; ++s) {
-      message c;
-      c.kind = message_kind::commit;
-      c.view = 0;
-      c.sequence = cert.sequence;
-      c.sender = s;
-      c.value = value;
-      sign_message(c, simulation_key(s));
-      cert.commits.push_back({s, c.sig});
-    }
-    e.certificates.push_back(cert);
+/// The commits of `senders` for batch `b` committed at `sequence` in view 0, as a later batch carries them.
+participation_record commits_of(const std::vector<std::uint32_t>& senders, std::uint64_t sequence, const batch& b) {
+  participation_record r;
+  r.sequence = sequence;
+  for (const std::uint32_t s : senders) {
+    message c;
+    c.kind = message_kind::commit;
+    c.sequence = sequence;
+    c.sender = s;
+    c.value = batch_digest(b);
+    sign_message(c, simulation_key(s));
+    r.commits.push_back({s, c.sig});
   }
-  return e;
+  return r;
 }
+
+/// A run of committed batches, one every `step_s` seconds from sequence 1, each carrying the
+/// commits of the batch before it by the senders `signers` picks for that earlier sequence.
+struct committed_run {
+  ledger l{four()};
+  std::vector<batch> batches;  ///< batches[k] committed at sequence k + 1
+  std::vector<slash_event> slashes;
+
+  void run(std::size_t count, std::uint64_t step_s,
+           const std::function<std::vector<std::uint32_t>(std::uint64_t)>& signers) {
+    for (std::size_t k = 0; k < count; ++k) {
+      batch b;
+      b.time_s = batches.size() * step_s;
+      if (!batches.empty()) {
+        const std::uint64_t previous = batches.size();
+        b.participation.push_back(commits_of(signers(previous), previous, batches.back()));
+      }
+      batches.push_back(b);
+      for (const slash_event& e : l.record_committed(batches.size(), b, four())) slashes.push_back(e);
+    }
+  }
+};
 
 constexpr std::uint64_t day = seconds_per_day;
 
@@ -99,9 +112,9 @@ TEST(Evidence, EachKindChecksAndNamesItsOffender) {
   const auto b = check_evidence(invalid_compute(), four(), simulation_oracle);
   ASSERT_TRUE(b.has_value()) << b.error().message;
   EXPECT_EQ(b.value().kind, offence::invalid_compute);
-  const auto c = check_evidence(downtime_of_3(), four(), simulation_oracle);
-  ASSERT_TRUE(c.has_value()) << c.error().message;
-  EXPECT_EQ(c.value().offender, 3u);
+  evidence downtime = double_signing(1);
+  downtime.kind = offence::downtime;  // proven by the agreed participation, never by evidence
+  EXPECT_EQ(check_evidence(downtime, four(), simulation_oracle).error().code, evidence_error_code::malformed);
 }
 
 TEST(Evidence, FalseEvidenceIsRefused) {
@@ -134,31 +147,17 @@ TEST(Evidence, FalseEvidenceIsRefused) {
   voter.messages = {p, bad_pre_prepare()};
   voter.verdict_index = 1;
   EXPECT_TRUE(check_evidence(voter, four(), simulation_oracle).has_value());
-  evidence short_downtime = downtime_of_3();
-  short_downtime.certificates.pop_back();
-  EXPECT_EQ(check_evidence(short_downtime, four(), simulation_oracle).error().code, code::too_short);
-  evidence gap = downtime_of_3();
-  gap.certificates.erase(gap.certificates.begin() + 1);
-  EXPECT_EQ(check_evidence(gap, four(), simulation_oracle).error().code, code::malformed);
-  evidence present = downtime_of_3();
-  present.offender = 2;
-  EXPECT_EQ(check_evidence(present, four(), simulation_oracle).error().code, code::malformed);
-  evidence thin = downtime_of_3();
-  thin.certificates[1].commits.pop_back();
-  EXPECT_EQ(check_evidence(thin, four(), simulation_oracle).error().code, code::bad_certificate);
 }
 
 TEST(Ledger, TheSlashingMatrix) {
   ledger l(four());
-  const std::vector<evidence> all = {double_signing(1), invalid_compute(), downtime_of_3()};
+  const std::vector<evidence> all = {double_signing(1), invalid_compute()};
   const auto events = l.apply(all, four(), simulation_oracle, 100 * day);
-  ASSERT_EQ(events.size(), 3u);
+  ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(l.stake(1), 700u);  // 30 %
   EXPECT_EQ(l.reputation(1, 100 * day), 50u);
   EXPECT_EQ(l.stake(0), 500u);  // 50 %
   EXPECT_EQ(l.reputation(0, 100 * day), 25u);
-  EXPECT_EQ(l.stake(3), 950u);  // 5 %
-  EXPECT_EQ(l.reputation(3, 100 * day), 90u);
   EXPECT_EQ(l.stake(2), 1000u);
   EXPECT_EQ(l.reputation(2, 100 * day), 100u);
   EXPECT_FALSE(l.banned(1));
@@ -203,8 +202,7 @@ TEST(Ledger, MoreThanFOffendersInOneIncidentAreACoordinatedAttack) {
 
 TEST(Ledger, TheSameEvidenceGivesTheSameLedgerInAnyOrderAndOnlyOnce) {
   test::seeded_rng rng;
-  std::vector<evidence> all = {double_signing(1), invalid_compute(), downtime_of_3(), double_signing(2, 4, 4),
-                               double_signing(1)};
+  std::vector<evidence> all = {double_signing(1), invalid_compute(), double_signing(2, 4, 4), double_signing(1)};
   evidence forged = double_signing(3);
   forged.messages[0].sig[5] ^= 1;
   all.push_back(forged);
@@ -223,17 +221,130 @@ TEST(Ledger, TheSameEvidenceGivesTheSameLedgerInAnyOrderAndOnlyOnce) {
   EXPECT_EQ(reference.state_digest(), before);
 }
 
-TEST(Ledger, UptimeIsTheShareOfCertificatesSignedOverThirtyDays) {
-  ledger l(four());
-  const evidence d = downtime_of_3();
-  for (const quorum_certificate& c : d.certificates) l.record_participation(c);
-  EXPECT_EQ(l.uptime_permille(0, 0), 1000u);
-  EXPECT_EQ(l.uptime_permille(3, 0), 0u);
-  EXPECT_EQ(l.uptime_permille(3, 31 * day), 1000u);  // out of the window: no record, full uptime
-  const auto next = l.validators(0);
-  EXPECT_EQ(next[3].uptime_permille, 0u);
-  EXPECT_EQ(next[3].weight(), 0u);
-  EXPECT_EQ(next[0].weight(), 1000u * 100u * 1000u);
+TEST(Ledger, DowntimeIsSixHoursAbsentFromTheAgreedParticipation) {
+  // One batch an hour; validator 3's commits are never carried.
+  committed_run r;
+  r.run(participation_window + 6, 3600, [](std::uint64_t) { return std::vector<std::uint32_t>{0, 1, 2}; });
+  EXPECT_TRUE(r.slashes.empty());  // sequences 1 .. 6 final, 5 hours of absence
+  r.run(1, 3600, [](std::uint64_t) { return std::vector<std::uint32_t>{0, 1, 2}; });
+  ASSERT_EQ(r.slashes.size(), 1u);  // sequence 7 final: 6 hours after sequence 1
+  const slash_event& e = r.slashes[0];
+  EXPECT_EQ(e.kind, penalty_kind::downtime);
+  EXPECT_EQ(e.validator, 3u);
+  EXPECT_EQ(e.sequence, 1u);  // the absence's first sequence
+  EXPECT_EQ(e.time_s, 6u * 3600);
+  EXPECT_EQ(r.l.stake(3), 950u);  // 5 %
+  EXPECT_EQ(r.l.reputation(3, 6 * 3600), 90u);
+  EXPECT_EQ(r.l.reputation(3, 6 * 3600 + 30 * day), 100u);
+  EXPECT_EQ(r.l.uptime_permille(3, 6 * 3600), 0u);
+  EXPECT_EQ(r.l.uptime_permille(0, 6 * 3600), 1000u);
+  // The next absence starts after the slash: six more hours, one more slash.
+  r.run(6, 3600, [](std::uint64_t) { return std::vector<std::uint32_t>{0, 1, 2}; });
+  EXPECT_EQ(r.slashes.size(), 1u);
+  r.run(1, 3600, [](std::uint64_t) { return std::vector<std::uint32_t>{0, 1, 2}; });
+  ASSERT_EQ(r.slashes.size(), 2u);
+  EXPECT_EQ(r.slashes[1].sequence, 8u);
+  EXPECT_EQ(r.l.stake(3), 903u);  // 950 - floor(950 x 5 / 100)
+}
+
+TEST(Ledger, CommitsCarriedLateAddUpAndAnyCommitResetsTheAbsence) {
+  // Validator 3's commit of each sequence comes one batch late, in the batch after the quorum's.
+  committed_run r;
+  for (std::size_t k = 0; k < 40; ++k) {
+    r.run(1, 3600, [](std::uint64_t) { return std::vector<std::uint32_t>{0, 1, 2}; });
+    if (r.batches.size() >= 2) {
+      // The next batch carries both records: the quorum's of the last sequence, 3's of the one before.
+      batch b;
+      b.time_s = r.batches.size() * 3600;
+      const std::uint64_t late = r.batches.size() - 1;
+      b.participation.push_back(commits_of({0, 1, 2}, r.batches.size(), r.batches.back()));
+      b.participation.push_back(commits_of({3}, late, r.batches[late - 1]));
+      r.batches.push_back(b);
+      for (const slash_event& e : r.l.record_committed(r.batches.size(), b, four())) r.slashes.push_back(e);
+    }
+  }
+  EXPECT_TRUE(r.slashes.empty());
+  EXPECT_GT(r.l.uptime_permille(3, r.batches.back().time_s), 400u);
+  // Present once every five hours: never six hours absent.
+  committed_run sparse;
+  sparse.run(60, 3600, [](std::uint64_t s) {
+    return s % 5 == 0 ? std::vector<std::uint32_t>{0, 1, 2, 3} : std::vector<std::uint32_t>{0, 1, 2};
+  });
+  EXPECT_TRUE(sparse.slashes.empty());
+  EXPECT_EQ(sparse.l.stake(3), 1000u);
+}
+
+TEST(Ledger, ForgedOrUncarriedParticipationCountsForNobody) {
+  // Commits of a quorum never carried (each batch carries only 0 and 1): no sequence counts, no one
+  // is slashed, uptime stays full.
+  committed_run thin;
+  thin.run(60, 3600, [](std::uint64_t) { return std::vector<std::uint32_t>{0, 1}; });
+  EXPECT_TRUE(thin.slashes.empty());
+  EXPECT_EQ(thin.l.uptime_permille(3, 59 * 3600), 1000u);
+  // A forged commit of validator 3 and its commit of a sequence not committed yet count for nothing:
+  // 3 is slashed as if they were not there.
+  committed_run forged;
+  for (std::size_t k = 0; k < participation_window + 8; ++k) {
+    batch b;
+    b.time_s = forged.batches.size() * 3600;
+    if (!forged.batches.empty()) {
+      const std::uint64_t previous = forged.batches.size();
+      participation_record r = commits_of({0, 1, 2, 3}, previous, forged.batches.back());
+      r.commits[3].sig[7] ^= 1;
+      b.participation.push_back(r);
+      b.participation.push_back(commits_of({3}, previous + 5, forged.batches.back()));
+    }
+    forged.batches.push_back(b);
+    for (const slash_event& e : forged.l.record_committed(forged.batches.size(), b, four())) forged.slashes.push_back(e);
+  }
+  ASSERT_EQ(forged.slashes.size(), 1u);
+  EXPECT_EQ(forged.slashes[0].validator, 3u);
+  EXPECT_EQ(forged.slashes[0].sequence, 1u);
+}
+
+TEST(Ledger, AReplayedSequenceChangesNothingAndEqualRunsGiveEqualLedgers) {
+  const auto signers = [](std::uint64_t s) {
+    return s % 3 == 0 ? std::vector<std::uint32_t>{1, 2, 3} : std::vector<std::uint32_t>{0, 1, 2, 3};
+  };
+  committed_run a, b;
+  a.run(40, 1800, signers);
+  b.run(40, 1800, signers);
+  EXPECT_EQ(a.l.state_digest(), b.l.state_digest());
+  const digest before = a.l.state_digest();
+  for (std::size_t k = 0; k < a.batches.size(); ++k) EXPECT_TRUE(a.l.record_committed(k + 1, a.batches[k], four()).empty());
+  EXPECT_EQ(a.l.state_digest(), before);
+  // Validator 0 signed two sequences of three.
+  const std::uint64_t now = a.batches.back().time_s;
+  EXPECT_NEAR(static_cast<double>(a.l.uptime_permille(0, now)), 667.0, 2.0);
+  EXPECT_EQ(a.l.uptime_permille(3, now), 1000u);
+  EXPECT_EQ(a.l.uptime_permille(3, now + 31 * day), 1000u);  // out of the window: no record, full uptime
+  const auto next = a.l.validators(now);
+  EXPECT_EQ(next[3].weight(), 1000u * 100u * 1000u);
+  EXPECT_LT(next[0].weight(), next[3].weight());
+}
+
+TEST(Ledger, ARestoredLedgerGoesOnAsTheOriginal) {
+  committed_run a;
+  a.run(30, 3600, [](std::uint64_t) { return std::vector<std::uint32_t>{0, 1, 2}; });  // 3 slashed once
+  (void)a.l.apply(std::vector{double_signing(1)}, four(), simulation_oracle, 30 * 3600);
+  const std::vector<std::uint8_t> bytes = a.l.encode();
+  auto back = ledger::restore(bytes, four());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->state_digest(), a.l.state_digest());
+  // Both go on alike: the restored one has the open sequences and the absences too.
+  committed_run b;
+  b.l = *back;
+  b.batches = a.batches;
+  a.run(10, 3600, [](std::uint64_t) { return std::vector<std::uint32_t>{0, 1, 2}; });
+  b.run(10, 3600, [](std::uint64_t) { return std::vector<std::uint32_t>{0, 1, 2}; });
+  EXPECT_EQ(b.l.state_digest(), a.l.state_digest());
+  // Truncations, a byte more and another validator set are refused.
+  for (std::size_t cut = 0; cut < bytes.size(); cut += 1 + bytes.size() / 97)
+    EXPECT_FALSE(ledger::restore(std::span(bytes).first(cut), four()).has_value()) << cut;
+  std::vector<std::uint8_t> longer = bytes;
+  longer.push_back(0);
+  EXPECT_FALSE(ledger::restore(longer, four()).has_value());
+  EXPECT_FALSE(ledger::restore(bytes, simulation_validators(5)).has_value());
 }
 
 TEST(Ledger, ASlashIsAnAlertInJson) {

@@ -37,6 +37,19 @@ batch random_batch(test::seeded_rng& rng, std::size_t verdicts) {
     for (char& c : bytes) c = static_cast<char>(rng.next());
     b.evidence.push_back(std::move(bytes));
   }
+  // 0 to 2 participation records of random commits.
+  for (std::uint64_t p = rng.below(3); p > 0; --p) {
+    participation_record r;
+    r.sequence = rng.next();
+    r.view = rng.below(10);
+    for (std::uint64_t c = 1 + rng.below(4); c > 0; --c) {
+      commit_signature cs;
+      cs.sender = static_cast<std::uint32_t>(rng.below(4));
+      for (auto& x : cs.sig) x = static_cast<std::uint8_t>(rng.next());
+      r.commits.push_back(cs);
+    }
+    b.participation.push_back(std::move(r));
+  }
   return b;
 }
 
@@ -169,9 +182,13 @@ TEST(Batch, TheDigestChangesWithEveryField) {
   test::seeded_rng rng;
   const batch b = random_batch(rng, 2);
   const digest d = batch_digest(b);
-  std::vector<batch> changed(9, b);
+  std::vector<batch> changed(12, b);
   changed[7].evidence.push_back("e");
   changed[8].evidence.insert(changed[8].evidence.begin(), "e");
+  changed[9].participation.push_back({1, 0, {{2, signature{}}}});
+  changed[10].participation.insert(changed[10].participation.begin(), {1, 0, {}});
+  changed[11].participation.push_back({1, 0, {}});
+  changed[11].participation.back().commits.push_back({0, signature{}});
   ++changed[0].time_s;
   changed[1].verdicts[1].job_id += "x";
   changed[2].verdicts[0].statement_hash[0] ^= 1;
@@ -196,12 +213,15 @@ TEST(Certificate, RoundTripsAndEvidenceToo) {
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(*back, cert);
   evidence e;
-  e.kind = offence::downtime;
+  e.kind = offence::double_signing;
   e.offender = 1;
-  e.certificates = {cert};
+  e.messages = {signed_message(message_kind::prepare, 1, rng), signed_message(message_kind::prepare, 1, rng)};
   const auto eb = decode_evidence(encode(e));
   ASSERT_TRUE(eb.has_value());
   EXPECT_EQ(*eb, e);
+  // Downtime has no evidence: the agreed participation proves it (ledger::record_committed).
+  e.kind = offence::downtime;
+  EXPECT_FALSE(decode_evidence(encode(e)).has_value());
 }
 
 }  // namespace

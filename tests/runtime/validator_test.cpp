@@ -176,12 +176,15 @@ TEST(ProofVerdicts, TheCheckerAcceptsExactlyTheVerdictItDerives) {
   EXPECT_FALSE(small.holds(first));
 }
 
-/// N replica hosts over loopback, each with its own proof store, recording their decisions.
+/// N replica hosts over loopback, each with its own proof store, recording their decisions and
+/// applying them to a ledger of its own as the node does (apply_committed).
 struct host_cluster {
   explicit host_cluster(std::size_t n, std::size_t running = SIZE_MAX) : keys(test_keys(n)), set(set_of(keys)), addresses(loopback_addresses(n)) {
     decisions.resize(n);
     stores.resize(n);
     hosts.resize(n);
+    slashes.resize(n);
+    for (std::size_t i = 0; i < n; ++i) ledgers.emplace_back(set);
     for (std::size_t i = 0; i < std::min(n, running); ++i) start(i);
   }
   /// Starts validator i (its state persisted to `state_file` when one is named).
@@ -197,6 +200,7 @@ struct host_cluster {
     on.on_decision = [this, i](const consensus::quorum_certificate& cert) {
       std::lock_guard lock(mutex);
       decisions[i].push_back(cert);
+      for (const auto& e : apply_committed(ledgers[i], cert, set, *stores[i])) slashes[i].push_back(e);
     };
     auto h = replica_host::start(c, stores[i], on);
     ASSERT_TRUE(h.has_value()) << h.error().message;
@@ -222,8 +226,54 @@ struct host_cluster {
   std::mutex mutex;
   std::vector<std::vector<consensus::quorum_certificate>> decisions;
   std::vector<std::shared_ptr<proof_verdicts>> stores;
+  std::vector<consensus::ledger> ledgers;
+  std::vector<std::vector<consensus::slash_event>> slashes;
   std::vector<std::unique_ptr<replica_host>> hosts;
 };
+
+/// Submits `count` batches one after the other from host 0, the k-th proposed k hours after the
+/// first, each decided by every running host before the next.
+void submit_hourly(host_cluster& c, std::size_t count) {
+  const std::string p = proof_of("fibonacci", 6);
+  c.stores[0]->add(p);
+  for (std::size_t k = 0; k < count; ++k) {
+    consensus::batch b;
+    b.time_s = 1700000000 + k * 3600;
+    b.verdicts = {verdict_of("hour-" + std::to_string(k), bytes_of(p))};
+    c.hosts[0]->submit(b);
+    ASSERT_TRUE(c.wait_decided(k + 1)) << "batch " << k;
+  }
+}
+
+TEST(ReplicaHost, AValidatorDownSixHoursIsSlashedAlikeOnEveryLedger) {
+  host_cluster c(4, 3);  // validator 3 never comes up
+  submit_hourly(c, consensus::participation_window + 8);
+  std::this_thread::sleep_for(200ms);
+  std::lock_guard lock(c.mutex);
+  for (std::size_t i = 0; i < 3; ++i) {
+    ASSERT_EQ(c.slashes[i].size(), 1u) << "validator " << i;
+    EXPECT_EQ(c.slashes[i][0].kind, consensus::penalty_kind::downtime);
+    EXPECT_EQ(c.slashes[i][0].validator, 3u);
+    EXPECT_EQ(c.ledgers[i].stake(3), 950u);
+    EXPECT_EQ(c.ledgers[i].stake(i), 1000u);
+    EXPECT_EQ(c.ledgers[i].state_digest(), c.ledgers[0].state_digest()) << "validator " << i;
+  }
+  EXPECT_EQ(consensus::alert_json(c.slashes[0][0]).find(R"("offence": "downtime")") != std::string::npos, true);
+}
+
+TEST(ReplicaHost, EveryLiveValidatorIsRecordedEvenWhenItsCommitsComeAfterTheQuorum) {
+  host_cluster c(4);
+  submit_hourly(c, consensus::participation_window + 12);
+  std::this_thread::sleep_for(200ms);
+  std::lock_guard lock(c.mutex);
+  const std::uint64_t now = c.decisions[0].back().committed.time_s;
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_TRUE(c.slashes[i].empty()) << "validator " << i;
+    EXPECT_EQ(c.ledgers[i].state_digest(), c.ledgers[0].state_digest()) << "validator " << i;
+    // Each certificate holds a quorum (3 of 4); the carried records hold every commit received.
+    for (std::uint32_t v = 0; v < 4; ++v) EXPECT_EQ(c.ledgers[i].uptime_permille(v, now), 1000u) << v;
+  }
+}
 
 TEST(ReplicaHost, FourValidatorsAgreeOnBatchesOfRealProofsOverLoopbackRpc) {
   host_cluster c(4);
@@ -322,7 +372,7 @@ TEST(ReplicaHost, ARestartedValidatorRejoinsFromItsStateFile) {
   ASSERT_TRUE(c.wait_decided(2));
   {
     std::lock_guard lock(c.mutex);
-    EXPECT_EQ(c.decisions[3].back().committed, b2);
+    EXPECT_EQ(c.decisions[3].back().committed.verdicts, b2.verdicts);
     EXPECT_EQ(c.decisions[3].back().sequence, 2u);  // not sequence 1 again: it resumed
   }
   // A state file that is not one does not start.
@@ -517,7 +567,35 @@ TEST(ValidatorNode, AResultIsPublishedOnlyOnceItsBatchCommitsWithACertificateTha
     }
     EXPECT_TRUE(named) << id;
   }
+  // Each node keeps its ledger in its spool, for its next start.
+  for (const auto& n : nodes) {
+    std::ifstream lf(n->dir / "ledger.state", std::ios::binary);
+    const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(lf), {}};
+    EXPECT_TRUE(consensus::ledger::restore(bytes, set).has_value()) << n->dir;
+  }
   nodes.clear();
+}
+
+TEST(ValidatorNode, ALedgerStateThatIsNotOfItsSetIsRefusedAtStart) {
+  const auto keys = test_keys(4);
+  const fs::path dir = fs::path(testing::TempDir()) / ("ciro_validator_ledger_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "in");
+  std::ofstream(dir / "throughput.json") << throughput_model().to_json().dump();
+  std::ofstream(dir / "ledger.state") << "not a ledger";
+  node_config config;
+  config.spool = dir;
+  config.workers = 1;
+  validator_config v;
+  v.validators = set_of(keys);
+  v.key = keys[0];
+  v.addresses = loopback_addresses(4);
+  config.validator = v;
+  std::atomic<bool> stop{true};
+  const auto summary = run_node(config, stop);
+  ASSERT_FALSE(summary.has_value());
+  EXPECT_NE(summary.error().message.find("ledger.state"), std::string::npos) << summary.error().message;
+  fs::remove_all(dir);
 }
 
 TEST(ValidatorNode, AStoppingNodeLeavesUncommittedResultsInWorkToBeProvenAgain) {
