@@ -142,8 +142,10 @@ std::vector<slash_event> ledger::record_committed(std::uint64_t sequence, const 
   if (last_sequence_ && sequence <= *last_sequence_) return {};
   last_sequence_ = sequence;
   for (const participation_record& r : committed.participation) {
-    const auto open = std::find_if(open_.begin(), open_.end(), [&](const open_sequence& o) { return o.sequence == r.sequence; });
-    if (open == open_.end()) continue;
+    // The open sequences are consecutive committed sequences, oldest first.
+    if (open_.empty() || r.sequence < open_.front().sequence || r.sequence - open_.front().sequence >= open_.size()) continue;
+    const auto open = open_.begin() + static_cast<std::ptrdiff_t>(r.sequence - open_.front().sequence);
+    if (open->sequence != r.sequence) continue;
     for (const commit_signature& c : r.commits) {
       if (c.sender >= accounts_.size() || open->signers[c.sender]) continue;
       message m;

@@ -23,7 +23,9 @@ inline constexpr std::uint64_t uptime_window_days = 30;
 inline constexpr std::uint64_t downtime_threshold_s = 6 * 3600;
 /// How long a committed sequence's participation stays open: the commits of sequence n that the
 /// batches of sequences n + 1 .. n + participation_window carry are counted; then it is final.
-inline constexpr std::uint64_t participation_window = 16;
+/// Four times the replicas' default window of 64 sequences in flight, so that a batch proposed
+/// when n was decided still counts when it commits under load.
+inline constexpr std::uint64_t participation_window = 256;
 
 /// A line of the slashing matrix: the share of stake burnt, the reputation points lost, and the
 /// days over which they come back linearly (permanent: a ban, nothing comes back).

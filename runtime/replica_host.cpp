@@ -216,7 +216,14 @@ void replica_host::record_late_commit(const consensus::message& m) {
 }
 
 void replica_host::propose(consensus::batch b) {
-  for (const auto& [sequence, d] : decided_) b.participation.push_back(d.record);
+  for (auto it = decided_.rbegin(); it != decided_.rend() && b.participation.size() < consensus::max_batch_participation; ++it) {
+    decided_batch& d = it->second;
+    if (d.carried == d.record.commits.size()) continue;
+    consensus::participation_record r{d.record.sequence, d.record.view, {}};
+    r.commits.assign(d.record.commits.begin() + static_cast<std::ptrdiff_t>(d.carried), d.record.commits.end());
+    d.carried = d.record.commits.size();
+    b.participation.push_back(std::move(r));
+  }
   validator_request req;
   std::set<consensus::digest> named;
   for (const auto& d : proofs_named_by(b)) {

@@ -80,10 +80,11 @@ class replica_host {
   static result<std::unique_ptr<replica_host>, int> start(replica_host_config config,
                                                           std::shared_ptr<proof_verdicts> proofs, callbacks on);
 
-  /// Proposes `verdicts` (whose proofs `proofs` holds: this node made them) with the participation
-  /// records of the last participation_window batches decided here (every commit received for
-  /// them, late ones included): sent with the proofs to every validator and submitted to the local
-  /// replica; sent again while undecided. From any thread. Evidence the replica finds is proposed
+  /// Proposes `verdicts` (whose proofs `proofs` holds: this node made them) with participation
+  /// records of the batches decided here: the commits received for them (late ones included) that
+  /// no batch proposed here carried yet, the newest sequences first, at most
+  /// max_batch_participation records. Sent with the proofs to every validator and submitted to
+  /// the local replica; sent again while undecided. From any thread. Evidence the replica finds is proposed
   /// the same way, in a batch of its own.
   void submit(consensus::batch verdicts);
 
@@ -129,10 +130,12 @@ class replica_host {
   };
   std::map<consensus::digest, own_request> own_;  ///< undecided requests of this node, by batch digest
   std::deque<consensus::message> parked_;         ///< messages waiting for the proofs they name
-  /// The commits received for the last participation_window batches decided here, by sequence.
+  /// The commits received for the last participation_window batches decided here, by sequence;
+  /// the first `carried` of them went out in a batch this host proposed.
   struct decided_batch {
     consensus::digest value{};
     consensus::participation_record record;
+    std::size_t carried = 0;
   };
   std::map<std::uint64_t, decided_batch> decided_;
   std::uint64_t ticks_ = 0;
