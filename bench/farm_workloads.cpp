@@ -40,6 +40,12 @@ struct mock_farm : net::kafka_mock_cluster {
   }
 };
 
+/// The consumers' fetch wait against the mock cluster. A broker answers a fetch as soon as data
+/// arrives; librdkafka's mock (2.0, rdkafka_mock_handlers.c) answers a fetch that found nothing
+/// only after fetch.wait.max.ms (500 ms by default), whatever is produced meanwhile. At 10 ms the
+/// mock's wait stops standing for the farm's latency.
+const net::kafka_properties mock_fetch_wait = {{"fetch.wait.max.ms", "10"}};
+
 /// A node of the farm: on a thread of this process, or a process of its own.
 struct farm_member {
   virtual ~farm_member() = default;
@@ -54,6 +60,7 @@ struct farm_node : farm_member {
     config.spool = dir;
     config.kafka = net::kafka_config{};
     config.kafka->brokers = brokers;
+    config.kafka->properties = mock_fetch_wait;
     config.batch = batch;
     thread = std::thread([this] { CIRO_CHECK(runtime::run_node(config, stop).has_value()); });
   }
@@ -80,6 +87,7 @@ struct farm_process : farm_member {
     std::ofstream(dir / "throughput.json") << model;
     const std::string exe = fs::read_symlink("/proc/self/exe").string(), spool_arg = dir.string();
     std::vector<std::string> args = {exe, "serve", "--listen", "none", "--metrics", "none", "--spool", spool_arg, "--kafka", brokers};
+    for (const auto& [name, value] : mock_fetch_wait) args.insert(args.end(), {"--kafka-option", name + "=" + value});
     if (batch.max_jobs > 0) {
       args.insert(args.end(), {"--batch-jobs", std::to_string(batch.max_jobs), "--batch-window-ms", std::to_string(batch.window.count())});
     }
@@ -118,7 +126,8 @@ struct farm {
     auto c = net::kafka_consumer::create(kafka.bootstrap, "bench-reader", "ciro.results", true,
                                          [this](bool assigned, const std::vector<std::int32_t>&, bool) {
                                            if (assigned) reader_ready = true;
-                                         });
+                                         },
+                                         mock_fetch_wait);
     CIRO_CHECK(c.has_value());
     reader = std::move(c.value());
     auto p = net::kafka_producer::create(kafka.bootstrap);

@@ -21,6 +21,7 @@ using compile_atom = caf::atom_constant<caf::atom("compile")>;
 using aggregate_atom = caf::atom_constant<caf::atom("aggregate")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using decided_atom = caf::atom_constant<caf::atom("decided")>;
+using write_atom = caf::atom_constant<caf::atom("write")>;
 
 /// A prover worker: run(id, job text, predicted seconds, cores, throughput kind) proves the job
 /// in a TBB arena of that many cores, sends the result to the publisher and tells the scheduler
@@ -34,10 +35,12 @@ using scheduler_actor = caf::typed_actor<caf::reacts_to<submit_atom, std::string
                                          caf::reacts_to<cancel_atom, std::string>, caf::reacts_to<drain_atom>>;
 
 /// The publisher: publish(id, ok, result file text, proof bytes, throughput kind, units, metrics
-/// kind, wall s, CPU s, price, predicted s) writes the result, tells whoever waits for it, and
-/// learns the job's time.
+/// kind, wall s, CPU s, price, predicted s) queues the result; write(), which the publisher sends
+/// itself after the first of them, writes every result queued so far at once (spool::finish_many),
+/// then tells whoever waits for each and learns the jobs' times.
 using publisher_actor = caf::typed_actor<caf::reacts_to<publish_atom, std::string, bool, std::string, std::string,
-                                                        std::string, double, std::string, double, double, double, double>>;
+                                                        std::string, double, std::string, double, double, double, double>,
+                                         caf::reacts_to<write_atom>>;
 
 /// The validator (with validators configured, docs/consensus.md "In the runtime"): publish(...)
 /// as the publisher takes it, the result held until the batch holding its verdict commits;

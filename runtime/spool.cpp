@@ -73,6 +73,15 @@ unsigned attempts_of(const fs::path& file) {
 spool::recovery spool::recover() {
   recovery r;
   std::error_code ec;
+  // Results a stopped node was writing (finish_many): their temporary files, never renamed.
+  for (const char* sub : {"out", "failed"}) {
+    std::vector<fs::path> temporaries;
+    for (const auto& e : fs::directory_iterator(dir_ / sub, ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.front() == '.' && e.path().extension() == ".tmp") temporaries.push_back(e.path());
+    }
+    for (const auto& t : temporaries) fs::remove(t, ec);
+  }
   std::vector<fs::path> jobs;
   for (const auto& e : fs::directory_iterator(dir_ / "work", ec)) {
     if (e.path().extension() == ".json") jobs.push_back(e.path());
@@ -183,34 +192,105 @@ std::vector<spool::taken_job> spool::take(std::size_t n) {
   return out;
 }
 
+namespace {
+
+/// Writes `bytes` to `path` (created or truncated), not synced.
+bool write_unsynced(const fs::path& path, std::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  std::size_t done = 0;
+  bool ok = true;
+  while (ok && done < bytes.size()) {
+    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
+    ok = w > 0;
+    if (ok) done += static_cast<std::size_t>(w);
+  }
+  return ::close(fd) == 0 && ok;
+}
+
+/// Flushes every file of the file system holding `dir` to the disk.
+void sync_file_system(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::syncfs(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
 bool spool::finish(const std::string& id, bool ok, std::string_view result_text, std::string_view proof) {
-  const fs::path dest = dir_ / (ok ? "out" : "failed");
-  const auto write_proof = [&] {
-    const fs::path path = dest / (id + ".proof");
-    if (!last_proof_path_.empty() && proof == last_proof_) {
-      // A link under a temporary name renamed into place: atomic, like a write.
-      const fs::path tmp = dest / ("." + id + ".proof.link");
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      if (::link(last_proof_path_.c_str(), tmp.c_str()) == 0) {
-        fs::rename(tmp, path, ec);
-        if (!ec) return true;  // the result's write below syncs dest/, with this rename in it
-        fs::remove(tmp, ec);
+  const finishing one{id, ok, result_text, proof};
+  return finish_many(std::span(&one, 1))[0];
+}
+
+std::vector<bool> spool::finish_many(std::span<const finishing> results) {
+  struct staged {
+    fs::path proof_tmp, proof, json_tmp, json;
+  };
+  std::vector<bool> written(results.size(), false);
+  std::vector<staged> files(results.size());
+  std::error_code ec;
+  // 1. Every file under a temporary name; a proof equal to the last one written is a hard link to it.
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    const finishing& r = results[k];
+    const std::string id(r.id);
+    const fs::path dest = dir_ / (r.ok ? "out" : "failed");
+    staged& f = files[k];
+    bool ok = true;
+    if (r.ok && !r.proof.empty()) {
+      f.proof = dest / (id + ".proof");
+      f.proof_tmp = dest / ("." + id + ".proof.tmp");
+      fs::remove(f.proof_tmp, ec);
+      const bool linked = !last_proof_path_.empty() && r.proof == last_proof_ &&
+                          ::link(last_proof_path_.c_str(), f.proof_tmp.c_str()) == 0;
+      if (!linked) {
+        ok = write_unsynced(f.proof_tmp, r.proof);
+        if (ok) {
+          last_proof_.assign(r.proof);
+          last_proof_path_ = f.proof_tmp;  // renamed below: the link target until then
+        }
       }
     }
-    if (!write_file_atomically(path, proof)) return false;
-    last_proof_.assign(proof);
-    last_proof_path_ = path;
-    return true;
-  };
-  const bool written = (!ok || proof.empty() || write_proof()) && write_file_atomically(dest / (id + ".json"), result_text);
-  if (!written) return false;  // left in work/: the next start runs it again
+    f.json = dest / (id + ".json");
+    f.json_tmp = dest / ("." + id + ".json.tmp");
+    ok = ok && write_unsynced(f.json_tmp, r.result_text);
+    if (!ok) {
+      fs::remove(f.proof_tmp, ec);
+      fs::remove(f.json_tmp, ec);
+      continue;
+    }
+    written[k] = true;
+  }
+  // 2. Their bytes on the disk; 3. each renamed into place (the proof first); 4. the names on the disk.
+  sync_file_system(dir_);
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    if (!written[k]) continue;
+    staged& f = files[k];
+    if (!f.proof_tmp.empty()) {
+      fs::rename(f.proof_tmp, f.proof, ec);
+      if (ec) {
+        written[k] = false;
+        fs::remove(f.json_tmp, ec);
+        continue;
+      }
+      if (last_proof_path_ == f.proof_tmp) last_proof_path_ = f.proof;
+    }
+    fs::rename(f.json_tmp, f.json, ec);
+    if (ec) {
+      written[k] = false;
+      fs::remove(f.json_tmp, ec);
+    }
+  }
+  sync_file_system(dir_);
   // Not synced: a job whose removal from work/ is lost to a crash has its result, and recover()
   // removes it then.
-  std::error_code ec;
-  fs::remove(dir_ / "work" / (id + ".json"), ec);
-  fs::remove(dir_ / "work" / (id + ".attempts"), ec);
-  return true;
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    if (!written[k]) continue;  // left in work/: the next start runs it again
+    const std::string id(results[k].id);
+    fs::remove(dir_ / "work" / (id + ".json"), ec);
+    fs::remove(dir_ / "work" / (id + ".attempts"), ec);
+  }
+  return written;
 }
 
 bool spool::finish(const job_result& r, const std::vector<std::uint8_t>& proof) {
@@ -224,9 +304,7 @@ void spool::put_back(const std::string& id) {
 }
 
 bool spool::add(const std::string& id, std::string_view text) {
-  if (!write_file_atomically(dir_ / "in" / (id + ".json"), text)) return false;
-  sync_directory(dir_ / "in");
-  return true;
+  return write_file_atomically(dir_ / "in" / (id + ".json"), text);  // which syncs in/ too
 }
 
 bool spool::take_one(const std::string& id) {

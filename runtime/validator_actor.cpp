@@ -75,6 +75,7 @@ validator_actor::behavior_type validator(validator_actor::pointer self, shared_s
           self->delayed_send(self, vc.window, flush_atom::value, st->generation);
         }
       },
+      [](write_atom) {},  // the publisher's own message to itself: never sent here
       [=](flush_atom, std::uint64_t generation) {
         if (generation == st->generation) flush();
       },

@@ -203,7 +203,8 @@ TEST_F(actors, WorkerProvesAndReportsToThePublisherAndTheScheduler) {
                         const std::string& kind, double units, const std::string&, double wall, double, double, double) {
       published->emplace_back(id, ok && !proof.empty() && kind == "air:fibonacci:fast:1core" && units == 256 && wall > 0 &&
                                       nlohmann::json::parse(text)["cost"]["cores"] == 1);
-    }};
+    },
+            [](write_atom) {}};
   });
   const scheduler_actor recorder = system->spawn([idles](scheduler_actor::pointer) -> scheduler_actor::behavior_type {
     return {[](submit_atom, const std::string&, const std::string&) {},

@@ -78,6 +78,42 @@ TEST(Spool, AProofEqualToTheLastOneIsLinkedNotWrittenAgain) {
   fs::remove_all(d);
 }
 
+TEST(Spool, ManyResultsAreWrittenTogetherAndAStoppedWriteLeavesOnlyTemporariesThatRecoveryRemoves) {
+  const fs::path d = fresh_dir("many");
+  auto s = spool::open(d);
+  ASSERT_TRUE(s) << s.error().message;
+  for (const char* id : {"a", "b", "c", "f"}) put(d / "in" / (std::string(id) + ".json"), "{}");
+  ASSERT_EQ(s.value().take(10).size(), 4u);
+  const std::string batch(50000, 'p');
+  const std::vector<spool::finishing> results = {
+      {"a", true, R"({"id": "a"})", batch}, {"b", true, R"({"id": "b"})", batch},
+      {"c", true, R"({"id": "c"})", batch}, {"f", false, R"({"id": "f", "reason": "r"})", ""}};
+  const std::vector<bool> written = s.value().finish_many(results);
+  EXPECT_EQ(written, std::vector<bool>(4, true));
+  for (const char* id : {"a", "b", "c"}) {
+    std::ifstream f(d / "out" / (std::string(id) + ".proof"), std::ios::binary);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(f), {}), batch) << id;
+    EXPECT_TRUE(fs::exists(d / "out" / (std::string(id) + ".json"))) << id;
+    EXPECT_FALSE(fs::exists(d / "work" / (std::string(id) + ".json"))) << id;
+  }
+  EXPECT_TRUE(fs::equivalent(d / "out" / "a.proof", d / "out" / "c.proof"));  // one file, linked
+  EXPECT_TRUE(fs::exists(d / "failed" / "f.json"));
+  for (const auto& e : fs::directory_iterator(d / "out")) EXPECT_NE(e.path().filename().string().front(), '.');
+  // A node stopped between writing and renaming leaves temporaries only: the next start removes
+  // them, and the job, still in work/, runs again.
+  put(d / "in" / "g.json", "{}");
+  ASSERT_EQ(s.value().take(1).size(), 1u);
+  put(d / "out" / ".g.proof.tmp", "half a proof");
+  put(d / "out" / ".g.json.tmp", "{");
+  const auto r = s.value().recover();
+  EXPECT_EQ(r.requeued, 1u);
+  EXPECT_FALSE(fs::exists(d / "out" / ".g.proof.tmp"));
+  EXPECT_FALSE(fs::exists(d / "out" / ".g.json.tmp"));
+  EXPECT_FALSE(fs::exists(d / "out" / "g.json"));
+  EXPECT_TRUE(fs::exists(d / "in" / "g.json"));
+  fs::remove_all(d);
+}
+
 TEST(Spool, ADuplicateIdGivesOneResultAndStrayFilesAreSetAside) {
   const fs::path d = fresh_dir("dup");
   auto s = spool::open(d);
