@@ -149,9 +149,19 @@ std::vector<int_value> op_pad(const int_context& c) {
       if (a.name == "value") a.f = 0;
     }
   } else if (c.in.size() > 2 && c.in[2]) {
-    const tensor v = plain_input(c, 2);
-    if (v.is_integer() || v.size() != 1) c.invalid("constant_value must be one value of X's element type");
-    replaced[2] = fixed_tensor(v.shape, {quantized(v.data[0])}, f);
+    const int_value& given = c.input(2);
+    if (given.is_fixed() && !c.constant(2)) {
+      // A value of the graph (computed from the input): its integer rescaled to X's frac as every
+      // activation is (int_ops rescale), which its proof checks with one affine step.
+      if (given.t.ints.size() != 1) c.invalid("constant_value must be one value of X's element type");
+      const int_value r = rescale(given, f);
+      if (r.t.ints[0] > c.limit() || r.t.ints[0] < -c.limit()) c.unsupported("the pad value is outside X's range");
+      replaced[2] = r;
+    } else {
+      const tensor v = plain_input(c, 2);
+      if (v.is_integer() || v.size() != 1) c.invalid("constant_value must be one value of X's element type");
+      replaced[2] = fixed_tensor(v.shape, {quantized(v.data[0])}, f);
+    }
     data.push_back(2);
   }
   return select(c, data, &m, &replaced, &zero_pad);

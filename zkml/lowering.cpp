@@ -1243,15 +1243,23 @@ class lowerer {
     double v = 0;
     node m = n;
     std::map<std::size_t, tensor> given;
+    std::vector<address> k;
     if (n.opset < 11) {
       if (const attribute* a = n.find("value")) v = a->f;
+    } else if (is_value(n, 2)) {
+      // A value of the graph: its address, rescaled to X's frac (int_ops op_pad).
+      const std::vector<address>& va = addresses(n, n.inputs[2]);
+      if (va.size() != 1) refuse(n, run_error_code::invalid_node, "constant_value must be one value");
+      k = rescaled(n, va, *value(n, n.inputs[2]).frac, f);
     } else if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
-      const tensor* c = weight(n, 2, "a pad value computed from the input is not proven yet");
+      const tensor* c = weight(n, 2);
       if (c->size() != 1) refuse(n, run_error_code::invalid_node, "constant_value must be one value");
       v = c->data[0];
     }
-    const std::vector<address> k = fresh(1);
-    affine(n, {}, fixed::quantize(v, f), rescaling{}, k[0]);
+    if (k.empty()) {
+      k = fresh(1);
+      affine(n, {}, fixed::quantize(v, f), rescaling{}, k[0]);
+    }
     const double at = static_cast<double>(k[0]);
     if (n.opset < 11) {
       for (auto& a : m.attributes) {

@@ -347,6 +347,38 @@ TEST(ModelProof, PadWithAConstantValueReadsItFromOneAddress) {
   EXPECT_EQ(y.data[24], -0.75);                   // the last element of the first channel
 }
 
+TEST(ModelProof, PadWithAValueOfTheGraphReadsItsRescaledAddress) {
+  one_op o{"Pad", {1, 2, 3, 3}, tensor::integers({8}, {0, 0, 1, 1, 0, 0, 1, 1}), {}};
+  model m = one_op_model(o, {1, 2, 5, 5});
+  m.inputs.push_back({"v", element_type::float32, {}});  // the pad value is an input of the graph
+  m.nodes[0].inputs.push_back("v");
+  const std::string text = "PadWithAnInputValue";
+  const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+  std::vector<double> x(18);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.1 * static_cast<double>(i) - 0.8;
+  for (const double pad : {-0.75, 0.3125}) {
+    SCOPED_TRACE(pad);
+    const tensor_map inputs{{"x", tensor::floats({1, 2, 3, 3}, x)}, {"v", tensor::floats({}, {pad})}};
+    auto p = prove_model(bytes, m, inputs);
+    ASSERT_TRUE(p) << p.error().message;
+    auto v = verify_model(p.value().bytes, bytes, &m, &inputs);
+    ASSERT_TRUE(v) << v.error().message;
+    const tensor y = v.value().statement.outputs.at(0).dequantized();
+    EXPECT_NEAR(y.data[0], pad, 1e-3);   // a padded corner
+    EXPECT_NEAR(y.data[24], pad, 1e-3);  // the last element of the first channel
+    EXPECT_NEAR(y.data[6], -0.8, 1e-3);  // x[0] at (1, 1)
+    // A different pad value in the statement is refused.
+    model_proof_file f = p.value().file;
+    f.statement.outputs[0].q[0] += 1;
+    EXPECT_FALSE(verify_model(encode(f)));
+  }
+  // A value beyond X's range (calibrated on |x| < 1) cannot pad it: refused with its reason.
+  const tensor_map beyond{{"x", tensor::floats({1, 2, 3, 3}, x)}, {"v", tensor::floats({}, {2.5})}};
+  auto refused = prove_model(bytes, m, beyond);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("outside X's range"), std::string::npos) << refused.error().message;
+}
+
 TEST(ModelProof, UnprovenOpsAreRefusedWithTheirNode) {
   const one_op o{"Cast", {2, 4}, std::nullopt, {int_attribute("to", 1)}};
   const model m = one_op_model(o, {2, 4});
