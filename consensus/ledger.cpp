@@ -141,13 +141,25 @@ std::vector<slash_event> ledger::record_committed(std::uint64_t sequence, const 
                                                  const validator_set& current) {
   if (last_sequence_ && sequence <= *last_sequence_) return {};
   last_sequence_ = sequence;
+  // Batch times never go back here: a batch proposed with an older time counts at the latest one.
+  const std::uint64_t time_s = std::max(committed.time_s, open_.empty() ? std::uint64_t{0} : open_.back().time_s);
+  std::optional<std::uint64_t> previous_record;
   for (const participation_record& r : committed.participation) {
+    // One record a sequence, in increasing order, and senders increasing within it: a record can
+    // cost at most one signature check per validator.
+    if (previous_record && r.sequence <= *previous_record) continue;
+    previous_record = r.sequence;
+    bool ordered = true;
+    for (std::size_t k = 0; k < r.commits.size(); ++k) {
+      ordered = ordered && r.commits[k].sender < accounts_.size() && (k == 0 || r.commits[k - 1].sender < r.commits[k].sender);
+    }
+    if (!ordered) continue;
     // The open sequences are consecutive committed sequences, oldest first.
     if (open_.empty() || r.sequence < open_.front().sequence || r.sequence - open_.front().sequence >= open_.size()) continue;
     const auto open = open_.begin() + static_cast<std::ptrdiff_t>(r.sequence - open_.front().sequence);
     if (open->sequence != r.sequence) continue;
     for (const commit_signature& c : r.commits) {
-      if (c.sender >= accounts_.size() || open->signers[c.sender]) continue;
+      if (open->signers[c.sender]) continue;
       message m;
       m.kind = message_kind::commit;
       m.view = r.view;
@@ -157,7 +169,7 @@ std::vector<slash_event> ledger::record_committed(std::uint64_t sequence, const 
       if (verify(accounts_[c.sender].key, signing_bytes(m), c.sig)) open->signers[c.sender] = true;
     }
   }
-  open_.push_back({sequence, committed.time_s, batch_digest(committed), std::vector<bool>(accounts_.size(), false)});
+  open_.push_back({sequence, time_s, batch_digest(committed), std::vector<bool>(accounts_.size(), false)});
   std::vector<slash_event> events;
   while (open_.size() > participation_window) {
     finalize(open_.front(), current, events);
@@ -187,7 +199,7 @@ void ledger::finalize(const open_sequence& s, const validator_set& current, std:
       a.absent_since_s = s.time_s;
       a.absent_first_sequence = s.sequence;
     }
-    if (s.time_s < *a.absent_since_s + downtime_threshold_s) continue;
+    if (s.time_s - *a.absent_since_s < downtime_threshold_s) continue;  // times never go back (record_committed)
     const checked_offence o{offence::downtime, static_cast<std::uint32_t>(v), 0, a.absent_first_sequence};
     a.absent_since_s.reset();
     if (a.banned || !applied_.insert(o).second) continue;

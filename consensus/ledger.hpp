@@ -14,7 +14,8 @@
 #include "consensus/validator_set.hpp"
 
 /// Stake, reputation, uptime and slashing: the ledger every validator keeps and updates from
-/// the agreed sequence of certificates and evidence (integers only, so it is the same everywhere).
+/// the agreed sequence of batches, with the evidence and participation records they carry
+/// (integers only, so it is the same everywhere).
 namespace ciro::consensus {
 
 inline constexpr std::uint64_t seconds_per_day = 86400;
@@ -71,7 +72,7 @@ struct slash_event {
 [[nodiscard]] std::optional<checked_offence> claimed_offence(const evidence& e);
 
 /// The ledger: per validator its stake, reputation (base points less the unrecovered part of
-/// its penalties), uptime over the last 30 days of certificates, and whether it is banned.
+/// its penalties), uptime over the last 30 days of counted batches, and whether it is banned.
 class ledger {
  public:
   /// Starts from the stake and reputation of `initial` (no penalties, full uptime).
@@ -93,7 +94,9 @@ class ledger {
   /// order; a sequence not above the last one recorded is ignored, so a replay after a restart
   /// changes nothing). The participation records it carries add, to each of the last
   /// participation_window sequences, the senders whose commit signature checks against that
-  /// sequence's batch digest (records of one sequence from several batches add up). The oldest
+  /// sequence's batch digest (records of one sequence from several batches add up; a record out of
+  /// sequence order in its batch, or whose senders are not increasing validators, is skipped).
+  /// A batch time earlier than the last one counts as the last one. The oldest
   /// open sequence then becomes final: when its signers hold a quorum of `current`'s weight it
   /// counts in the day bucket of its batch time (a sequence whose commits were not carried counts
   /// for nobody), and a validator absent from every counted sequence over downtime_threshold_s of
@@ -102,6 +105,8 @@ class ledger {
   std::vector<slash_event> record_committed(std::uint64_t sequence, const batch& committed,
                                             const validator_set& current);
 
+  /// The last sequence record_committed took, if any.
+  [[nodiscard]] std::optional<std::uint64_t> last_sequence() const { return last_sequence_; }
   [[nodiscard]] std::uint64_t stake(std::uint32_t v) const { return accounts_[v].stake; }
   [[nodiscard]] bool banned(std::uint32_t v) const { return accounts_[v].banned; }
   /// base - sum over penalties of ceil(points x (start + recovery - now) / recovery) while

@@ -253,8 +253,14 @@ void replica::execute() {
   for (;;) {
     const auto it = log_.find(last_executed_ + 1);
     if (it == log_.end() || !it->second.certificate) return;
-    const quorum_certificate& cert = *it->second.certificate;
+    quorum_certificate& cert = *it->second.certificate;
     const digest id = batch_digest(cert.committed);
+    // Commits that arrived after the quorum formed (while the batch waited for an earlier one to
+    // execute) join its certificate.
+    cert.commits.clear();
+    for (const auto& [sender, c] : it->second.commits) {
+      if (c.view == cert.view && c.value == id) cert.commits.push_back({sender, c.sig});
+    }
     last_executed_ = it->first;
     state_ = chain(state_, last_executed_, id);
     out_.decisions.push_back(cert);

@@ -61,6 +61,8 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
       if (!restored) return error<int>{0, "the ledger state " + ledger_file.string() + " is not one of this validator set"};
       ledger.emplace(std::move(*restored));
     } else {
+      if (std::filesystem::exists(config.spool / "replica.state"))
+        s.log("warning: no " + ledger_file.string() + " beside the replica's state: the ledger starts afresh, without the batches already executed");
       ledger.emplace(vc.validators);
     }
     replica_host_config hc;
@@ -75,7 +77,11 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
     on.on_decision = [&link, &ledger, &s, &vc, ledger_file](const consensus::quorum_certificate& cert) {
       for (const auto& slash : apply_committed(*ledger, cert, vc.validators, *s.proofs)) s.alert(consensus::alert_json(slash));
       const std::vector<std::uint8_t> state = ledger->encode();
-      (void)write_file_atomically(ledger_file, std::string_view(reinterpret_cast<const char*>(state.data()), state.size()));
+      if (!write_file_atomically(ledger_file, std::string_view(reinterpret_cast<const char*>(state.data()), state.size()))) {
+        s.alert(R"({"alert": "ledger_not_written", "sequence": )" + std::to_string(cert.sequence) + "}");
+        s.log("error: the ledger state could not be written after sequence " + std::to_string(cert.sequence) +
+              " (disk full?): a restart now would start from an older ledger");
+      }
       consensus::byte_writer w;
       consensus::encode(w, cert);
       std::lock_guard lock(link.mutex);

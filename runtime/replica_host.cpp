@@ -1,5 +1,6 @@
 #include "runtime/replica_host.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -55,6 +56,7 @@ std::uint64_t unix_seconds() {
 
 std::vector<consensus::slash_event> apply_committed(consensus::ledger& ledger, const consensus::quorum_certificate& cert,
                                                     const consensus::validator_set& validators, proof_verdicts& proofs) {
+  if (const auto last = ledger.last_sequence(); last && cert.sequence <= *last) return {};  // replayed after a restart
   std::vector<consensus::slash_event> slashes = ledger.record_committed(cert.sequence, cert.committed, validators);
   std::vector<consensus::evidence> evidence;
   for (const auto& bytes : cert.committed.evidence) {
@@ -177,7 +179,18 @@ bool replica_host::proofs_held(const consensus::message& m) const {
   return true;
 }
 
+bool replica_host::from_the_future(const consensus::batch& b) const {
+  return b.time_s > unix_seconds() + max_clock_skew_s;
+}
+
 void replica_host::receive(consensus::message m) {
+  // A batch dated ahead of this validator's clock would move every ledger's clock forward (and
+  // with it downtime and recovery): its pre-prepare gets no vote here.
+  if (m.kind == consensus::message_kind::pre_prepare && from_the_future(m.payload)) {
+    std::lock_guard lock(mutex_);
+    ++stats_.future_batches;
+    return;
+  }
   // A replica refuses a pre-prepare whose verdicts it cannot check, and reports its primary: so a
   // message naming a proof that has not arrived yet waits for it (the request carrying it may be
   // on another connection) instead of reaching the replica.
@@ -216,14 +229,18 @@ void replica_host::record_late_commit(const consensus::message& m) {
 }
 
 void replica_host::propose(consensus::batch b) {
+  // The newest sequences first; the ledger takes records in increasing sequence order, each with
+  // its senders in increasing order.
   for (auto it = decided_.rbegin(); it != decided_.rend() && b.participation.size() < consensus::max_batch_participation; ++it) {
     decided_batch& d = it->second;
     if (d.carried == d.record.commits.size()) continue;
     consensus::participation_record r{d.record.sequence, d.record.view, {}};
     r.commits.assign(d.record.commits.begin() + static_cast<std::ptrdiff_t>(d.carried), d.record.commits.end());
+    std::sort(r.commits.begin(), r.commits.end(), [](const auto& x, const auto& y) { return x.sender < y.sender; });
     d.carried = d.record.commits.size();
     b.participation.push_back(std::move(r));
   }
+  std::reverse(b.participation.begin(), b.participation.end());
   validator_request req;
   std::set<consensus::digest> named;
   for (const auto& d : proofs_named_by(b)) {
@@ -240,7 +257,7 @@ void replica_host::propose(consensus::batch b) {
 }
 
 void replica_host::step(std::vector<std::string> frames, std::vector<consensus::batch> submits, bool tick) {
-  std::uint64_t undecodable = 0, submitted = submits.size();
+  std::uint64_t undecodable = 0, future = 0, submitted = submits.size();
   for (auto& b : submits) propose(std::move(b));
   bool proofs_arrived = false;
   std::vector<consensus::message> commits;  // recorded once this step's decisions are (a certificate holds a quorum only)
@@ -255,6 +272,10 @@ void replica_host::step(std::vector<std::string> frames, std::vector<consensus::
       receive(std::move(*m));
     } else {
       auto& r = std::get<validator_request>(*frame);
+      if (from_the_future(r.verdicts)) {
+        ++future;
+        continue;
+      }
       for (auto& p : r.proofs) proofs_->add(std::move(p));
       proofs_arrived = true;
       (void)replica_->submit(r.verdicts);  // refused when a verdict does not check
@@ -308,6 +329,7 @@ void replica_host::step(std::vector<std::string> frames, std::vector<consensus::
   stats_.decided += decided;
   stats_.evidence += found;
   stats_.undecodable += undecodable;
+  stats_.future_batches += future;
   stats_.view = replica_->view();
   stats_.drops = replica_->drops();
 }

@@ -29,6 +29,10 @@ namespace ciro::runtime {
 /// The wall clock in seconds since the epoch: the time a batch is proposed at.
 [[nodiscard]] std::uint64_t unix_seconds();
 
+/// How far ahead of a validator's clock a batch may be dated: a request or pre-prepare beyond it
+/// is dropped (the ledgers' clock is the batches' time, so none can be pushed forward).
+inline constexpr std::uint64_t max_clock_skew_s = 300;
+
 /// What every validator does with each committed batch, in sequence order, so that all ledgers
 /// stay equal: records the participation its batch carries (ledger::record_committed: uptime, and
 /// downtime slashes), then applies the evidence it carries at the batch's time (a proof `proofs` no
@@ -59,6 +63,7 @@ struct replica_host_stats {
   std::uint64_t evidence = 0;       ///< evidence found here (each proposed in a batch of its own)
   std::uint64_t undecodable = 0;    ///< frames that did not decode
   std::uint64_t parked = 0;         ///< messages held until the proofs they name arrived
+  std::uint64_t future_batches = 0; ///< requests and pre-prepares dated beyond max_clock_skew_s ahead, dropped
   std::uint64_t view = 0;
   consensus::drop_counters drops;   ///< the replica's
   net::peer_network_stats network;
@@ -101,6 +106,7 @@ class replica_host {
   void run();
   void step(std::vector<std::string> frames, std::vector<consensus::batch> submits, bool tick);
   void receive(consensus::message m);
+  [[nodiscard]] bool from_the_future(const consensus::batch& b) const;
   void propose(consensus::batch b);
   void record_decision(const consensus::quorum_certificate& cert);
   void record_late_commit(const consensus::message& m);

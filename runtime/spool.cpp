@@ -78,7 +78,8 @@ spool::recovery spool::recover() {
     std::vector<fs::path> temporaries;
     for (const auto& e : fs::directory_iterator(dir_ / sub, ec)) {
       const std::string name = e.path().filename().string();
-      if (name.front() == '.' && e.path().extension() == ".tmp") temporaries.push_back(e.path());
+      if (name.front() == '.' && (e.path().extension() == ".tmp" || e.path().extension() == ".link"))
+        temporaries.push_back(e.path());
     }
     for (const auto& t : temporaries) fs::remove(t, ec);
   }
@@ -208,12 +209,13 @@ bool write_unsynced(const fs::path& path, std::string_view bytes) {
   return ::close(fd) == 0 && ok;
 }
 
-/// Flushes every file of the file system holding `dir` to the disk.
-void sync_file_system(const fs::path& dir) {
+/// Flushes every file of the file system holding `dir` to the disk; false when it could not.
+bool sync_file_system(const fs::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::syncfs(fd);
+  if (fd < 0) return false;
+  const bool ok = ::syncfs(fd) == 0;
   ::close(fd);
+  return ok;
 }
 
 }  // namespace
@@ -261,8 +263,18 @@ std::vector<bool> spool::finish_many(std::span<const finishing> results) {
     }
     written[k] = true;
   }
-  // 2. Their bytes on the disk; 3. each renamed into place (the proof first); 4. the names on the disk.
-  sync_file_system(dir_);
+  // 2. Their bytes on the disk (if that fails, nothing is renamed: the jobs stay in work/); 3. each
+  // renamed into place (the proof first); 4. the names on the disk.
+  if (!sync_file_system(dir_)) {
+    for (std::size_t k = 0; k < results.size(); ++k) {
+      if (!written[k]) continue;
+      fs::remove(files[k].proof_tmp, ec);
+      fs::remove(files[k].json_tmp, ec);
+      written[k] = false;
+    }
+    last_proof_path_.clear();
+    return written;
+  }
   for (std::size_t k = 0; k < results.size(); ++k) {
     if (!written[k]) continue;
     staged& f = files[k];
@@ -281,7 +293,9 @@ std::vector<bool> spool::finish_many(std::span<const finishing> results) {
       fs::remove(f.json_tmp, ec);
     }
   }
-  sync_file_system(dir_);
+  // A failure here leaves complete files in place whose names may not survive a power loss: their
+  // jobs, still in work/ then, run again.
+  (void)sync_file_system(dir_);
   // Not synced: a job whose removal from work/ is lost to a crash has its result, and recover()
   // removes it then.
   for (std::size_t k = 0; k < results.size(); ++k) {

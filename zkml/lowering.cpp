@@ -727,6 +727,10 @@ class lowerer {
     const row_exponentials x = exponentials(n, row, plan, exp_id);
     const address log_sum = fresh(1)[0];
     apply(log_id, x.sum, log_sum);
+    // The largest sum the sum's step allows gives the largest log: a tighter bound than the limit.
+    const int sum_frac = plan.exp_frac - plan.sum_shift;
+    const double largest = std::log(fixed::dequantize(int_ops::divisor_limit(p_.limit), sum_frac));
+    bound_[log_sum] = std::min<std::int64_t>(p_.limit, fixed::quantize(std::max(largest, 0.0), out_frac) + 1);
     const int k = in_frac - out_frac;
     std::vector<address> y = fresh(row.size());
     for (std::size_t j = 0; j < row.size(); ++j) {

@@ -253,12 +253,13 @@ TEST(Ledger, CommitsCarriedLateAddUpAndAnyCommitResetsTheAbsence) {
   for (std::size_t k = 0; k < participation_window / 2 + 40; ++k) {
     r.run(1, 3600, [](std::uint64_t) { return std::vector<std::uint32_t>{0, 1, 2}; });
     if (r.batches.size() >= 2) {
-      // The next batch carries both records: the quorum's of the last sequence, 3's of the one before.
+      // The next batch carries both records, in sequence order: 3's of the one before the last
+      // sequence, the quorum's of the last.
       batch b;
       b.time_s = r.batches.size() * 3600;
       const std::uint64_t late = r.batches.size() - 1;
-      b.participation.push_back(commits_of({0, 1, 2}, r.batches.size(), r.batches.back()));
       b.participation.push_back(commits_of({3}, late, r.batches[late - 1]));
+      b.participation.push_back(commits_of({0, 1, 2}, r.batches.size(), r.batches.back()));
       r.batches.push_back(b);
       for (const slash_event& e : r.l.record_committed(r.batches.size(), b, four())) r.slashes.push_back(e);
     }
@@ -300,6 +301,42 @@ TEST(Ledger, ForgedOrUncarriedParticipationCountsForNobody) {
   ASSERT_EQ(forged.slashes.size(), 1u);
   EXPECT_EQ(forged.slashes[0].validator, 3u);
   EXPECT_EQ(forged.slashes[0].sequence, 1u);
+}
+
+TEST(Ledger, RecordsOutOfOrderAreSkippedAndBatchTimesNeverGoBack) {
+  // Each batch carries the quorum's commits of the sequence before it, then records the ledger
+  // skips: validator 3's commit again for that sequence (out of sequence order), and for the one
+  // before (senders not increasing). 3 stays absent: slashed once, 6 hours after its absence began.
+  committed_run r;
+  for (std::size_t k = 0; k < participation_window + 8; ++k) {
+    batch b;
+    b.time_s = r.batches.size() * 3600;
+    if (r.batches.size() >= 2) {
+      const std::uint64_t previous = r.batches.size();
+      b.participation.push_back(commits_of({0, 1, 2}, previous, r.batches.back()));
+      b.participation.push_back(commits_of({3}, previous, r.batches.back()));
+      participation_record unordered = commits_of({3, 0}, previous - 1, r.batches[previous - 2]);
+      b.participation.push_back(unordered);
+    } else if (!r.batches.empty()) {
+      b.participation.push_back(commits_of({0, 1, 2}, 1, r.batches.back()));
+    }
+    r.batches.push_back(b);
+    for (const slash_event& e : r.l.record_committed(r.batches.size(), b, four())) r.slashes.push_back(e);
+  }
+  ASSERT_EQ(r.slashes.size(), 1u);
+  EXPECT_EQ(r.slashes[0].validator, 3u);
+  EXPECT_EQ(r.slashes[0].sequence, 1u);
+  // A batch dated before the last one counts at the last one's time: a clock set back by a
+  // proposer neither ends an absence early nor counts twice in a day.
+  committed_run back;
+  back.run(participation_window + 6, 3600, [](std::uint64_t) { return std::vector<std::uint32_t>{0, 1, 2}; });
+  batch old;
+  old.time_s = 0;
+  old.participation.push_back(commits_of({0, 1, 2}, back.batches.size(), back.batches.back()));
+  back.batches.push_back(old);
+  const auto slashes = back.l.record_committed(back.batches.size(), old, four());
+  ASSERT_EQ(slashes.size(), 1u);  // sequence 7 final, at 6 hours: its own time, not the old batch's
+  EXPECT_EQ(slashes[0].time_s, 6u * 3600);
 }
 
 TEST(Ledger, AReplayedSequenceChangesNothingAndEqualRunsGiveEqualLedgers) {

@@ -261,6 +261,29 @@ TEST(ReplicaHost, AValidatorDownSixHoursIsSlashedAlikeOnEveryLedger) {
   EXPECT_EQ(consensus::alert_json(c.slashes[0][0]).find(R"("offence": "downtime")") != std::string::npos, true);
 }
 
+TEST(ReplicaHost, ABatchDatedAheadOfTheValidatorsClocksIsNeverCommitted) {
+  host_cluster c(4);
+  const std::string p = proof_of("fibonacci", 6);
+  c.stores[1]->add(p);
+  consensus::batch ahead;
+  ahead.time_s = unix_seconds() + 2 * max_clock_skew_s;
+  ahead.verdicts = {verdict_of("ahead", bytes_of(p))};
+  c.hosts[1]->submit(ahead);  // sent to every validator: none takes it, nor the primary's pre-prepare
+  consensus::batch now;
+  now.time_s = unix_seconds();
+  now.verdicts = {verdict_of("now", bytes_of(p))};
+  c.hosts[1]->submit(now);
+  ASSERT_TRUE(c.wait_decided(1));
+  std::this_thread::sleep_for(1s);
+  std::lock_guard lock(c.mutex);
+  std::uint64_t dropped = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    for (const auto& cert : c.decisions[i]) EXPECT_EQ(cert.committed.verdicts, now.verdicts) << "validator " << i;
+    dropped += c.hosts[i]->stats().future_batches;
+  }
+  EXPECT_GE(dropped, 3u);
+}
+
 TEST(ReplicaHost, EveryLiveValidatorIsRecordedEvenWhenItsCommitsComeAfterTheQuorum) {
   host_cluster c(4);
   submit_hourly(c, consensus::participation_window + 12);
