@@ -48,6 +48,8 @@ constexpr const char* usage_text =
     "        with its proof): exit 0 if valid, 1 if not (docs/consensus.md)\n"
     "  validator-key new FILE | public FILE\n"
     "        a validator's Ed25519 signing key: make one (prints its public key), or print its public key\n"
+    "  ledger SPOOL/ledger.state --validators SET [--at UNIX_SECONDS] [--json OUT]\n"
+    "        a validator's ledger: stake, reputation, uptime and weight of each validator, the slashes\n"
     "  help  print this message\n";
 
 }  // namespace
@@ -86,6 +88,7 @@ int main(int argc, char** argv) {
     if (command == "simulate") return ciro::cli::simulate_command(args);
     if (command == "verify-certificate") return ciro::cli::verify_certificate_command(args);
     if (command == "validator-key") return ciro::cli::validator_key_command(args);
+    if (command == "ledger") return ciro::cli::ledger_command(args);
     if (command == "devices") return ciro::cli::devices_command(args);
   } catch (const std::bad_alloc&) {
     return ciro::cli::usage_error(command + ": out of memory");

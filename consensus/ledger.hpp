@@ -115,6 +115,8 @@ class ledger {
   /// 1000 x signed / counted over the day buckets of the last 30 days (1000 with none).
   [[nodiscard]] std::uint32_t uptime_permille(std::uint32_t v, std::uint64_t now_s) const;
   [[nodiscard]] std::size_t rejected() const { return rejected_; }
+  /// Every offence slashed so far (by kind, validator, view and sequence).
+  [[nodiscard]] const std::set<checked_offence>& offences() const { return applied_; }
 
   /// The validators with their weight inputs at `now_s` (keys unchanged), for the next epoch.
   [[nodiscard]] std::vector<validator> validators(std::uint64_t now_s) const;

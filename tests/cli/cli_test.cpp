@@ -1157,10 +1157,40 @@ TEST(CliValidators, FourServeProcessesPublishEachResultWithACertificateThatVerif
     EXPECT_EQ(v.exit_code, 1) << v.out;
     EXPECT_EQ(v.out.rfind("invalid: the certificate holds no verdict on job " + id, 0), 0u) << v.out;
   }
+  // The ledger validator 0 kept: four validators at full stake, nobody slashed.
+  const std::string ledger_state = spools[0] + "/ledger.state", ledger_json = scratch("ledger.json");
+  auto l = ciro("ledger " + ledger_state + " --validators " + set_file + " --at 1800000000 --json " + ledger_json);
+  ASSERT_EQ(l.exit_code, 0) << l.err;
+  EXPECT_EQ(std::count(l.out.begin(), l.out.end(), '\n'), 6) << l.out;  // a header, 4 validators, the last sequence
+  EXPECT_EQ(l.out.find("slashed"), std::string::npos) << l.out;
+  std::ifstream lj(ledger_json);
+  const auto j = nlohmann::json::parse(lj);
+  ASSERT_EQ(j["validators"].size(), 4u) << j.dump();
+  for (const auto& v : j["validators"]) {
+    EXPECT_EQ(v["stake"], 1000);
+    EXPECT_EQ(v["reputation"], 100);
+    EXPECT_EQ(v["banned"], false);
+  }
+  EXPECT_EQ(j["validators"][0]["public_key"], publics[0]);
+  EXPECT_GE(j["last_sequence"].get<int>(), 1);
+  EXPECT_TRUE(j["offences"].empty());
+  // Not a ledger state, or one of another set: exit 2 with one line.
+  for (const auto& bad : {"ledger " + set_file + " --validators " + set_file, "ledger " + ledger_state,
+                          "ledger " + ledger_state + " --validators " + set_file + " --at soon"}) {
+    const auto b = ciro(bad);
+    EXPECT_EQ(b.exit_code, 2) << bad;
+    EXPECT_EQ(std::count(b.err.begin(), b.err.end(), '\n'), 1) << b.err;
+  }
+  nlohmann::json other = set;
+  other["validators"][0]["public_key"] = std::string(64, 'a');
+  const std::string other_file = scratch("other_set.json");
+  std::ofstream(other_file) << other.dump();
+  const auto o = ciro("ledger " + ledger_state + " --validators " + other_file);
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("is not a ledger state of the validator set"), std::string::npos) << o.err;
   for (const auto& d : spools) std::filesystem::remove_all(d);
   for (const auto& k : keys) std::filesystem::remove(k);
-  std::filesystem::remove(set_file);
-  std::filesystem::remove(log0);
+  for (const auto& f : {set_file, log0, ledger_json, other_file}) std::filesystem::remove(f);
 }
 
 }  // namespace
