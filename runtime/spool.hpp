@@ -77,7 +77,8 @@ class spool {
   };
   /// finish() for many results with two syncs of the file system in all instead of two fsyncs a
   /// file: every file is written under a temporary name, one sync makes their bytes durable, then
-  /// each is renamed into place and a second sync makes the names durable. A crash before the
+  /// each is renamed into place and a second sync makes the names durable (a single result syncs
+  /// its own files and directory instead). A crash before the
   /// renames leaves only temporary files (removed at the next start); after them, only complete
   /// files. Returns, per result, whether it was written (a result not written stays in work/).
   std::vector<bool> finish_many(std::span<const finishing> results);
