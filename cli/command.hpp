@@ -93,10 +93,12 @@ int devices_command(const std::vector<std::string>& args);
 /// FILE` prints the public key of a key file. Exit 2 for usage errors and unreadable files.
 int validator_key_command(const std::vector<std::string>& args);
 
-/// `ciro ledger LEDGER.state --validators SET [--at UNIX_SECONDS] [--json OUT]`: each validator's
-/// stake, reputation, uptime and voting weight at that time (default now), banned or not, and the
-/// offences slashed, from a validator's ledger state (docs/consensus.md). Exit 2 with one line for
-/// usage errors, unreadable files and a state that is not a ledger of that set.
+/// `ciro ledger LEDGER.state --validators SET [--at UNIX_SECONDS] [--json OUT] [--next-set OUT]`:
+/// each validator's stake, reputation, uptime and voting weight at that time (default now; with
+/// --next-set, the ledger's clock), banned or not, and the offences slashed, from a validator's
+/// ledger state (docs/consensus.md); --next-set writes the validator set of the next epoch with
+/// those weights (exit 1 when they make no valid set). Exit 2 with one line for usage errors,
+/// unreadable files and a state that is not a ledger of that set's validators.
 int ledger_command(const std::vector<std::string>& args);
 
 }  // namespace ciro::cli

@@ -1,6 +1,7 @@
-// ciro ledger FILE --validators SET [--at UNIX_SECONDS] [--json OUT]: what a validator's ledger
-// (<spool>/ledger.state, written by `ciro serve --validators`) holds: each validator's stake,
-// reputation, uptime and voting weight, and the offences slashed.
+// ciro ledger FILE --validators SET [--at UNIX_SECONDS] [--json OUT] [--next-set OUT]: what a
+// validator's ledger (<spool>/ledger.state, written by `ciro serve --validators`) holds: each
+// validator's stake, reputation, uptime and voting weight, and the offences slashed; and the
+// validator set of the next epoch, with those weights.
 
 #include <cstdio>
 #include <ctime>
@@ -21,7 +22,8 @@
 namespace ciro::cli {
 namespace {
 
-constexpr const char* ledger_usage = "usage: ciro ledger LEDGER.state --validators SET.json [--at UNIX_SECONDS] [--json OUT]";
+constexpr const char* ledger_usage =
+    "usage: ciro ledger LEDGER.state --validators SET.json [--at UNIX_SECONDS] [--json OUT] [--next-set OUT]";
 
 /// The largest ledger state read: 1,024 validators with their penalties and day buckets, the open
 /// sequences and the offences applied stay far below it.
@@ -47,16 +49,18 @@ const char* offence_name(consensus::offence o) {
 }  // namespace
 
 int ledger_command(const std::vector<std::string>& args) {
-  std::string ledger_path, validators_path, json_path;
+  std::string ledger_path, validators_path, json_path, next_set_path;
   std::optional<std::uint64_t> at;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--validators" || args[i] == "--json" || args[i] == "--at") {
+    if (args[i] == "--validators" || args[i] == "--json" || args[i] == "--at" || args[i] == "--next-set") {
       if (i + 1 >= args.size()) return usage_error("ledger: " + args[i] + " needs a value");
       const std::string& v = args[++i];
       if (args[i - 1] == "--validators") {
         validators_path = v;
       } else if (args[i - 1] == "--json") {
         json_path = v;
+      } else if (args[i - 1] == "--next-set") {
+        next_set_path = v;
       } else {
         std::size_t used = 0;
         try {
@@ -85,7 +89,10 @@ int ledger_command(const std::vector<std::string>& args) {
   const auto l = consensus::ledger::restore(
       {reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size()}, set.value());
   if (!l) return usage_error("ledger: " + ledger_path + " is not a ledger state of the validator set " + validators_path);
-  const std::uint64_t now = at.value_or(static_cast<std::uint64_t>(std::time(nullptr)));
+  // The next set is read at the ledger's own clock unless --at says otherwise, so every validator's
+  // ledger at the same sequence gives the same file.
+  const std::uint64_t now =
+      at.value_or(!next_set_path.empty() && l->clock() ? *l->clock() : static_cast<std::uint64_t>(std::time(nullptr)));
   const auto weights = l->validators(now);
 
   nlohmann::json out = {{"at_s", now}, {"validators", nlohmann::json::array()}, {"offences", nlohmann::json::array()}};
@@ -113,6 +120,17 @@ int ledger_command(const std::vector<std::string>& args) {
   std::printf("last sequence %s, weights at %llu\n",
               l->last_sequence() ? std::to_string(*l->last_sequence()).c_str() : "none",
               static_cast<unsigned long long>(now));
+  if (!next_set_path.empty()) {
+    auto next = consensus::validator_set::make(weights);
+    if (!next) {
+      std::printf("no next validator set: %s\n", next.error().message.c_str());
+      return exit_failed;
+    }
+    std::ofstream f(next_set_path);
+    f << consensus::validators_to_json(next.value());
+    if (!f) return usage_error("ledger: cannot write " + next_set_path);
+    std::printf("next validator set %s written to %s\n", consensus::to_hex(next.value().digest()).c_str(), next_set_path.c_str());
+  }
   if (!json_path.empty()) {
     std::ofstream f(json_path);
     f << out.dump(1) << "\n";

@@ -48,8 +48,9 @@ constexpr const char* usage_text =
     "        with its proof): exit 0 if valid, 1 if not (docs/consensus.md)\n"
     "  validator-key new FILE | public FILE\n"
     "        a validator's Ed25519 signing key: make one (prints its public key), or print its public key\n"
-    "  ledger SPOOL/ledger.state --validators SET [--at UNIX_SECONDS] [--json OUT]\n"
-    "        a validator's ledger: stake, reputation, uptime and weight of each validator, the slashes\n"
+    "  ledger SPOOL/ledger.state --validators SET [--at UNIX_SECONDS] [--json OUT] [--next-set OUT]\n"
+    "        a validator's ledger: stake, reputation, uptime and weight of each validator, the slashes;\n"
+    "        --next-set writes the next epoch's validator set with those weights\n"
     "  help  print this message\n";
 
 }  // namespace

@@ -63,7 +63,7 @@ std::optional<checked_offence> claimed_offence(const evidence& e) {
   return o;
 }
 
-ledger::ledger(const validator_set& initial) {
+ledger::ledger(const validator_set& initial) : set_digest_(initial.digest()) {
   for (const validator& v : initial.validators()) {
     account a;
     a.key = v.key;
@@ -248,6 +248,7 @@ digest ledger::state_digest() const { return sha256(encode()); }
 
 std::vector<std::uint8_t> ledger::encode() const {
   byte_writer w;
+  w.bytes(set_digest_);
   w.u32(static_cast<std::uint32_t>(accounts_.size()));
   for (const account& a : accounts_) {
     w.bytes(a.key);
@@ -291,8 +292,9 @@ std::vector<std::uint8_t> ledger::encode() const {
 std::optional<ledger> ledger::restore(std::span<const std::uint8_t> bytes, const validator_set& initial) {
   byte_reader r(bytes);
   ledger l(initial);
+  const auto epoch_set = r.bytes<32>();
   const auto n = r.count(static_cast<std::uint32_t>(max_validators));
-  if (!n || *n != l.accounts_.size()) return std::nullopt;
+  if (!epoch_set || !n || *n != l.accounts_.size()) return std::nullopt;
   /// A flag byte: 0 or 1.
   const auto flag = [&r]() -> std::optional<bool> {
     const auto b = r.u8();
@@ -358,6 +360,12 @@ std::optional<ledger> ledger::restore(std::span<const std::uint8_t> bytes, const
     l.applied_.insert({static_cast<offence>(*kind), *offender, *view, *sequence});
   }
   if (!r.at_end()) return std::nullopt;
+  if (*epoch_set != l.set_digest_) {
+    // A new epoch: the validators (same keys) with the weights the ledger gave them, sequences
+    // numbered afresh by their new replicas. The accounts go on; the sequences start again.
+    l.last_sequence_.reset();
+    l.open_.clear();
+  }
   return l;
 }
 

@@ -124,11 +124,19 @@ class ledger {
   /// SHA-256 of the ledger's canonical encoding: equal ledgers, equal digests.
   [[nodiscard]] digest state_digest() const;
 
-  /// The canonical encoding (what a restarted validator reads back: every account, the open
-  /// sequences, the offences applied) and its bounded decoder, which refuses bytes that are not a
-  /// ledger of `initial`'s validators (the same keys, in order).
+  /// The canonical encoding (what a restarted validator reads back: the digest of the validator
+  /// set it ran with, every account, the open sequences, the offences applied) and its bounded
+  /// decoder, which refuses bytes that are not a ledger of `set`'s validators (the same keys, in
+  /// order). A `set` other than the one the ledger ran with starts an epoch: the accounts go on,
+  /// the sequence numbering (last sequence, open sequences) starts again, as the new set's
+  /// replicas number their batches from 1.
   [[nodiscard]] std::vector<std::uint8_t> encode() const;
-  [[nodiscard]] static std::optional<ledger> restore(std::span<const std::uint8_t> bytes, const validator_set& initial);
+  [[nodiscard]] static std::optional<ledger> restore(std::span<const std::uint8_t> bytes, const validator_set& set);
+
+  /// The time of the last batch recorded (the ledger's clock), if any.
+  [[nodiscard]] std::optional<std::uint64_t> clock() const {
+    return open_.empty() ? std::nullopt : std::optional<std::uint64_t>(open_.back().time_s);
+  }
 
  private:
   struct penalty {
@@ -158,6 +166,7 @@ class ledger {
   slash_event slash(std::uint32_t v, penalty_kind kind, const checked_offence& o, std::uint64_t now_s);
   void finalize(const open_sequence& s, const validator_set& current, std::vector<slash_event>& events);
 
+  digest set_digest_{};  ///< the validator set of the current epoch
   std::vector<account> accounts_;
   std::deque<open_sequence> open_;  ///< the last participation_window committed sequences, oldest first
   std::optional<std::uint64_t> last_sequence_;

@@ -1181,6 +1181,19 @@ TEST(CliValidators, FourServeProcessesPublishEachResultWithACertificateThatVerif
     EXPECT_EQ(b.exit_code, 2) << bad;
     EXPECT_EQ(std::count(b.err.begin(), b.err.end(), '\n'), 1) << b.err;
   }
+  // The next epoch's set: the same validators with the ledger's weights, unchanged by this short
+  // run (no sequence final yet, nobody slashed), so the same set and the same epoch.
+  const std::string next_file = scratch("next_set.json");
+  const auto n = ciro("ledger " + ledger_state + " --validators " + set_file + " --next-set " + next_file);
+  ASSERT_EQ(n.exit_code, 0) << n.out << n.err;
+  EXPECT_NE(n.out.find("next validator set "), std::string::npos) << n.out;
+  std::ifstream nf(next_file);
+  const auto next = nlohmann::json::parse(nf);
+  ASSERT_EQ(next["validators"].size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(next["validators"][i], set["validators"][i]) << i;
+  const auto again = ciro("ledger " + ledger_state + " --validators " + next_file);
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out.find("last sequence none"), std::string::npos) << again.out;
   nlohmann::json other = set;
   other["validators"][0]["public_key"] = std::string(64, 'a');
   const std::string other_file = scratch("other_set.json");
@@ -1190,7 +1203,7 @@ TEST(CliValidators, FourServeProcessesPublishEachResultWithACertificateThatVerif
   EXPECT_NE(o.err.find("is not a ledger state of the validator set"), std::string::npos) << o.err;
   for (const auto& d : spools) std::filesystem::remove_all(d);
   for (const auto& k : keys) std::filesystem::remove(k);
-  for (const auto& f : {set_file, log0, ledger_json, other_file}) std::filesystem::remove(f);
+  for (const auto& f : {set_file, log0, ledger_json, other_file, next_file}) std::filesystem::remove(f);
 }
 
 }  // namespace

@@ -385,6 +385,31 @@ TEST(Ledger, ARestoredLedgerGoesOnAsTheOriginal) {
   EXPECT_FALSE(ledger::restore(bytes, simulation_validators(5)).has_value());
 }
 
+TEST(Ledger, AnotherSetOfTheSameValidatorsStartsAnEpoch) {
+  committed_run a;
+  a.run(participation_window + 8, 3600, [](std::uint64_t) { return std::vector<std::uint32_t>{0, 1, 2, 3}; });
+  ASSERT_TRUE(a.l.clock().has_value());
+  (void)a.l.apply(std::vector{double_signing(3)}, four(), simulation_oracle, *a.l.clock());
+  ASSERT_EQ(a.l.stake(3), 700u);
+  // The next epoch's set: the same keys with the weights the ledger gives them.
+  const auto next = validator_set::make(a.l.validators(*a.l.clock()));
+  ASSERT_TRUE(next.has_value()) << next.error().message;
+  EXPECT_NE(next.value().digest(), four().digest());
+  auto epoch = ledger::restore(a.l.encode(), next.value());
+  ASSERT_TRUE(epoch.has_value());
+  EXPECT_FALSE(epoch->last_sequence().has_value());  // its replicas number batches from 1 again
+  EXPECT_EQ(epoch->stake(3), 700u);                   // the accounts go on
+  EXPECT_EQ(epoch->offences().size(), 1u);
+  batch first;
+  first.time_s = *a.l.clock() + 3600;
+  EXPECT_TRUE(epoch->record_committed(1, first, next.value()).empty());
+  EXPECT_EQ(epoch->last_sequence(), std::optional<std::uint64_t>(1));
+  // The same set again restores the ledger as it was.
+  auto same = ledger::restore(a.l.encode(), four());
+  ASSERT_TRUE(same.has_value());
+  EXPECT_EQ(same->state_digest(), a.l.state_digest());
+}
+
 TEST(Ledger, ASlashIsAnAlertInJson) {
   ledger l(four());
   const auto events = l.apply(std::vector{double_signing(1)}, four(), simulation_oracle, 7);
