@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@ enum exit_code : int { exit_ok = 0, exit_failed = 1, exit_usage = 2 };
 
 /// Prints `ciro: <message>` on one line to stderr and returns exit_usage.
 int usage_error(const std::string& message);
+
+/// The bytes of the file `path`, or nothing when it cannot be read or is larger than `max_bytes`
+/// (read no further than that).
+std::optional<std::string> read_bounded(const std::string& path, std::size_t max_bytes);
 
 /// Prints phase names to stderr once a run has taken more than a second.
 class progress {

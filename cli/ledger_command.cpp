@@ -29,19 +29,6 @@ constexpr const char* ledger_usage =
 /// sequences and the offences applied stay far below it.
 constexpr std::size_t max_ledger_bytes = std::size_t{64} << 20;
 
-std::optional<std::string> read_bounded(const std::string& path, std::size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string text;
-  char buffer[65536];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > max_bytes) return std::nullopt;
-  }
-  if (in.bad()) return std::nullopt;
-  return text;
-}
-
 const char* offence_name(consensus::offence o) {
   return consensus::penalty_name(static_cast<consensus::penalty_kind>(o));
 }

@@ -20,20 +20,6 @@ namespace {
 constexpr const char* verify_certificate_usage =
     "usage: ciro verify-certificate CERT.json|RESULT.json --validators SET.json [--proof PROOF]";
 
-/// The file's bytes, or nothing when it cannot be read or is larger than the parsers take.
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string text;
-  char buffer[65536];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > consensus::max_json_bytes) return std::nullopt;
-  }
-  if (in.bad()) return std::nullopt;
-  return text;
-}
-
 }  // namespace
 
 int verify_certificate_command(const std::vector<std::string>& args) {
@@ -58,9 +44,9 @@ int verify_certificate_command(const std::vector<std::string>& args) {
   if (certificate_path.empty() || validators_path.empty()) {
     return usage_error(std::string("verify-certificate: ") + verify_certificate_usage);
   }
-  const auto set_text = read_file(validators_path);
+  const auto set_text = read_bounded(validators_path, consensus::max_json_bytes);
   if (!set_text) return usage_error("verify-certificate: cannot read " + validators_path + " (or it is over 16 MiB)");
-  const auto cert_text = read_file(certificate_path);
+  const auto cert_text = read_bounded(certificate_path, consensus::max_json_bytes);
   if (!cert_text) return usage_error("verify-certificate: cannot read " + certificate_path + " (or it is over 16 MiB)");
   // A job's result file (`ciro serve` with validators) carries its certificate under "certificate".
   std::string cert_json = *cert_text, job_id;

@@ -20,28 +20,18 @@ void encode(byte_writer& w, const quorum_certificate& cert) {
   w.u64(cert.view);
   w.u64(cert.sequence);
   encode(w, cert.committed);
-  w.u32(static_cast<std::uint32_t>(cert.commits.size()));
-  for (const commit_signature& c : cert.commits) {
-    w.u32(c.sender);
-    w.bytes(c.sig);
-  }
+  encode(w, cert.commits);
 }
 
 std::optional<quorum_certificate> decode_certificate(byte_reader& r) {
   quorum_certificate cert;
   const auto view = r.u64(), sequence = r.u64();
   auto committed = decode_batch(r);
-  const auto n = r.count(max_validators);
-  if (!view || !sequence || !committed || !n) return std::nullopt;
+  if (!view || !sequence || !committed) return std::nullopt;
   cert.view = *view;
   cert.sequence = *sequence;
   cert.committed = std::move(*committed);
-  for (std::uint32_t i = 0; i < *n; ++i) {
-    const auto sender = r.u32();
-    const auto sig = r.bytes<64>();
-    if (!sender || !sig) return std::nullopt;
-    cert.commits.push_back({*sender, *sig});
-  }
+  if (!decode_commits(r, cert.commits)) return std::nullopt;
   return cert;
 }
 

@@ -23,29 +23,39 @@ void encode(byte_writer& w, const batch& b) {
   for (const participation_record& p : b.participation) encode(w, p);
 }
 
-void encode(byte_writer& w, const participation_record& p) {
-  w.u64(p.sequence);
-  w.u64(p.view);
-  w.u32(static_cast<std::uint32_t>(p.commits.size()));
-  for (const commit_signature& c : p.commits) {
+void encode(byte_writer& w, const std::vector<commit_signature>& commits) {
+  w.u32(static_cast<std::uint32_t>(commits.size()));
+  for (const commit_signature& c : commits) {
     w.u32(c.sender);
     w.bytes(c.sig);
   }
 }
 
+bool decode_commits(byte_reader& r, std::vector<commit_signature>& out) {
+  const auto n = r.count(max_validators);
+  if (!n) return false;
+  for (std::uint32_t k = 0; k < *n; ++k) {
+    const auto sender = r.u32();
+    const auto sig = r.bytes<64>();
+    if (!sender || !sig) return false;
+    out.push_back({*sender, *sig});
+  }
+  return true;
+}
+
+void encode(byte_writer& w, const participation_record& p) {
+  w.u64(p.sequence);
+  w.u64(p.view);
+  encode(w, p.commits);
+}
+
 std::optional<participation_record> decode_participation_record(byte_reader& r) {
   participation_record p;
   const auto sequence = r.u64(), view = r.u64();
-  const auto commits = r.count(max_validators);
-  if (!sequence || !view || !commits) return std::nullopt;
+  if (!sequence || !view) return std::nullopt;
   p.sequence = *sequence;
   p.view = *view;
-  for (std::uint32_t k = 0; k < *commits; ++k) {
-    const auto sender = r.u32();
-    const auto sig = r.bytes<64>();
-    if (!sender || !sig) return std::nullopt;
-    p.commits.push_back({*sender, *sig});
-  }
+  if (!decode_commits(r, p.commits)) return std::nullopt;
   return p;
 }
 

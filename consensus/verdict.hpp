@@ -74,8 +74,13 @@ using verdict_checker = std::function<bool(const verdict&)>;
 /// and each record: sequence, view, commit count, each commit's sender and signature).
 void encode(byte_writer& w, const batch& b);
 
-/// A participation record's canonical encoding (sequence, view, commit count, each commit's
-/// sender and signature), and its bounded decoder.
+/// A list of commits' canonical encoding (count, then each sender and signature), and its decoder
+/// (at most max_validators commits; false when truncated or beyond it).
+void encode(byte_writer& w, const std::vector<commit_signature>& commits);
+[[nodiscard]] bool decode_commits(byte_reader& r, std::vector<commit_signature>& out);
+
+/// A participation record's canonical encoding (sequence, view, then its commits), and its bounded
+/// decoder.
 void encode(byte_writer& w, const participation_record& p);
 [[nodiscard]] std::optional<participation_record> decode_participation_record(byte_reader& r);
 

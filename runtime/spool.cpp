@@ -22,14 +22,9 @@ void sync_directory(const fs::path& dir) {
   ::close(fd);
 }
 
-}  // namespace
-
-bool write_file_atomically(const fs::path& path, std::string_view bytes) {
-  std::string name = ".";
-  name += path.filename().string();
-  name += ".tmp";
-  const fs::path tmp = path.parent_path() / name;
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+/// Writes `bytes` to `path` (created or truncated), flushed to the disk when `flush`.
+bool write_file(const fs::path& path, std::string_view bytes, bool flush) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
   std::size_t done = 0;
   bool ok = true;
@@ -38,8 +33,18 @@ bool write_file_atomically(const fs::path& path, std::string_view bytes) {
     ok = w > 0;
     if (ok) done += static_cast<std::size_t>(w);
   }
-  ok = ::fsync(fd) == 0 && ok;
-  ::close(fd);
+  if (flush) ok = ::fsync(fd) == 0 && ok;
+  return ::close(fd) == 0 && ok;
+}
+
+}  // namespace
+
+bool write_file_atomically(const fs::path& path, std::string_view bytes) {
+  std::string name = ".";
+  name += path.filename().string();
+  name += ".tmp";
+  const fs::path tmp = path.parent_path() / name;
+  const bool ok = write_file(tmp, bytes, true);
   std::error_code ec;
   if (ok) fs::rename(tmp, path, ec);
   if (!ok || ec) {
@@ -195,20 +200,6 @@ std::vector<spool::taken_job> spool::take(std::size_t n) {
 
 namespace {
 
-/// Writes `bytes` to `path` (created or truncated), not synced.
-bool write_unsynced(const fs::path& path, std::string_view bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  std::size_t done = 0;
-  bool ok = true;
-  while (ok && done < bytes.size()) {
-    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
-    ok = w > 0;
-    if (ok) done += static_cast<std::size_t>(w);
-  }
-  return ::close(fd) == 0 && ok;
-}
-
 /// Flushes the file `path` (its bytes) to the disk; false when it could not.
 bool sync_file(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -255,7 +246,7 @@ std::vector<bool> spool::finish_many(std::span<const finishing> results) {
       const bool linked = !last_proof_path_.empty() && r.proof == last_proof_ &&
                           ::link(last_proof_path_.c_str(), f.proof_tmp.c_str()) == 0;
       if (!linked) {
-        ok = write_unsynced(f.proof_tmp, r.proof);
+        ok = write_file(f.proof_tmp, r.proof, false);
         if (ok) {
           last_proof_.assign(r.proof);
           last_proof_path_ = f.proof_tmp;  // renamed below: the link target until then
@@ -264,7 +255,7 @@ std::vector<bool> spool::finish_many(std::span<const finishing> results) {
     }
     f.json = dest / (id + ".json");
     f.json_tmp = dest / ("." + id + ".json.tmp");
-    ok = ok && write_unsynced(f.json_tmp, r.result_text);
+    ok = ok && write_file(f.json_tmp, r.result_text, false);
     if (!ok) {
       fs::remove(f.proof_tmp, ec);
       fs::remove(f.json_tmp, ec);
