@@ -5,15 +5,19 @@
 
 namespace ciro::consensus {
 
-message commit_message(const quorum_certificate& cert, const digest& value, const commit_signature& c) {
+message commit_message(std::uint64_t view, std::uint64_t sequence, const digest& value, const commit_signature& c) {
   message m;
   m.kind = message_kind::commit;
-  m.view = cert.view;
-  m.sequence = cert.sequence;
+  m.view = view;
+  m.sequence = sequence;
   m.sender = c.sender;
   m.value = value;
   m.sig = c.sig;
   return m;
+}
+
+message commit_message(const quorum_certificate& cert, const digest& value, const commit_signature& c) {
+  return commit_message(cert.view, cert.sequence, value, c);
 }
 
 void encode(byte_writer& w, const quorum_certificate& cert) {

@@ -20,8 +20,11 @@ struct quorum_certificate {
   friend bool operator==(const quorum_certificate&, const quorum_certificate&) = default;
 };
 
-/// The commit message a certificate entry stands for (signed fields as the sender signed them);
-/// `value` is batch_digest(cert.committed).
+/// The commit message a commit stands for (signed fields as the sender signed them): commit(view,
+/// sequence, sender, value), value a batch digest.
+[[nodiscard]] message commit_message(std::uint64_t view, std::uint64_t sequence, const digest& value,
+                                     const commit_signature& c);
+/// The same for a certificate entry; `value` is batch_digest(cert.committed).
 [[nodiscard]] message commit_message(const quorum_certificate& cert, const digest& value, const commit_signature& c);
 
 /// Appends the canonical encoding (view, sequence, batch, then each commit's sender and

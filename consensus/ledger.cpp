@@ -160,12 +160,7 @@ std::vector<slash_event> ledger::record_committed(std::uint64_t sequence, const 
     if (open->sequence != r.sequence) continue;
     for (const commit_signature& c : r.commits) {
       if (open->signers[c.sender]) continue;
-      message m;
-      m.kind = message_kind::commit;
-      m.view = r.view;
-      m.sequence = r.sequence;
-      m.sender = c.sender;
-      m.value = open->value;
+      const message m = commit_message(r.view, r.sequence, open->value, c);
       if (verify(accounts_[c.sender].key, signing_bytes(m), c.sig)) open->signers[c.sender] = true;
     }
   }
@@ -289,9 +284,9 @@ std::vector<std::uint8_t> ledger::encode() const {
   return w.take();
 }
 
-std::optional<ledger> ledger::restore(std::span<const std::uint8_t> bytes, const validator_set& initial) {
+std::optional<ledger> ledger::restore(std::span<const std::uint8_t> bytes, const validator_set& set) {
   byte_reader r(bytes);
-  ledger l(initial);
+  ledger l(set);
   const auto epoch_set = r.bytes<32>();
   const auto n = r.count(static_cast<std::uint32_t>(max_validators));
   if (!epoch_set || !n || *n != l.accounts_.size()) return std::nullopt;

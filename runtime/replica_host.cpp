@@ -204,9 +204,9 @@ void replica_host::receive(consensus::message m) {
   replica_->receive(m);
 }
 
-void replica_host::record_decision(const consensus::quorum_certificate& cert) {
+void replica_host::record_decision(const consensus::quorum_certificate& cert, const consensus::digest& value) {
   decided_batch& d = decided_[cert.sequence];
-  d.value = consensus::batch_digest(cert.committed);
+  d.value = value;
   d.record.sequence = cert.sequence;
   d.record.view = cert.view;
   d.record.commits = cert.commits;
@@ -306,8 +306,9 @@ void replica_host::step(std::vector<std::string> frames, std::vector<consensus::
     // state says they were executed, so a crash in between replays them (which the ledger ignores)
     // rather than losing them.
     for (const auto& cert : out.decisions) {
-      record_decision(cert);
-      own_.erase(consensus::batch_digest(cert.committed));
+      const consensus::digest value = consensus::batch_digest(cert.committed);
+      record_decision(cert, value);
+      own_.erase(value);
       if (on_.on_decision) on_.on_decision(cert);
     }
     if (!out.broadcast.empty() || !out.decisions.empty()) persist();

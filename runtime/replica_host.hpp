@@ -108,7 +108,7 @@ class replica_host {
   void receive(consensus::message m);
   [[nodiscard]] bool from_the_future(const consensus::batch& b) const;
   void propose(consensus::batch b);
-  void record_decision(const consensus::quorum_certificate& cert);
+  void record_decision(const consensus::quorum_certificate& cert, const consensus::digest& value);
   void record_late_commit(const consensus::message& m);
   [[nodiscard]] bool proofs_held(const consensus::message& m) const;
   void persist();

@@ -14,12 +14,23 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Flushes a directory's entries (a rename or an unlink in it) to the disk.
-void sync_directory(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
+/// Flushes a file's bytes, or a directory's entries (a rename or an unlink in it), to the disk;
+/// false when it could not.
+bool sync_path(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
   ::close(fd);
+  return ok;
+}
+
+/// Flushes every file of the file system holding `dir` to the disk; false when it could not.
+bool sync_file_system(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::syncfs(fd) == 0;
+  ::close(fd);
+  return ok;
 }
 
 /// Writes `bytes` to `path` (created or truncated), flushed to the disk when `flush`.
@@ -51,7 +62,7 @@ bool write_file_atomically(const fs::path& path, std::string_view bytes) {
     fs::remove(tmp, ec);
     return false;
   }
-  sync_directory(path.parent_path());
+  (void)sync_path(path.parent_path());
   return true;
 }
 
@@ -111,7 +122,7 @@ spool::recovery spool::recover() {
     fs::rename(path, dir_ / "in" / path.filename(), ec);
     if (!ec) ++r.requeued;
   }
-  sync_directory(dir_ / "in");
+  (void)sync_path(dir_ / "in");
   return r;
 }
 
@@ -135,10 +146,7 @@ void spool::begin_attempts(const std::vector<std::string>& ids) {
     fs::rename(tmp, file, ec);
   }
   // One sync of the file system holding work/: every file and rename above reaches the disk.
-  const int fd = ::open((dir_ / "work").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::syncfs(fd);
-  ::close(fd);
+  (void)sync_file_system(dir_ / "work");
 }
 
 std::size_t spool::waiting() const {
@@ -198,28 +206,6 @@ std::vector<spool::taken_job> spool::take(std::size_t n) {
   return out;
 }
 
-namespace {
-
-/// Flushes the file `path` (its bytes) to the disk; false when it could not.
-bool sync_file(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
-/// Flushes every file of the file system holding `dir` to the disk; false when it could not.
-bool sync_file_system(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::syncfs(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
-}  // namespace
-
 bool spool::finish(const std::string& id, bool ok, std::string_view result_text, std::string_view proof) {
   const finishing one{id, ok, result_text, proof};
   return finish_many(std::span(&one, 1))[0];
@@ -270,7 +256,7 @@ std::vector<bool> spool::finish_many(std::span<const finishing> results) {
   bool synced = true;
   if (results.size() == 1) {
     const staged& f = files[0];
-    synced = !written[0] || (sync_file(f.json_tmp) && (f.proof_tmp.empty() || sync_file(f.proof_tmp)));
+    synced = !written[0] || (sync_path(f.json_tmp) && (f.proof_tmp.empty() || sync_path(f.proof_tmp)));
   } else {
     synced = sync_file_system(dir_);
   }
@@ -305,7 +291,7 @@ std::vector<bool> spool::finish_many(std::span<const finishing> results) {
   // A failure here leaves complete files in place whose names may not survive a power loss: their
   // jobs, still in work/ then, run again.
   if (results.size() == 1) {
-    if (written[0]) sync_directory(files[0].json.parent_path());
+    if (written[0]) (void)sync_path(files[0].json.parent_path());
   } else {
     (void)sync_file_system(dir_);
   }
