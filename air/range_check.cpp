@@ -5,6 +5,7 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <bit>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -14,10 +15,18 @@ namespace ciro::air {
 
 using field::babybear;
 
+range_table_air::range_table_air(std::size_t lanes)
+    : lanes_(lanes),
+      log_rows_(table_log_rows - static_cast<unsigned>(std::countr_zero(lanes))),
+      name_(lanes == 1 ? "range16-table" : "range16-table-x" + std::to_string(lanes)) {
+  CIRO_CHECK(std::has_single_bit(lanes) && lanes <= max_lanes);
+}
+
 kernels::row_major_matrix<babybear> range_table_air::fixed_trace(unsigned log_rows) const {
-  CIRO_CHECK(log_rows == table_log_rows);
-  kernels::row_major_matrix<babybear> t(table_rows, 1, uninitialized);
-  for (std::uint32_t v = 0; v < table_rows; ++v) t.at(v, fixed_value) = babybear::from_canonical(v);
+  CIRO_CHECK(log_rows == log_rows_);
+  const std::size_t rows = std::size_t{1} << log_rows_;
+  kernels::row_major_matrix<babybear> t(rows, lanes_, uninitialized);
+  for (std::uint32_t v = 0; v < table_rows; ++v) t.at(v % rows, v / rows) = babybear::from_canonical(v);
   return t;
 }
 
@@ -25,8 +34,9 @@ range_check_air::range_check_air(std::size_t values_per_row) : values_per_row_(v
   CIRO_CHECK(values_per_row >= 1);
 }
 
-witness range_table_witness(std::span<const std::uint32_t> values) {
+witness range_table_witness(std::span<const std::uint32_t> values, std::size_t lanes) {
   CIRO_CHECK(values.size() < babybear::modulus);
+  const std::size_t rows = std::size_t{1} << range_table_air(lanes).log_rows();
   constexpr std::uint32_t size = range_table_air::table_rows;
   using histogram = std::vector<std::uint32_t>;
   // One histogram per thread that takes part (256 KiB each), filled over blocks of values.
@@ -42,13 +52,13 @@ witness range_table_witness(std::span<const std::uint32_t> values) {
                     });
   // The sum of the histograms, in parallel over blocks of the table's rows. The counts add up
   // to values.size() < p, so they are exact as field elements.
-  witness w{kernels::row_major_matrix<babybear>(size, 1, uninitialized), {}};
+  witness w{kernels::row_major_matrix<babybear>(rows, lanes, uninitialized), {}};
   tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, size, 4096),
                     [&](const tbb::blocked_range<std::uint32_t>& range) {
                       for (std::uint32_t v = range.begin(); v != range.end(); ++v) {
                         std::uint32_t count = 0;
                         for (const histogram& h : local) count += h[v];
-                        w.trace.at(v, range_table_air::col_multiplicity) = babybear::from_canonical(count);
+                        w.trace.at(v % rows, v / rows) = babybear::from_canonical(count);
                       }
                     });
   return w;

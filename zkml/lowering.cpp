@@ -68,6 +68,7 @@ class lowerer {
       }
       p_.outputs.push_back({v.name, r->second.t.shape, integer ? 0 : *r->second.frac, it->second, integer});
     }
+    for (auto& e : p_.tree_nodes) e.weights.resize(p_.tree_classes, 0);
     return std::move(p_);
   }
 
@@ -568,9 +569,10 @@ class lowerer {
       table = function_id(n, "Sigmoid", p.score_frac, fo, ops::ml::logistic);
     }
     std::vector<address> labels, probabilities;
+    std::optional<std::pair<std::uint32_t, std::uint32_t>> trees;  // the ensemble's, once added
     for (std::int64_t i = 0; i < p.rows; ++i) {
       const std::vector<address> x(xa.begin() + i * p.features, xa.begin() + (i + 1) * p.features);
-      const std::vector<address> s = p.trees ? tree_scores(n, p, x) : linear_scores(n, p, x);
+      const std::vector<address> s = p.trees ? tree_scores(n, p, x, trees) : linear_scores(n, p, x);
       labels.push_back(arg_max(n, s, p.labels, false));
       std::vector<address> out;
       if (sp) {
@@ -599,51 +601,74 @@ class lowerer {
     return s;
   }
 
-  /// s_k = base_k + sum over leaves of [leaf reached] q_w: every branch's test as a comparison,
-  /// the indicator of each node reached as the product of its parent's and the test's (or its
-  /// complement), exact 0 or 1; branches decided by their threshold alone cost nothing.
-  std::vector<address> tree_scores(const node& n, const int_ops::classifier_plan& p, const std::vector<address>& x) {
+  /// s_k = base_k + the weight_k of the leaf each tree's walk reaches: a trees step over the
+  /// ensemble's nodes, added to program::tree_nodes on the first row.
+  std::vector<address> tree_scores(const node& n, const int_ops::classifier_plan& p, const std::vector<address>& x,
+                                   std::optional<std::pair<std::uint32_t, std::uint32_t>>& trees) {
+    if (!trees) trees = add_ensemble(n, p);
+    trees_step s;
+    s.first_tree = trees->first;
+    s.num_trees = trees->second;
+    s.features = x;
+    s.base = p.base;
+    s.out = fresh(static_cast<std::size_t>(p.classes));
+    s.bound = p_.limit;
+    p_.order.emplace_back(program::step_kind::trees, static_cast<std::uint32_t>(p_.trees.size()));
+    p_.trees.push_back(s);
+    return s.out;
+  }
+
+  /// Adds the nodes, roots and depths of p's ensemble to the program: (its first tree, its trees).
+  std::pair<std::uint32_t, std::uint32_t> add_ensemble(const node& n, const int_ops::classifier_plan& p) {
+    // A walk's comparison x <= t is checked on (t - x) or (x - t - 1), both below 2^16 for
+    // |x| <= limit and -limit - 1 <= t <= limit.
+    if (p_.limit > (std::int64_t{1} << 15) - 1)
+      refuse(n, run_error_code::unsupported_attribute, "a tree ensemble needs an activation limit below 2^15");
     const auto& nodes = p.ensemble.nodes;
-    const auto k = static_cast<std::size_t>(p.classes);
-    std::vector<std::int64_t> bias = p.base;
-    std::vector<std::vector<std::pair<address, std::int64_t>>> terms(k);
-    // (node, its indicator; none: 1, the root's).
-    std::vector<std::pair<std::size_t, std::optional<address>>> stack;
-    for (const std::size_t r : p.ensemble.roots) stack.emplace_back(r, std::nullopt);
-    while (!stack.empty()) {
-      const auto [i, ind] = stack.back();
-      stack.pop_back();
+    const auto offset = static_cast<std::uint32_t>(p_.tree_nodes.size());
+    if (nodes.size() >= (std::size_t{1} << 30) - offset) refuse(n, run_error_code::unsupported_attribute, "too many tree nodes");
+    const auto id = [&](std::size_t i) { return offset + static_cast<std::uint32_t>(i); };
+    p_.tree_classes = std::max(p_.tree_classes, static_cast<std::size_t>(p.classes));
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
       const ops::ml::tree_node& t = nodes[i];
+      tree_node_entry e;
+      e.weights.assign(static_cast<std::size_t>(p.classes), 0);
       if (t.mode == ops::ml::node_mode::leaf) {
-        for (std::size_t w = 0; w < t.weights.size(); ++w) {
-          const auto o = static_cast<std::size_t>(t.weights[w].first);
-          if (ind) {
-            terms[o].emplace_back(*ind, p.leaf_weights[i][w]);
-          } else {
-            bias[o] += p.leaf_weights[i][w];
-          }
-        }
-        continue;
-      }
-      if (p.kind[i] != int_ops::classifier_plan::comparison::compare) {
-        stack.emplace_back(p.goes_true(i, 0) ? t.true_child : t.false_child, ind);
-        continue;
-      }
-      const address pass_test = at_most(n, x[static_cast<std::size_t>(t.feature)], std::nullopt, p.threshold[i]);
-      address pass = pass_test, fail = fresh(1)[0];
-      if (ind) {
-        pass = fresh(1)[0];
-        dot(n, {{*ind, pass_test}}, {}, pass, 1);
-        affine(n, {{*ind, 1}, {pass, -1}}, 0, {}, fail, 1);
+        e.threshold = p_.limit;
+        e.if_true = e.if_false = id(i);
+        e.leaf = true;
+        for (std::size_t w = 0; w < t.weights.size(); ++w)
+          e.weights[static_cast<std::size_t>(t.weights[w].first)] += p.leaf_weights[i][w];
       } else {
-        affine(n, {{pass_test, -1}}, 1, {}, fail, 1);
+        using comparison = int_ops::classifier_plan::comparison;
+        e.feature = static_cast<std::uint32_t>(t.feature);
+        e.threshold = p.kind[i] == comparison::compare  ? p.threshold[i]
+                      : p.kind[i] == comparison::always ? p_.limit
+                                                        : -p_.limit - 1;
+        e.if_true = id(p.swapped[i] ? t.false_child : t.true_child);
+        e.if_false = id(p.swapped[i] ? t.true_child : t.false_child);
       }
-      stack.emplace_back(t.true_child, p.swapped[i] ? fail : pass);
-      stack.emplace_back(t.false_child, p.swapped[i] ? pass : fail);
+      p_.tree_nodes.push_back(std::move(e));
     }
-    std::vector<address> s = fresh(k);
-    for (std::size_t j = 0; j < k; ++j) affine(n, terms[j], bias[j], {}, s[j]);
-    return s;
+    const auto first = static_cast<std::uint32_t>(p_.tree_roots.size());
+    for (const std::size_t r : p.ensemble.roots) {
+      // The most branches on a path from the root (the ensemble has no cycles).
+      std::uint32_t depth = 0;
+      std::vector<std::pair<std::size_t, std::uint32_t>> stack{{r, 0}};
+      while (!stack.empty()) {
+        const auto [i, d] = stack.back();
+        stack.pop_back();
+        if (nodes[i].mode == ops::ml::node_mode::leaf) {
+          depth = std::max(depth, d);
+          continue;
+        }
+        stack.emplace_back(nodes[i].true_child, d + 1);
+        stack.emplace_back(nodes[i].false_child, d + 1);
+      }
+      p_.tree_roots.push_back(id(r));
+      p_.tree_depths.push_back(depth);
+    }
+    return {first, static_cast<std::uint32_t>(p.ensemble.roots.size())};
   }
 
   /// Softmax or, when `log`, LogSoftmax (int_ops op_softmax, softmax_plan) row by row.
@@ -1437,6 +1462,25 @@ result<std::vector<std::int64_t>, run_error_code> evaluate(const program& p,
                                                     std::to_string(s.bound)};
         }
         v[s.out] = y;
+        break;
+      }
+      case program::step_kind::trees: {
+        const trees_step& s = p.trees[index];
+        std::vector<std::int64_t> score = s.base;
+        for (std::uint32_t t = s.first_tree; t < s.first_tree + s.num_trees; ++t) {
+          const tree_node_entry* e = &p.tree_nodes[p.tree_roots[t]];
+          for (std::uint32_t d = 0; d < p.tree_depths[t]; ++d)
+            e = &p.tree_nodes[v[s.features[e->feature]] <= e->threshold ? e->if_true : e->if_false];
+          for (std::size_t k = 0; k < score.size(); ++k) score[k] += e->weights[k];
+        }
+        for (std::size_t k = 0; k < score.size(); ++k) {
+          if (score[k] > s.bound || score[k] < -s.bound) {
+            return err{run_error_code::bad_input, "score " + std::to_string(score[k]) + " of trees step " +
+                                                      std::to_string(index) + " is outside its bound " +
+                                                      std::to_string(s.bound)};
+          }
+          v[s.out[k]] = score[k];
+        }
         break;
       }
       case program::step_kind::function: {

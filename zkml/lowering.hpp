@@ -23,7 +23,10 @@
 ///   function  y = T[x], T a table over [-limit, limit] (Sigmoid, Tanh, Exp, Erf, Log, Sqrt,
 ///             HardSigmoid, HardSwish, LeakyRelu, Pow with a constant exponent);
 ///   divide    y = div_round(a 2^shift, d), a and d values, 1 <= d <= divisor limit (Div of two
-///             activations, Softmax's normalization).
+///             activations, Softmax's normalization);
+///   trees     s_k = base_k + the sum over the trees of an ensemble of the weight_k of the leaf
+///             that a walk from the tree's root reaches, reading one feature per branch
+///             (TreeEnsembleClassifier's scores for one input row).
 /// Data movement (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Slice, Gather with constant
 /// indices, Concat, Identity, Dropout) is wiring: its output's addresses are its input's.
 ///
@@ -74,6 +77,31 @@ struct divide_step {
   address out = 0;
 };
 
+/// A node of the program's tree ensembles (program::tree_nodes; ids are indexes there). A branch
+/// goes to if_true when x_feature <= threshold, else to if_false (the ONNX modes and the thresholds
+/// that decide a branch alone are folded in: threshold limit is always true, -limit - 1 never). A
+/// leaf reads feature 0 with threshold limit and goes to itself from both sides.
+struct tree_node_entry {
+  std::uint32_t feature = 0;
+  std::int64_t threshold = 0;
+  std::uint32_t if_true = 0, if_false = 0;
+  bool leaf = false;
+  /// The leaf's weights per class at the score frac (program::tree_classes of them, 0 beyond its
+  /// ensemble's classes and for a branch).
+  std::vector<std::int64_t> weights;
+};
+
+/// A tree ensemble's scores for one input row: out_k = base_k + sum over the trees [first_tree,
+/// first_tree + num_trees) of program::tree_roots / tree_depths of the weight_k of the leaf that
+/// the walk from the tree's root reaches after depth steps (x_f at features[f]), |out_k| <= bound.
+struct trees_step {
+  std::uint32_t first_tree = 0, num_trees = 0;
+  std::vector<address> features;
+  std::vector<std::int64_t> base;
+  std::vector<address> out;
+  std::int64_t bound = 0;
+};
+
 /// A table over q in [-limit, limit]: values[q + limit], or nothing where it is not defined (the
 /// function is not finite there, or its value leaves [-limit, limit]).
 struct function_table {
@@ -107,8 +135,14 @@ struct program {
   std::vector<function_step> function;
   std::vector<function_table> functions;
   std::vector<divide_step> divide;
+  /// The tree ensembles' nodes (every ensemble's), the weights per node (the most classes of an
+  /// ensemble), and each tree's root and depth (the most branches from its root to a leaf).
+  std::vector<tree_node_entry> tree_nodes;
+  std::size_t tree_classes = 0;
+  std::vector<std::uint32_t> tree_roots, tree_depths;
+  std::vector<trees_step> trees;
   /// The steps in evaluation order: (kind, index into its vector).
-  enum class step_kind : std::uint8_t { affine, dot, select, function, divide };
+  enum class step_kind : std::uint8_t { affine, dot, select, function, divide, trees };
   std::vector<std::pair<step_kind, std::uint32_t>> order;
   /// Every fixed-point tensor of the graph that the program computes: its addresses (the
   /// integer inference's tensor of that name holds the values at them).

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <array>
-#include <iterator>
 #include <bit>
+#include <iterator>
+#include <optional>
+#include <string_view>
 
 #include "air/range_check.hpp"
 #include "field/extension.hpp"
@@ -31,6 +33,15 @@ constexpr std::uint32_t r16 = 1u << 16;
 unsigned log_height(std::size_t rows) {
   return static_cast<unsigned>(std::countr_zero(std::bit_ceil(std::max<std::size_t>(rows, 8))));
 }
+
+}  // namespace
+
+std::size_t lookup_table_lanes(unsigned tallest) {
+  const unsigned floor = function_table_air::table_log_rows - static_cast<unsigned>(std::countr_zero(max_lookup_lanes));
+  return std::size_t{1} << (function_table_air::table_log_rows - std::clamp(tallest, floor, function_table_air::table_log_rows));
+}
+
+namespace {
 
 std::size_t affine_rows(const affine_step& s, std::size_t lanes) {
   return std::max<std::size_t>(1, (s.num_terms + lanes - 1) / lanes);
@@ -95,6 +106,8 @@ model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(
     if (s.b_is_value) ++readers_[s.b];
   }
   for (const auto& s : p.function) ++readers_[s.in];
+  for (const auto& s : p.trees)
+    for (address a : s.features) ++readers_[a];
   for (const auto& s : p.divide) {
     ++readers_[s.a];
     ++readers_[s.d];
@@ -257,24 +270,109 @@ model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(
       f.at(r, c + apply_air::readers_y) = babybear::from_u64(readers_[s.out]);
     }
     apply_table_ = add_table(stark::make_table<E>(apply_air(apply_lanes, fixed_of(std::move(f)))), lr);
-    const std::size_t K = p.functions.size();
-    matrix g(r16, 1 + 2 * K);
+  }
+
+  // the tree ensembles: walks, nodes, features
+  if (!p.trees.empty()) {
+    const std::size_t K = p.tree_classes;
+    const tree_walk_air walk(K);
+    std::size_t walk_rows = 0;
+    for (const auto& s : p.trees)
+      for (std::uint32_t t = s.first_tree; t < s.first_tree + s.num_trees; ++t) walk_rows += p.tree_depths[t] + 1;
+    const unsigned lr = log_height(walk_rows);
+    matrix f(std::size_t{1} << lr, walk.num_fixed_columns());
+    std::size_t r = 0;
+    for (std::size_t i = 0; i < p.trees.size(); ++i) {
+      const trees_step& s = p.trees[i];
+      for (std::uint32_t t = s.first_tree; t < s.first_tree + s.num_trees; ++t) {
+        for (std::uint32_t j = 0; j <= p.tree_depths[t]; ++j, ++r) {
+          f.at(r, tree_walk_air::active) = babybear::one();
+          f.at(r, tree_walk_air::step) = babybear::from_u64(i);
+          f.at(r, tree_walk_air::bound) = to(s.bound);
+          f.at(r, tree_walk_air::keep) = babybear::one();
+          if (j == 0) {
+            f.at(r, tree_walk_air::first) = babybear::one();
+            f.at(r, tree_walk_air::root) = babybear::from_u64(p.tree_roots[t]);
+          }
+          if (j < p.tree_depths[t]) f.at(r, tree_walk_air::follow) = babybear::one();
+          if (j == p.tree_depths[t]) f.at(r, tree_walk_air::last) = babybear::one();
+        }
+      }
+      // The step's last row: no sum carried over, the scores sent.
+      f.at(r - 1, tree_walk_air::keep) = babybear::zero();
+      f.at(r - 1, tree_walk_air::emit) = babybear::one();
+      for (std::size_t k = 0; k < s.out.size(); ++k) {
+        f.at(r - 1, walk.fixed_class(k, 0)) = babybear::from_u64(s.out[k]);
+        f.at(r - 1, walk.fixed_class(k, 1)) = babybear::from_u64(readers_[s.out[k]]);
+        f.at(r - 1, walk.fixed_class(k, 2)) = to(s.base[k]);
+      }
+    }
+    tree_walk_table_ = add_table(stark::make_table<E>(tree_walk_air(K, fixed_of(std::move(f)))), lr);
+
+    // The nodes, in as many lanes as keep their table no taller than the walks' (at most
+    // max_node_lanes).
+    const std::size_t nodes = p.tree_nodes.size();
+    node_lanes_ = std::min<std::size_t>(max_node_lanes, std::bit_ceil((nodes + (std::size_t{1} << lr) - 1) >> lr));
+    const tree_node_air node_shape(K, node_lanes_);
+    const unsigned node_lr = log_height((nodes + node_lanes_ - 1) / node_lanes_);
+    matrix g(std::size_t{1} << node_lr, node_shape.num_fixed_columns());
+    tbb::parallel_for(std::size_t{0}, g.rows() * node_lanes_, [&](std::size_t slot) {
+      const std::size_t i = std::min(slot, nodes - 1);  // the lanes after the last node repeat it
+      const tree_node_entry& e = p.tree_nodes[i];
+      const std::size_t c = node_shape.fixed_per_lane() * (slot % node_lanes_), row = slot / node_lanes_;
+      g.at(row, c + tree_node_air::fixed_id) = babybear::from_u64(i);
+      g.at(row, c + tree_node_air::fixed_feature) = babybear::from_u64(e.feature);
+      g.at(row, c + tree_node_air::fixed_threshold) = to(e.threshold);
+      g.at(row, c + tree_node_air::fixed_if_true) = babybear::from_u64(e.if_true);
+      g.at(row, c + tree_node_air::fixed_if_false) = babybear::from_u64(e.if_false);
+      g.at(row, c + tree_node_air::fixed_leaf) = e.leaf ? babybear::one() : babybear::zero();
+      for (std::size_t k = 0; k < K; ++k) g.at(row, c + tree_node_air::fixed_weights + k) = to(e.weights[k]);
+    });
+    tree_nodes_table_ = add_table(stark::make_table<E>(tree_node_air(K, node_lanes_, fixed_of(std::move(g)))), node_lr);
+
+    // The features, one row each per step.
+    std::size_t feature_rows = 0;
+    for (const auto& s : p.trees) feature_rows += s.features.size();
+    const unsigned feature_lr = log_height(feature_rows);
+    matrix h(std::size_t{1} << feature_lr, tree_feature_air::num_fixed);
+    std::size_t row = 0;
+    for (std::size_t i = 0; i < p.trees.size(); ++i) {
+      for (std::size_t x = 0; x < p.trees[i].features.size(); ++x, ++row) {
+        h.at(row, tree_feature_air::fixed_address) = babybear::from_u64(p.trees[i].features[x]);
+        h.at(row, tree_feature_air::fixed_step) = babybear::from_u64(i);
+        h.at(row, tree_feature_air::fixed_feature) = babybear::from_u64(x);
+        h.at(row, tree_feature_air::fixed_active) = babybear::one();
+      }
+    }
+    tree_features_table_ = add_table(stark::make_table<E>(tree_feature_air(fixed_of(std::move(h)))), feature_lr);
+  }
+
+  // The function and range tables, as short as the other tables (lookup_table_lanes).
+  unsigned tallest = 0;
+  for (const auto& t : tables_) tallest = std::max(tallest, t.log_rows);
+  lookup_lanes_ = lookup_table_lanes(tallest);
+  const std::size_t lookup_rows = r16 / lookup_lanes_;
+  if (!p.function.empty()) {
+    const std::size_t K = p.functions.size(), per_lane = 1 + 2 * K;
+    matrix g(lookup_rows, per_lane * lookup_lanes_);
     tbb::parallel_for(std::uint32_t{0}, r16, [&](std::uint32_t v) {
+      const std::size_t r = v % lookup_rows, c = per_lane * (v / lookup_rows);
       const std::int64_t x = static_cast<std::int64_t>(v) - (1 << 15);
-      g.at(v, 0) = to(x);
+      g.at(r, c) = to(x);
       if (x < -p.limit || x > p.limit) return;
       for (std::size_t k = 0; k < K; ++k) {
         const auto& y = p.functions[k].values[static_cast<std::size_t>(x + p.limit)];
         if (!y) continue;
-        g.at(v, 1 + 2 * k) = to(*y);
-        g.at(v, 2 + 2 * k) = babybear::one();
+        g.at(r, c + 1 + 2 * k) = to(*y);
+        g.at(r, c + 2 + 2 * k) = babybear::one();
       }
     });
-    functions_table_ =
-        add_table(stark::make_table<E>(function_table_air(K, fixed_of(std::move(g)))), function_table_air::table_log_rows);
+    const function_table_air functions(K, lookup_lanes_, fixed_of(std::move(g)));
+    functions_table_ = add_table(stark::make_table<E>(functions), functions.log_rows());
   }
 
-  range_table_ = add_table(stark::make_table<E>(air::range_table_air{}), air::range_table_air::table_log_rows);
+  const air::range_table_air range(lookup_lanes_);
+  range_table_ = add_table(stark::make_table<E>(range), range.log_rows());
 }
 
 template <class E>
@@ -392,24 +490,103 @@ std::vector<air::witness> model_circuit<E>::witnesses(const std::vector<std::int
   if (apply_table_ >= 0) {
     matrix& m = out[static_cast<std::size_t>(apply_table_)].trace;
     matrix& counts = out[static_cast<std::size_t>(functions_table_)].trace;
-    std::vector<std::uint32_t> hits(static_cast<std::size_t>(r16) * p.functions.size(), 0);
+    const std::size_t K = p.functions.size(), lookup_rows = r16 / lookup_lanes_;
+    std::vector<std::uint32_t> hits(static_cast<std::size_t>(r16) * K, 0);
     for (std::size_t i = 0; i < p.function.size(); ++i) {
       const function_step& s = p.function[i];
       const std::size_t r = i / apply_lanes, c = apply_air::main_per_lane * (i % apply_lanes);
       m.at(r, c) = to(v[s.in]);
       m.at(r, c + 1) = to(v[s.out]);
-      ++hits[static_cast<std::size_t>(v[s.in] + (1 << 15)) * p.functions.size() + s.function];
+      ++hits[static_cast<std::size_t>(v[s.in] + (1 << 15)) * K + s.function];
     }
-    for (std::size_t j = 0; j < hits.size(); ++j) counts.values()[j] = babybear::from_u64(hits[j]);
+    // Input v = x + 2^15 sits on row v mod lookup_rows of lane v div lookup_rows.
+    for (std::size_t x = 0; x < r16; ++x)
+      for (std::size_t k = 0; k < K; ++k)
+        counts.at(x % lookup_rows, K * (x / lookup_rows) + k) = babybear::from_u64(hits[x * K + k]);
+  }
+  std::vector<std::uint32_t> tree_ranges;
+  if (tree_walk_table_ >= 0) {
+    const std::size_t K = p.tree_classes;
+    const tree_walk_air walk(K);
+    matrix& m = out[static_cast<std::size_t>(tree_walk_table_)].trace;
+    matrix& node_counts = out[static_cast<std::size_t>(tree_nodes_table_)].trace;
+    matrix& features = out[static_cast<std::size_t>(tree_features_table_)].trace;
+    std::size_t r = 0, feature_row = 0;
+    for (const auto& s : p.trees) {
+      std::vector<std::int64_t> acc(K, 0);
+      for (std::size_t x = 0; x < s.features.size(); ++x) features.at(feature_row + x, 0) = to(v[s.features[x]]);
+      for (std::uint32_t t = s.first_tree; t < s.first_tree + s.num_trees; ++t) {
+        std::uint32_t node = p.tree_roots[t];
+        for (std::uint32_t j = 0; j <= p.tree_depths[t]; ++j, ++r) {
+          const tree_node_entry& e = p.tree_nodes[node];
+          const std::int64_t x = v[s.features[e.feature]];
+          const bool bit = x <= e.threshold;
+          const std::int64_t d = bit ? e.threshold - x : x - e.threshold - 1;
+          m.at(r, 0) = babybear::from_u64(node);
+          m.at(r, 1) = babybear::from_u64(e.feature);
+          m.at(r, 2) = to(e.threshold);
+          m.at(r, 3) = babybear::from_u64(e.if_true);
+          m.at(r, 4) = babybear::from_u64(e.if_false);
+          m.at(r, 5) = e.leaf ? babybear::one() : babybear::zero();
+          for (std::size_t k = 0; k < K; ++k) m.at(r, walk.col_weight(k)) = to(e.weights[k]);
+          m.at(r, walk.col_x()) = to(x);
+          m.at(r, walk.col_b()) = bit ? babybear::one() : babybear::zero();
+          m.at(r, walk.col_d()) = to(d);
+          m.at(r, walk.col_child()) = babybear::from_u64(bit ? e.if_true : e.if_false);
+          if (j == p.tree_depths[t]) {
+            CIRO_CHECK(e.leaf);
+            for (std::size_t k = 0; k < K; ++k) acc[k] += e.weights[k];
+          }
+          for (std::size_t k = 0; k < K; ++k) m.at(r, walk.col_acc(k)) = to(acc[k]);
+          node_counts.at(node / node_lanes_, node % node_lanes_) += babybear::one();
+          features.at(feature_row + e.feature, 1) += babybear::one();
+          tree_ranges.push_back(range(d));
+          node = bit ? e.if_true : e.if_false;
+        }
+      }
+      for (std::size_t k = 0; k < s.out.size(); ++k) {
+        tree_ranges.push_back(range(v[s.out[k]] + s.bound));
+        tree_ranges.push_back(range(s.bound - v[s.out[k]]));
+      }
+      feature_row += s.features.size();
+    }
+    // Padding rows: b = 1 and d = threshold - x = 0 satisfy the row's constraints.
+    for (; r < m.rows(); ++r) m.at(r, walk.col_b()) = babybear::one();
   }
   std::vector<std::uint32_t> all = std::move(io_ranges);
+  all.insert(all.end(), tree_ranges.begin(), tree_ranges.end());
   for (const auto& r : ranges) all.insert(all.end(), r.begin(), r.end());
   for (const auto& r : dot_ranges) all.insert(all.end(), r.begin(), r.end());
   all.insert(all.end(), divide_ranges.begin(), divide_ranges.end());
   all.insert(all.end(), select_ranges.begin(), select_ranges.end());
-  out[static_cast<std::size_t>(range_table_)] = air::range_table_witness(all);
+  out[static_cast<std::size_t>(range_table_)] = air::range_table_witness(all, lookup_lanes_);
   return out;
 }
+
+namespace {
+
+/// A decimal number of 1 to 2 digits without a leading zero, or nothing.
+std::optional<std::size_t> small_number(std::string_view digits) {
+  if (digits.empty() || digits.size() > 2 || digits[0] == '0') return std::nullopt;
+  std::size_t k = 0;
+  for (const char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    k = 10 * k + static_cast<std::size_t>(c - '0');
+  }
+  return k;
+}
+
+/// The lanes a table name ends with: "" for 1, "-xL" for L > 1 (a power of two up to max_lanes),
+/// nothing for any other suffix (so every table has one name).
+std::optional<std::size_t> lanes_suffix(std::string_view suffix) {
+  if (suffix.empty()) return 1;
+  if (!suffix.starts_with("-x")) return std::nullopt;
+  const auto l = small_number(suffix.substr(2));
+  if (!l || *l < 2 || !std::has_single_bit(*l) || *l > air::range_table_air::max_lanes) return std::nullopt;
+  return l;
+}
+
+}  // namespace
 
 template <class E>
 std::shared_ptr<const stark::table<E>> model_table_by_name(std::string_view name) {
@@ -422,24 +599,35 @@ std::shared_ptr<const stark::table<E>> model_table_by_name(std::string_view name
     v.push_back(stark::make_table<E>(divide_air(divide_lanes)));
     v.push_back(stark::make_table<E>(select_air(select_lanes)));
     v.push_back(stark::make_table<E>(apply_air(apply_lanes)));
-    v.push_back(stark::make_table<E>(air::range_table_air{}));
+    v.push_back(stark::make_table<E>(tree_feature_air()));
     return v;
   }();
   for (const auto& k : kinds)
     if (k->name() == name) return k;
-  constexpr std::string_view prefix = "zkml-functions-";
-  if (name.starts_with(prefix)) {
-    const std::string_view digits = name.substr(prefix.size());
-    if (digits.empty() || digits.size() > 2 || digits[0] == '0') return nullptr;
-    std::size_t k = 0;
-    for (const char c : digits) {
-      if (c < '0' || c > '9') return nullptr;
-      k = 10 * k + static_cast<std::size_t>(c - '0');
-    }
-    if (k < 1 || k > 64) return nullptr;
-    return stark::make_table<E>(function_table_air(k));
+  if (constexpr std::string_view range = "range16-table"; name.starts_with(range)) {
+    const auto lanes = lanes_suffix(name.substr(range.size()));
+    return lanes ? stark::make_table<E>(air::range_table_air(*lanes)) : nullptr;
   }
-  return nullptr;
+  if (constexpr std::string_view walk = "zkml-tree-walk-"; name.starts_with(walk)) {
+    const auto k = small_number(name.substr(walk.size()));
+    return k && *k <= 64 ? stark::make_table<E>(tree_walk_air(*k)) : nullptr;
+  }
+  if (constexpr std::string_view nodes = "zkml-tree-nodes-"; name.starts_with(nodes)) {
+    const std::string_view rest = name.substr(nodes.size());
+    const std::size_t dash = std::min(rest.find("-x"), rest.size());
+    const std::size_t k = small_number(rest.substr(0, dash)).value_or(0);
+    const std::size_t lanes = dash < rest.size() ? small_number(rest.substr(dash + 2)).value_or(0) : 0;
+    if (k == 0 || k > 64 || !std::has_single_bit(lanes) || lanes > 64) return nullptr;
+    return stark::make_table<E>(tree_node_air(k, lanes));
+  }
+  constexpr std::string_view prefix = "zkml-functions-";
+  if (!name.starts_with(prefix)) return nullptr;
+  const std::string_view rest = name.substr(prefix.size());
+  const std::size_t dash = std::min(rest.find('-'), rest.size());
+  const auto k = small_number(rest.substr(0, dash));
+  const auto lanes = lanes_suffix(rest.substr(dash));
+  if (!k || *k < 1 || *k > 64 || !lanes) return nullptr;
+  return stark::make_table<E>(function_table_air(*k, *lanes));
 }
 
 std::vector<stark::public_lookup> io_lookups(const std::vector<std::vector<std::int64_t>>& inputs,

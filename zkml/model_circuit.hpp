@@ -22,8 +22,13 @@
 ///   zkml-divide-2       divisions of activations, 2 per row;
 ///   zkml-select-4       selections, 4 per row;
 ///   zkml-apply-4        function applications, 4 per row;
-///   zkml-functions-K    the K function tables (2^16 rows);
-///   range16-table       the 16-bit range table (2^16 rows).
+///   zkml-tree-walk-K    the tree ensembles' walks, one row per node visited (K classes);
+///   zkml-tree-nodes-K-xL the ensembles' nodes, L per row (as tall as the walks at most);
+///   zkml-tree-features  the features the walks read, one row per feature of each input row;
+///   zkml-functions-K-xL the K function tables (2^16 inputs in L lanes);
+///   range16-table-xL    the 16-bit range table (2^16 values in L lanes).
+/// The last two are as short as the tallest of the others allows (lookup_table_lanes): a small
+/// model is not proven over a 2^16-row domain for the sake of its lookup tables.
 /// The io table has 8 public values, the digest a proof binds its statement with (the model hash,
 /// the quantization and the parity certificate, zkml/model_proof.hpp): the transcript absorbs them.
 namespace ciro::zkml {
@@ -31,6 +36,14 @@ namespace ciro::zkml {
 /// Lanes of the tables above.
 inline constexpr std::size_t wide_affine_lanes = 16, narrow_affine_lanes = 2, dot_lanes = 4, select_lanes = 4,
                              apply_lanes = 4, divide_lanes = 2;
+/// The most lanes of the function and range tables (2^12 rows), and of the tree node table: wider
+/// rows make every opened row of a proof longer, which costs more than a shorter domain saves
+/// (measured on the tree ensemble benchmark, docs/benchmarks.md).
+inline constexpr std::size_t max_lookup_lanes = 16, max_node_lanes = 4;
+/// The lanes of the function and range tables of a circuit whose other tables have at most
+/// 2^tallest rows: 2^(16 - tallest), so that they are no taller, between 1 (tallest >= 16) and
+/// max_lookup_lanes.
+std::size_t lookup_table_lanes(unsigned tallest);
 /// The io table's public values: a Poseidon2 digest.
 inline constexpr std::size_t statement_digest_size = 8;
 
@@ -60,7 +73,11 @@ class model_circuit {
   std::vector<std::uint32_t> dot_row_;
   std::size_t wide_rows_ = 0, narrow_rows_ = 0, dot_rows_ = 0;
   int io_table_ = -1, wide_table_ = -1, narrow_table_ = -1, dot_table_ = -1, divide_table_ = -1, select_table_ = -1, apply_table_ = -1,
-      functions_table_ = -1, range_table_ = -1;
+      functions_table_ = -1, range_table_ = -1, tree_walk_table_ = -1, tree_nodes_table_ = -1, tree_features_table_ = -1;
+  /// The lanes of the tree node table.
+  std::size_t node_lanes_ = 1;
+  /// The lanes of the function and range tables (lookup_table_lanes).
+  std::size_t lookup_lanes_ = 1;
 };
 
 /// The table kinds of a model circuit rebuilt from their names (as a proof names its tables), with

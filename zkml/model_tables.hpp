@@ -1,10 +1,12 @@
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "air/air.hpp"
 #include "air/lookup.hpp"
@@ -37,6 +39,10 @@ inline constexpr air::bus tensor_bus{20, "tensor"};
 inline constexpr air::bus io_bus{21, "io"};
 /// (function, x, f(x)): the element-wise functions' tables.
 inline constexpr air::bus function_bus{22, "function"};
+/// (id, feature, threshold, if_true, if_false, leaf, weights...): the tree ensembles' nodes.
+inline constexpr air::bus tree_node_bus{23, "tree-node"};
+/// (step, feature, x): the features of each input row of a tree ensemble.
+inline constexpr air::bus tree_feature_bus{24, "tree-feature"};
 
 /// A table's fixed columns, shared by the circuit's copies of its AIR. Null in an AIR rebuilt
 /// from its name by a verifier (which only needs the verifying key's commitment to them).
@@ -391,40 +397,211 @@ struct apply_air : detail::fixed_trace_holder {
   std::string name_;
 };
 
-/// The tables of K element-wise functions ("zkml-functions-K"): 2^16 rows, row v standing for
-/// the input x = v - 2^15, with T_k(x) for each function k where it is defined.
+/// The tables of K element-wise functions ("zkml-functions-K", or "zkml-functions-K-xL" with L > 1
+/// lanes): the 2^16 inputs x = v - 2^15 (v in [0, 2^16)) spread over L lanes of 2^16 / L rows as
+/// the range table spreads its values (air/range_check.hpp: v on row v mod 2^16 / L of lane
+/// v div 2^16 / L), with T_k(x) for each function k where it is defined.
 ///
-/// Fixed columns: 0 x; then per function k at 1 + 2k: T_k(x), valid_k (1 where T_k(x) is
-///                defined and within the output's bound).
-/// Main columns:  per function k: m_k, the number of lookups of (k, x).
-/// Buses, per function in order: receives (k, x, T_k(x)) on function_bus with valid_k m_k.
-struct function_table_air : detail::fixed_trace_holder {
+/// Fixed columns: per lane l at (1 + 2K) l: x; then per function k at 1 + 2k: T_k(x), valid_k (1
+///                where T_k(x) is defined and within the output's bound).
+/// Main columns:  per lane l, per function k at K l + k: m, the number of lookups of (k, x).
+/// Buses, per lane, per function in order: receives (k, x, T_k(x)) on function_bus with valid_k m.
+class function_table_air : public detail::fixed_trace_holder {
+ public:
+  /// log2 of the number of inputs, and of the one-lane table's rows.
   static constexpr unsigned table_log_rows = 16;
-  explicit function_table_air(std::size_t functions, fixed_columns fixed = nullptr)
-      : fixed_trace_holder(std::move(fixed), 1 + 2 * functions),
+  /// The tables of `functions` functions in `lanes` lanes. Preconditions: 1 <= functions <= 64;
+  /// lanes is a power of two, at most air::range_table_air::max_lanes; `fixed`, when given, has
+  /// 2^16 / lanes rows (CIRO_CHECK).
+  function_table_air(std::size_t functions, std::size_t lanes, fixed_columns fixed = nullptr)
+      : fixed_trace_holder(std::move(fixed), (1 + 2 * functions) * lanes),
         functions_(functions),
-        name_("zkml-functions-" + std::to_string(functions)) {
+        lanes_(lanes),
+        log_rows_(table_log_rows - static_cast<unsigned>(std::countr_zero(lanes))),
+        name_("zkml-functions-" + std::to_string(functions) + (lanes == 1 ? "" : "-x" + std::to_string(lanes))) {
     CIRO_CHECK(functions >= 1 && functions <= 64);
+    CIRO_CHECK(std::has_single_bit(lanes) && lanes <= air::range_table_air::max_lanes);
+    CIRO_CHECK(fixed_trace_holder::accepts_log_rows(log_rows_));
   }
   std::string_view name() const { return name_; }
-  std::size_t width() const { return functions_; }
+  std::size_t width() const { return functions_ * lanes_; }
   std::size_t num_public_values() const { return 0; }
   std::size_t functions() const { return functions_; }
+  std::size_t lanes() const { return lanes_; }
+  /// log2 of the table's rows: 16 - log2(lanes).
+  unsigned log_rows() const { return log_rows_; }
   bool accepts_log_rows(unsigned log_rows) const {
-    return log_rows == table_log_rows && fixed_trace_holder::accepts_log_rows(log_rows);
+    return log_rows == log_rows_ && fixed_trace_holder::accepts_log_rows(log_rows);
   }
 
   template <class B>
   void eval(B& b) const {
-    for (std::size_t k = 0; k < functions_; ++k) {
-      b.receive(function_bus,
-                {b.constant(field::babybear::from_u64(k)), b.fixed(0), b.fixed(1 + 2 * k)},
-                b.fixed(2 + 2 * k) * b.local(k));
+    const std::size_t per_lane = 1 + 2 * functions_;
+    for (std::size_t l = 0; l < lanes_; ++l) {
+      for (std::size_t k = 0; k < functions_; ++k) {
+        b.receive(function_bus,
+                  {b.constant(field::babybear::from_u64(k)), b.fixed(per_lane * l), b.fixed(per_lane * l + 1 + 2 * k)},
+                  b.fixed(per_lane * l + 2 + 2 * k) * b.local(functions_ * l + k));
+      }
     }
   }
 
  private:
   std::size_t functions_;
+  std::size_t lanes_;
+  unsigned log_rows_;
+  std::string name_;
+};
+
+/// The nodes of the program's tree ensembles ("zkml-tree-nodes-K-xL", zkml/lowering.hpp
+/// tree_node_entry, K weights per node): L nodes per row, node i on row i / L, lane i mod L; the
+/// lanes after the last node repeat it (a tuple that is fully fixed may appear twice).
+///
+/// Fixed columns: per lane l at (6 + K) l: id, feature, threshold, if_true, if_false, leaf, then
+///                the K weights.
+/// Main columns:  per lane l: m, the number of walk rows at the node.
+/// Buses, per lane: receives (id, feature, threshold, if_true, if_false, leaf, w_0 .. w_K-1) on
+///                tree_node_bus with m.
+class tree_node_air : public detail::fixed_trace_holder {
+ public:
+  static constexpr std::size_t fixed_id = 0, fixed_feature = 1, fixed_threshold = 2, fixed_if_true = 3,
+                               fixed_if_false = 4, fixed_leaf = 5, fixed_weights = 6;
+  /// Preconditions: 1 <= classes <= 64, 1 <= lanes <= 64 (CIRO_CHECK).
+  tree_node_air(std::size_t classes, std::size_t lanes, fixed_columns fixed = nullptr)
+      : fixed_trace_holder(std::move(fixed), (6 + classes) * lanes),
+        classes_(classes),
+        lanes_(lanes),
+        name_("zkml-tree-nodes-" + std::to_string(classes) + "-x" + std::to_string(lanes)) {
+    CIRO_CHECK(classes >= 1 && classes <= 64 && lanes >= 1 && lanes <= 64);
+  }
+  std::string_view name() const { return name_; }
+  std::size_t width() const { return lanes_; }
+  std::size_t num_public_values() const { return 0; }
+  std::size_t classes() const { return classes_; }
+  std::size_t lanes() const { return lanes_; }
+  std::size_t fixed_per_lane() const { return 6 + classes_; }
+
+  template <class B>
+  void eval(B& b) const {
+    for (std::size_t l = 0; l < lanes_; ++l) {
+      std::vector<typename B::expr> tuple;
+      for (std::size_t c = 0; c < fixed_per_lane(); ++c) tuple.push_back(b.fixed(fixed_per_lane() * l + c));
+      b.receive(tree_node_bus, tuple, b.local(l));
+    }
+  }
+
+ private:
+  std::size_t classes_, lanes_;
+  std::string name_;
+};
+
+/// The features of the tree ensembles' input rows ("zkml-tree-features"): one row per feature of
+/// each trees step, read once from the tensor bus and served to the walks.
+///
+/// Main columns:  0 x, 1 m (the number of walk rows that read it).
+/// Fixed columns: 0 address, 1 step (the trees step's index), 2 feature, 3 active (1 on a feature's
+///                row, 0 on padding).
+/// Constraints:   (1 - active) m = 0 (a padding row serves nothing).
+/// Buses, in order: receives (address, x) on tensor_bus with active; receives (step, feature, x)
+///                on tree_feature_bus with m.
+struct tree_feature_air : detail::fixed_trace_holder {
+  static constexpr std::size_t fixed_address = 0, fixed_step = 1, fixed_feature = 2, fixed_active = 3, num_fixed = 4;
+  explicit tree_feature_air(fixed_columns fixed = nullptr) : fixed_trace_holder(std::move(fixed), num_fixed) {}
+  std::string_view name() const { return "zkml-tree-features"; }
+  std::size_t width() const { return 2; }
+  std::size_t num_public_values() const { return 0; }
+
+  template <class B>
+  void eval(B& b) const {
+    const auto x = b.local(0), m = b.local(1), active = b.fixed(fixed_active);
+    b.assert_zero((b.constant(field::babybear::one()) - active) * m);
+    b.receive(tensor_bus, {b.fixed(fixed_address), x}, active);
+    b.receive(tree_feature_bus, {b.fixed(fixed_step), b.fixed(fixed_feature), x}, m);
+  }
+};
+
+/// The walks of the tree ensembles ("zkml-tree-walk-K"): for each trees step, for each of its
+/// trees, depth + 1 rows, row j at the node the walk reaches after j branches (a leaf repeats
+/// itself), the last row's leaf adding its weights to the step's K scores, which the step's last
+/// row sends.
+///
+/// Main columns:  0 node, 1 feature, 2 threshold, 3 if_true, 4 if_false, 5 leaf, 6 .. 5+K w_k (the
+///                node's tuple), 6+K x, 7+K b (x <= threshold), 8+K d, 9+K child (the node the
+///                branch goes to), 10+K .. 9+2K acc_k (the step's scores so far, base excluded).
+/// Fixed columns: 0 active, 1 first (a walk's first row), 2 root (there), 3 follow (the next row
+///                continues this walk), 4 last (a walk's last row), 5 keep (the next row is of the
+///                same step), 6 step (its index), 7 emit (the step's last row), 8 bound, then per
+///                class k at 9 + 3k: address_k, readers_k, base_k.
+/// Constraints:   b (1 - b) = 0;  d = b (threshold - x) + (1 - b) (x - threshold - 1);
+///                child = if_false + b (if_true - if_false);
+///                first (node - root) = 0;  last (1 - leaf) = 0;
+///                transition: follow (node' - child) = 0;
+///                first row: acc_k = last w_k;  transition: acc_k' = keep acc_k + last' w_k'.
+/// Buses, in order: sends the node's tuple on tree_node_bus with active; sends (step, feature, x)
+///                on tree_feature_bus with active; sends (d) on range16 with active; per class
+///                sends (address_k, acc_k + base_k) on tensor_bus with readers_k, and
+///                (acc_k + base_k + bound), (bound - acc_k - base_k) on range16 with emit.
+/// With |x| <= limit and -limit - 1 <= threshold <= limit (limit < 2^15), d is below 2^16 exactly
+/// for the b that states the comparison: every branch is the one the input takes, and the walk
+/// that starts at the root ends, after the tree's depth, at the leaf the integer inference reaches.
+class tree_walk_air : public detail::fixed_trace_holder {
+ public:
+  enum fixed_column : std::size_t { active, first, root, follow, last, keep, step, emit, bound, num_common };
+  /// Preconditions: 1 <= classes <= 64 (CIRO_CHECK).
+  explicit tree_walk_air(std::size_t classes, fixed_columns fixed = nullptr)
+      : fixed_trace_holder(std::move(fixed), num_common + 3 * classes),
+        classes_(classes),
+        name_("zkml-tree-walk-" + std::to_string(classes)) {
+    CIRO_CHECK(classes >= 1 && classes <= 64);
+  }
+  std::string_view name() const { return name_; }
+  std::size_t width() const { return 10 + 2 * classes_; }
+  std::size_t num_public_values() const { return 0; }
+  std::size_t classes() const { return classes_; }
+  /// Main columns.
+  std::size_t col_weight(std::size_t k) const { return 6 + k; }
+  std::size_t col_x() const { return 6 + classes_; }
+  std::size_t col_b() const { return 7 + classes_; }
+  std::size_t col_d() const { return 8 + classes_; }
+  std::size_t col_child() const { return 9 + classes_; }
+  std::size_t col_acc(std::size_t k) const { return 10 + classes_ + k; }
+  /// Fixed columns of class k: address, readers, base.
+  std::size_t fixed_class(std::size_t k, std::size_t j) const { return num_common + 3 * k + j; }
+
+  template <class B>
+  void eval(B& b) const {
+    using expr = typename B::expr;
+    const expr one = b.constant(field::babybear::one());
+    const auto f = [&](fixed_column c) { return b.fixed(c); };
+    const expr node = b.local(0), threshold = b.local(2), if_true = b.local(3), if_false = b.local(4), leaf = b.local(5);
+    const expr x = b.local(col_x()), bit = b.local(col_b()), d = b.local(col_d());
+    b.assert_zero(bit * (one - bit));
+    b.assert_zero(d - bit * (threshold - x) - (one - bit) * (x - threshold - one));
+    b.assert_zero(f(first) * (node - f(root)));
+    b.assert_zero(f(last) * (one - leaf));
+    const expr child = b.local(col_child());
+    b.assert_zero(child - if_false - bit * (if_true - if_false));
+    b.assert_zero_transition(f(follow) * (b.next(0) - child));
+    for (std::size_t k = 0; k < classes_; ++k) {
+      const expr acc = b.local(col_acc(k));
+      b.assert_zero_first(acc - f(last) * b.local(col_weight(k)));
+      b.assert_zero_transition(b.next(col_acc(k)) - f(keep) * acc - b.fixed_next(last) * b.next(col_weight(k)));
+    }
+    std::vector<expr> tuple;
+    for (std::size_t c = 0; c < 6 + classes_; ++c) tuple.push_back(b.local(c));
+    b.send(tree_node_bus, tuple, f(active));
+    b.send(tree_feature_bus, {f(step), b.local(1), x}, f(active));
+    b.send(air::range16_bus, {d}, f(active));
+    for (std::size_t k = 0; k < classes_; ++k) {
+      const expr score = b.local(col_acc(k)) + b.fixed(fixed_class(k, 2));
+      b.send(tensor_bus, {b.fixed(fixed_class(k, 0)), score}, b.fixed(fixed_class(k, 1)));
+      b.send(air::range16_bus, {score + f(bound)}, f(emit));
+      b.send(air::range16_bus, {f(bound) - score}, f(emit));
+    }
+  }
+
+ private:
+  std::size_t classes_;
   std::string name_;
 };
 
@@ -435,5 +612,8 @@ static_assert(air::air<dot_air> && air::has_fixed_columns<dot_air>);
 static_assert(air::air<apply_air> && air::has_fixed_columns<apply_air>);
 static_assert(air::air<divide_air> && air::has_fixed_columns<divide_air>);
 static_assert(air::air<function_table_air> && air::has_fixed_columns<function_table_air>);
+static_assert(air::air<tree_node_air> && air::has_fixed_columns<tree_node_air>);
+static_assert(air::air<tree_feature_air> && air::has_fixed_columns<tree_feature_air>);
+static_assert(air::air<tree_walk_air> && air::has_fixed_columns<tree_walk_air>);
 
 }  // namespace ciro::zkml

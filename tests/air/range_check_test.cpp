@@ -240,5 +240,57 @@ TEST(RangeCheck, OutOfRangeValueOrWrongCountUnbalancesTheBus) {
   }
 }
 
+TEST(RangeCheck, LanesSpreadTheValuesOverShorterRows) {
+  test::seeded_rng rng;
+  for (const std::size_t lanes : {2u, 8u, 64u}) {
+    SCOPED_TRACE(::testing::Message() << lanes << " lanes");
+    const range_table_air table(lanes);
+    const std::size_t rows = table_rows / lanes;
+    EXPECT_EQ(table.name(), "range16-table-x" + std::to_string(lanes));
+    EXPECT_EQ(table.width(), lanes);
+    EXPECT_EQ(num_fixed_columns(table), lanes);
+    EXPECT_EQ(std::size_t{1} << table.log_rows(), rows);
+    EXPECT_TRUE(table.accepts_log_rows(table.log_rows()));
+    EXPECT_FALSE(table.accepts_log_rows(16));
+    // Lane l of row r holds l rows + r: every value exactly once.
+    const kernels::row_major_matrix<babybear> t = table.fixed_trace(table.log_rows());
+    ASSERT_EQ(t.rows(), rows);
+    ASSERT_EQ(t.width(), lanes);
+    std::vector<int> seen(table_rows, 0);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t l = 0; l < lanes; ++l) {
+        ASSERT_EQ(t.at(r, l).to_canonical(), l * rows + r);
+        ++seen[t.at(r, l).to_canonical()];
+      }
+    EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int c) { return c == 1; }));
+    // The witness counts value v at its cell, as the slow count does.
+    const std::vector<std::uint32_t> values = random_u16_values(3000 + rng.below(3000), rng.next());
+    const witness w = range_table_witness(values, lanes);
+    ASSERT_EQ(w.trace.rows(), rows);
+    ASSERT_EQ(w.trace.width(), lanes);
+    const std::vector<std::uint64_t> expected = slow_count(values);
+    for (std::uint32_t v = 0; v < table_rows; ++v) ASSERT_EQ(w.trace.at(v % rows, v / rows).to_canonical(), expected[v]) << v;
+    // With the values table, the bus balances; one more count anywhere unbalances it.
+    witness check{kernels::row_major_matrix<babybear>(values.size(), 1), {}};
+    for (std::size_t i = 0; i < values.size(); ++i) check.trace.at(i, 0) = babybear::from_canonical(values[i]);
+    const auto traffic_of = [&](const witness& counts) {
+      bus_traffic t;
+      const kernels::row_major_matrix<babybear> fixed = table.fixed_trace(table.log_rows());
+      add_traffic(range_check_air(1), check.trace, nullptr, check.public_values, t);
+      add_traffic(table, counts.trace, &fixed, counts.public_values, t);
+      return t;
+    };
+    const bus_traffic balanced = traffic_of(w);
+    EXPECT_EQ(balanced.sent, balanced.received);
+    witness more = w;
+    more.trace.at(rng.below(rows), rng.below(lanes)) += babybear::one();
+    const bus_traffic unbalanced = traffic_of(more);
+    EXPECT_NE(unbalanced.sent, unbalanced.received);
+  }
+  // One lane is the 2^16-row table.
+  EXPECT_EQ(range_table_air(1).name(), "range16-table");
+  EXPECT_EQ(range_table_air(1).log_rows(), 16u);
+}
+
 }  // namespace
 }  // namespace ciro::air
