@@ -883,8 +883,9 @@ class lowerer {
                     for (std::int64_t k2 = 0; k2 < k[2]; ++k2) {
                       const std::int64_t i2 = o2 * w.stride[2] - w.pad_begin[2] + k2 * w.dilation[2];
                       if (i2 < 0 || i2 >= in[2]) continue;
+                      // Zero weights stay: every output channel at a position reads the same
+                      // values, which the multiply-accumulate table reads once for all of them.
                       const std::int64_t wi = ((wc + k0) * k[1] + k1) * k[2] + k2;
-                      if (qw.q[static_cast<std::size_t>(wi)] == 0) continue;
                       terms.emplace_back(xa[static_cast<std::size_t>(((xc + i0) * in[1] + i1) * in[2] + i2)],
                                          qw.q[static_cast<std::size_t>(wi)]);
                     }

@@ -7,6 +7,8 @@
 #include <bit>
 #include <iterator>
 #include <optional>
+#include <span>
+#include <unordered_map>
 #include <string_view>
 
 #include "air/range_check.hpp"
@@ -98,7 +100,6 @@ template <class E>
 model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(std::move(prog)) {
   const program& p = *program_;
   readers_.assign(p.num_values, 0);
-  for (address a : p.term_address) ++readers_[a];
   for (address a : p.pair_a) ++readers_[a];
   for (address a : p.pair_b) ++readers_[a];
   for (const auto& s : p.select) {
@@ -115,9 +116,62 @@ model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(
   for (const auto& t : p.outputs)
     for (address a : t.addresses) ++readers_[a];
 
+  // Affine steps of more than narrow_affine_lanes terms that read the same addresses in the same
+  // order (hashed, then compared), in groups of up to mac_sums_, ordered by their first step.
+  affine_mac_.assign(p.affine.size(), false);
+  {
+    const auto terms_of = [&](const affine_step& s) {
+      return std::span<const address>(p.term_address.data() + s.first_term, s.num_terms);
+    };
+    std::unordered_map<std::uint64_t, std::vector<std::size_t>> by_hash;  // hash -> indexes into groups
+    std::vector<std::vector<std::uint32_t>> groups;
+    for (std::size_t i = 0; i < p.affine.size(); ++i) {
+      if (p.affine[i].num_terms <= narrow_affine_lanes) continue;
+      const std::span<const address> t = terms_of(p.affine[i]);
+      std::uint64_t h = 0xcbf2'9ce4'8422'2325ULL ^ t.size();  // FNV-1a over the addresses
+      for (const address a : t) h = (h ^ a) * 0x100'0000'01b3ULL;
+      std::vector<std::size_t>& candidates = by_hash[h];
+      const auto same = std::find_if(candidates.begin(), candidates.end(), [&](std::size_t g) {
+        const std::span<const address> u = terms_of(p.affine[groups[g][0]]);
+        return std::equal(t.begin(), t.end(), u.begin(), u.end());
+      });
+      if (same != candidates.end()) {
+        groups[*same].push_back(static_cast<std::uint32_t>(i));
+      } else {
+        candidates.push_back(groups.size());
+        groups.push_back({static_cast<std::uint32_t>(i)});
+      }
+    }
+    std::size_t grouped = 0;  // multiply-adds
+    for (const auto& g : groups)
+      if (g.size() >= 2) grouped += g.size() * p.affine[g[0]].num_terms;
+    mac_sums_ = grouped >= mac_wide_threshold ? wide_mac_sums : narrow_mac_sums;
+    for (const auto& g : groups) {
+      if (g.size() < 2) continue;
+      for (std::size_t k = 0; k < g.size(); k += mac_sums_) {
+        mac_group c{mac_rows_, std::vector<std::uint32_t>(g.begin() + static_cast<std::ptrdiff_t>(k),
+                                                          g.begin() + static_cast<std::ptrdiff_t>(std::min(g.size(), k + mac_sums_)))};
+        for (const std::uint32_t i : c.steps) affine_mac_[i] = true;
+        mac_rows_ += affine_rows(p.affine[c.steps[0]], mac_lanes);
+        mac_groups_.push_back(std::move(c));
+      }
+    }
+  }
+
+  // An affine step reads its terms; a multiply-accumulate group reads them once for its steps.
+  for (std::size_t i = 0; i < p.affine.size(); ++i) {
+    if (affine_mac_[i]) continue;
+    for (std::uint32_t k = 0; k < p.affine[i].num_terms; ++k) ++readers_[p.term_address[p.affine[i].first_term + k]];
+  }
+  for (const auto& g : mac_groups_) {
+    const affine_step& s = p.affine[g.steps[0]];
+    for (std::uint32_t k = 0; k < s.num_terms; ++k) ++readers_[p.term_address[s.first_term + k]];
+  }
+
   affine_row_.resize(p.affine.size());
   affine_wide_.resize(p.affine.size());
   for (std::size_t i = 0; i < p.affine.size(); ++i) {
+    if (affine_mac_[i]) continue;
     const bool wide = p.affine[i].num_terms > narrow_affine_lanes;
     affine_wide_[i] = wide;
     std::size_t& rows = wide ? wide_rows_ : narrow_rows_;
@@ -167,6 +221,52 @@ model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(
     io_table_ = add_table(stark::make_table<E>(io_air(fixed_of(std::move(f)))), lr);
   }
 
+  // multiply-accumulate and its roundings
+  if (!mac_groups_.empty()) {
+    const mac_air shape(mac_lanes, mac_sums_);
+    const unsigned lr = log_height(mac_rows_);
+    matrix f(std::size_t{1} << lr, shape.num_fixed_columns());
+    tbb::parallel_for(std::size_t{0}, mac_groups_.size(), [&](std::size_t g) {
+      const mac_group& c = mac_groups_[g];
+      const affine_step& first = p.affine[c.steps[0]];
+      const std::size_t n = affine_rows(first, mac_lanes);
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t r = c.first_row + j;
+        for (std::size_t l = 0; l < mac_lanes; ++l) {
+          const std::size_t k = j * mac_lanes + l;
+          if (k >= first.num_terms) break;
+          f.at(r, l) = babybear::from_u64(p.term_address[first.first_term + k]);
+          f.at(r, mac_lanes + l) = babybear::one();
+          for (std::size_t m = 0; m < c.steps.size(); ++m)
+            f.at(r, shape.fixed_weight(l, m)) = to(p.term_weight[p.affine[c.steps[m]].first_term + k]);
+        }
+      }
+      const std::size_t last = c.first_row + n - 1;
+      f.at(last, shape.fixed_end()) = babybear::one();
+      for (std::size_t m = 0; m < c.steps.size(); ++m) {
+        f.at(c.first_row, shape.fixed_bias(m)) = to(p.affine[c.steps[m]].bias);
+        f.at(last, shape.fixed_id(m)) = babybear::from_u64(c.steps[m]);
+        f.at(last, shape.fixed_send(m)) = babybear::one();
+      }
+    });
+    mac_table_ = add_table(stark::make_table<E>(mac_air(mac_lanes, mac_sums_, fixed_of(std::move(f)))), lr);
+
+    std::size_t roundings = 0;
+    for (const auto& c : mac_groups_) roundings += c.steps.size();
+    const unsigned round_lr = log_height((roundings + round_lanes - 1) / round_lanes);
+    matrix g(std::size_t{1} << round_lr, round_air::fixed_per_lane * round_lanes);
+    std::size_t k = 0;
+    for (const auto& c : mac_groups_) {
+      for (const std::uint32_t i : c.steps) {
+        const std::size_t r = k / round_lanes, col = round_air::fixed_per_lane * (k % round_lanes);
+        write_rounding(g, r, col, p.affine[i], readers_[p.affine[i].out]);
+        g.at(r, col + round_air::fixed_id) = babybear::from_u64(i);
+        ++k;
+      }
+    }
+    round_table_ = add_table(stark::make_table<E>(round_air(round_lanes, fixed_of(std::move(g)))), round_lr);
+  }
+
   // affine (wide, narrow)
   for (const bool wide : {true, false}) {
     const std::size_t rows = wide ? wide_rows_ : narrow_rows_;
@@ -176,7 +276,7 @@ model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(
     const unsigned lr = log_height(rows);
     matrix f(std::size_t{1} << lr, shape.num_fixed_columns());
     tbb::parallel_for(std::size_t{0}, p.affine.size(), [&](std::size_t i) {
-      if (affine_wide_[i] != wide) return;
+      if (affine_mac_[i] || affine_wide_[i] != wide) return;
       const affine_step& s = p.affine[i];
       const std::size_t first = affine_row_[i], n = affine_rows(s, L);
       for (std::size_t j = 0; j < n; ++j) {
@@ -405,13 +505,46 @@ std::vector<air::witness> model_circuit<E>::witnesses(const std::vector<std::int
     for (const auto& t : p.outputs)
       for (address a : t.addresses) m.at(row++, 0) = to(v[a]);
   }
+  if (mac_table_ >= 0) {
+    matrix& m = out[static_cast<std::size_t>(mac_table_)].trace;
+    matrix& rounds = out[static_cast<std::size_t>(round_table_)].trace;
+    // Each group's place among the roundings: its steps' lanes follow the groups' order.
+    std::vector<std::size_t> first_rounding(mac_groups_.size() + 1, 0);
+    for (std::size_t g = 0; g < mac_groups_.size(); ++g) first_rounding[g + 1] = first_rounding[g] + mac_groups_[g].steps.size();
+    tbb::parallel_for(std::size_t{0}, mac_groups_.size(), [&](std::size_t g) {
+      const mac_group& c = mac_groups_[g];
+      const affine_step& first = p.affine[c.steps[0]];
+      const std::size_t n = affine_rows(first, mac_lanes);
+      std::array<std::int64_t, wide_mac_sums> sum{};
+      for (std::size_t k = 0; k < c.steps.size(); ++k) sum[k] = p.affine[c.steps[k]].bias;
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t r = c.first_row + j;
+        for (std::size_t l = 0; l < mac_lanes; ++l) {
+          const std::size_t t = j * mac_lanes + l;
+          if (t >= first.num_terms) break;
+          const std::int64_t x = v[p.term_address[first.first_term + t]];
+          m.at(r, l) = to(x);
+          for (std::size_t k = 0; k < c.steps.size(); ++k) sum[k] += p.term_weight[p.affine[c.steps[k]].first_term + t] * x;
+        }
+        for (std::size_t k = 0; k < c.steps.size(); ++k) m.at(r, mac_lanes + k) = to(sum[k]);
+      }
+      for (std::size_t k = 0; k < c.steps.size(); ++k) {
+        const std::uint32_t i = c.steps[k];
+        const std::size_t lane = first_rounding[g] + k;
+        const std::size_t r = lane / round_lanes, col = round_air::main_per_lane * (lane % round_lanes);
+        rounds.at(r, col) = to(sum[k]);
+        const auto checked = write_rounding_witness(rounds, r, col + 1, p.affine[i], sum[k], v[p.affine[i].out]);
+        ranges[i].assign(checked.begin(), checked.end());
+      }
+    });
+  }
   for (const bool wide : {true, false}) {
     const int table = wide ? wide_table_ : narrow_table_;
     if (table < 0) continue;
     const std::size_t L = wide ? wide_affine_lanes : narrow_affine_lanes;
     matrix& m = out[static_cast<std::size_t>(table)].trace;
     tbb::parallel_for(std::size_t{0}, p.affine.size(), [&](std::size_t i) {
-      if (affine_wide_[i] != wide) return;
+      if (affine_mac_[i] || affine_wide_[i] != wide) return;
       const affine_step& s = p.affine[i];
       const std::size_t first = affine_row_[i], n = affine_rows(s, L);
       std::int64_t sum = s.bias;
@@ -593,6 +726,9 @@ std::shared_ptr<const stark::table<E>> model_table_by_name(std::string_view name
   static const auto kinds = [] {
     std::vector<std::shared_ptr<const stark::table<E>>> v;
     v.push_back(stark::make_table<E>(io_air()));
+    v.push_back(stark::make_table<E>(mac_air(mac_lanes, narrow_mac_sums)));
+    v.push_back(stark::make_table<E>(mac_air(mac_lanes, wide_mac_sums)));
+    v.push_back(stark::make_table<E>(round_air(round_lanes)));
     v.push_back(stark::make_table<E>(affine_air(wide_affine_lanes)));
     v.push_back(stark::make_table<E>(affine_air(narrow_affine_lanes)));
     v.push_back(stark::make_table<E>(dot_air(dot_lanes)));

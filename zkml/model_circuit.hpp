@@ -16,7 +16,11 @@
 ///
 /// Tables, in this order (a table without steps is left out):
 ///   zkml-io             the inputs and outputs, one row per element;
-///   zkml-affine-16      affine steps of more than 2 terms, 16 lanes per row;
+///   zkml-mac-16xM       affine steps of more than 2 terms that read the same values as another
+///                       (a convolution's output channels at one position, a matrix product's
+///                       columns for one row), M = 4 or 8 sums at a time over 16 lanes per row;
+///   zkml-round-4        the roundings of those sums, 4 per row;
+///   zkml-affine-16      the other affine steps of more than 2 terms, 16 lanes per row;
 ///   zkml-affine-2       affine steps of at most 2 terms (rescalings, BatchNormalization, sums);
 ///   zkml-dot-4          products of activations, 4 pairs per row;
 ///   zkml-divide-2       divisions of activations, 2 per row;
@@ -35,7 +39,11 @@ namespace ciro::zkml {
 
 /// Lanes of the tables above.
 inline constexpr std::size_t wide_affine_lanes = 16, narrow_affine_lanes = 2, dot_lanes = 4, select_lanes = 4,
-                             apply_lanes = 4, divide_lanes = 2;
+                             apply_lanes = 4, divide_lanes = 2, mac_lanes = 16, round_lanes = 4;
+/// The sums per row of the multiply-accumulate table: 8 for circuits with at least
+/// mac_wide_threshold multiply-adds in it (fewer lookups per multiply-add), else 4 (narrower rows:
+/// a smaller proof that verifies faster, docs/benchmarks.md).
+inline constexpr std::size_t narrow_mac_sums = 4, wide_mac_sums = 8, mac_wide_threshold = std::size_t{1} << 20;
 /// The most lanes of the function and range tables (2^12 rows), and of the tree node table: wider
 /// rows make every opened row of a proof longer, which costs more than a shorter domain saves
 /// (measured on the tree ensemble benchmark, docs/benchmarks.md).
@@ -69,10 +77,19 @@ class model_circuit {
   /// function step, readers of each address.
   std::vector<std::uint32_t> affine_row_;
   std::vector<bool> affine_wide_;
+  /// The affine steps in the multiply-accumulate table: its groups of up to mac_sums_ steps that
+  /// read the same addresses (each group's first row and steps), and whether each step is in one.
+  struct mac_group {
+    std::size_t first_row = 0;
+    std::vector<std::uint32_t> steps;
+  };
+  std::vector<mac_group> mac_groups_;
+  std::vector<bool> affine_mac_;
+  std::size_t mac_rows_ = 0, mac_sums_ = narrow_mac_sums;
   std::vector<std::uint32_t> readers_;
   std::vector<std::uint32_t> dot_row_;
   std::size_t wide_rows_ = 0, narrow_rows_ = 0, dot_rows_ = 0;
-  int io_table_ = -1, wide_table_ = -1, narrow_table_ = -1, dot_table_ = -1, divide_table_ = -1, select_table_ = -1, apply_table_ = -1,
+  int io_table_ = -1, mac_table_ = -1, round_table_ = -1, wide_table_ = -1, narrow_table_ = -1, dot_table_ = -1, divide_table_ = -1, select_table_ = -1, apply_table_ = -1,
       functions_table_ = -1, range_table_ = -1, tree_walk_table_ = -1, tree_nodes_table_ = -1, tree_features_table_ = -1;
   /// The lanes of the tree node table.
   std::size_t node_lanes_ = 1;

@@ -43,6 +43,8 @@ inline constexpr air::bus function_bus{22, "function"};
 inline constexpr air::bus tree_node_bus{23, "tree-node"};
 /// (step, feature, x): the features of each input row of a tree ensemble.
 inline constexpr air::bus tree_feature_bus{24, "tree-feature"};
+/// (step, s): the exact sums of the multiply-accumulate table, each rounded by the rounding table.
+inline constexpr air::bus accumulator_bus{25, "accumulator"};
 
 /// A table's fixed columns, shared by the circuit's copies of its AIR. Null in an AIR rebuilt
 /// from its name by a verifier (which only needs the verifying key's commitment to them).
@@ -187,6 +189,109 @@ struct affine_air : detail::fixed_trace_holder {
     detail::assert_rounding(b, s, y, r_lo, r_hi, f(end), f(mul), f(add), f(div));
     for (std::size_t l = 0; l < L; ++l) b.receive(tensor_bus, {b.fixed(l), b.local(l)}, b.fixed(L + l));
     detail::send_rounded(b, y, r_lo, r_hi, [&](std::size_t j) { return b.fixed(fixed_extra(end) + j); });
+  }
+
+ private:
+  std::size_t lanes_;
+  std::string name_;
+};
+
+/// Affine steps that read the same values, M at a time ("zkml-mac-LxM"): the sums
+///     s_m = bias_m + sum_k w_mk x_k,     m < M,
+/// over one or more consecutive rows of L lanes, each x_k read once from the tensor bus for all M
+/// sums (the output channels of a convolution at one position, the columns of a matrix product
+/// for one row). Each sum is sent exact on the accumulator bus; the rounding table rounds it.
+/// A multiply-add costs 1/M of a lookup instead of one.
+///
+/// Main columns:  0 .. L-1 x_l;  L .. L+M-1 s_m, the running sums up to this row of the step.
+/// Fixed columns: 0 .. L-1 address_l;  L .. 2L-1 active_l;  2L + M l + m: w_ml (lane l, sum m);
+///                then bias_m (on a step's first row, M columns), end (1 on its last row),
+///                id_m (the affine step of sum m), send_m (1 on the last row for each sum used).
+/// Constraints:   first row: s_m = bias_m + sum_l w_ml x_l;
+///                transition: s_m' = (1 - end) s_m + bias_m' + sum_l w_ml' x_l'.
+/// Buses, in order: per lane receives (address_l, x_l) on tensor_bus with active_l; per sum sends
+///                (id_m, s_m) on accumulator_bus with send_m.
+/// The lowering bounds every sum (its numerator check), so each s_m is an exact integer.
+class mac_air : public detail::fixed_trace_holder {
+ public:
+  /// Preconditions: 1 <= lanes, sums <= 64 (CIRO_CHECK).
+  mac_air(std::size_t lanes, std::size_t sums, fixed_columns fixed = nullptr)
+      : fixed_trace_holder(std::move(fixed), 2 * lanes + lanes * sums + 3 * sums + 1),
+        lanes_(lanes),
+        sums_(sums),
+        name_("zkml-mac-" + std::to_string(lanes) + "x" + std::to_string(sums)) {
+    CIRO_CHECK(lanes >= 1 && lanes <= 64 && sums >= 1 && sums <= 64);
+  }
+  std::string_view name() const { return name_; }
+  std::size_t width() const { return lanes_ + sums_; }
+  std::size_t num_public_values() const { return 0; }
+  std::size_t lanes() const { return lanes_; }
+  std::size_t sums() const { return sums_; }
+  /// Fixed column indices.
+  std::size_t fixed_weight(std::size_t l, std::size_t m) const { return 2 * lanes_ + sums_ * l + m; }
+  std::size_t fixed_bias(std::size_t m) const { return 2 * lanes_ + lanes_ * sums_ + m; }
+  std::size_t fixed_end() const { return 2 * lanes_ + lanes_ * sums_ + sums_; }
+  std::size_t fixed_id(std::size_t m) const { return fixed_end() + 1 + m; }
+  std::size_t fixed_send(std::size_t m) const { return fixed_end() + 1 + sums_ + m; }
+
+  template <class B>
+  void eval(B& b) const {
+    using expr = typename B::expr;
+    const std::size_t L = lanes_;
+    const expr one = b.constant(field::babybear::one());
+    for (std::size_t m = 0; m < sums_; ++m) {
+      expr dot = b.fixed(fixed_bias(m)), dot_next = b.fixed_next(fixed_bias(m));
+      for (std::size_t l = 0; l < L; ++l) {
+        dot = dot + b.fixed(fixed_weight(l, m)) * b.local(l);
+        dot_next = dot_next + b.fixed_next(fixed_weight(l, m)) * b.next(l);
+      }
+      const expr s = b.local(L + m);
+      b.assert_zero_first(s - dot);
+      b.assert_zero_transition(b.next(L + m) - (one - b.fixed(fixed_end())) * s - dot_next);
+    }
+    for (std::size_t l = 0; l < L; ++l) b.receive(tensor_bus, {b.fixed(l), b.local(l)}, b.fixed(L + l));
+    for (std::size_t m = 0; m < sums_; ++m)
+      b.send(accumulator_bus, {b.fixed(fixed_id(m)), b.local(L + m)}, b.fixed(fixed_send(m)));
+  }
+
+ private:
+  std::size_t lanes_, sums_;
+  std::string name_;
+};
+
+/// The roundings of the multiply-accumulate table's sums ("zkml-round-R"): R per row, each
+///     y = floor((mul * s + add) / div),     |y| <= bound,
+/// with affine_air's checks.
+///
+/// Main columns:  per lane at 4l: s, y, r_lo, r_hi.
+/// Fixed columns: per lane at 10l: active, mul, add, div, bound, k_lo, k_hi, address_y, readers_y
+///                (affine_air's rounding columns from end on), id (the sum's affine step).
+/// Constraints:   per lane: active (mul s + add - div y - r_lo - 2^16 r_hi) = 0.
+/// Buses, per lane in order: receives (id, s) on accumulator_bus with active; then affine_air's
+///                rounding sends with active for end.
+class round_air : public detail::fixed_trace_holder {
+ public:
+  static constexpr std::size_t main_per_lane = 4, fixed_per_lane = 10, fixed_id = 9;
+  /// Preconditions: 1 <= lanes <= 64 (CIRO_CHECK).
+  explicit round_air(std::size_t lanes, fixed_columns fixed = nullptr)
+      : fixed_trace_holder(std::move(fixed), fixed_per_lane * lanes), lanes_(lanes), name_("zkml-round-" + std::to_string(lanes)) {
+    CIRO_CHECK(lanes >= 1 && lanes <= 64);
+  }
+  std::string_view name() const { return name_; }
+  std::size_t width() const { return main_per_lane * lanes_; }
+  std::size_t num_public_values() const { return 0; }
+  std::size_t lanes() const { return lanes_; }
+
+  template <class B>
+  void eval(B& b) const {
+    for (std::size_t l = 0; l < lanes_; ++l) {
+      const auto f = [&](std::size_t j) { return b.fixed(fixed_per_lane * l + j); };
+      const auto s = b.local(main_per_lane * l), y = b.local(main_per_lane * l + 1),
+                 r_lo = b.local(main_per_lane * l + 2), r_hi = b.local(main_per_lane * l + 3);
+      detail::assert_rounding(b, s, y, r_lo, r_hi, f(0), f(1), f(2), f(3));
+      b.receive(accumulator_bus, {f(fixed_id), s}, f(0));
+      detail::send_rounded(b, y, r_lo, r_hi, f);
+    }
   }
 
  private:
@@ -607,6 +712,8 @@ class tree_walk_air : public detail::fixed_trace_holder {
 
 static_assert(air::air<io_air> && air::has_fixed_columns<io_air>);
 static_assert(air::air<affine_air> && air::has_fixed_columns<affine_air>);
+static_assert(air::air<mac_air> && air::has_fixed_columns<mac_air>);
+static_assert(air::air<round_air> && air::has_fixed_columns<round_air>);
 static_assert(air::air<select_air> && air::has_fixed_columns<select_air>);
 static_assert(air::air<dot_air> && air::has_fixed_columns<dot_air>);
 static_assert(air::air<apply_air> && air::has_fixed_columns<apply_air>);

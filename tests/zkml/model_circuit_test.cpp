@@ -1,7 +1,8 @@
-// Tree ensembles proven by walks (zkml/model_tables.hpp: tree_walk_air, tree_node_air,
-// tree_feature_air): random ensembles of every branch mode and shape proven and checked against
-// the integer inference; a walk that takes the other branch, or jumps to another node, is refused
-// by the prover's check, and its proof, made without the check, is rejected by the verifier.
+// The tables of a model's circuit (zkml/model_circuit.hpp, zkml/model_tables.hpp) on their own:
+// tree ensembles proven by walks (random ensembles of every branch mode and shape, against the
+// integer inference), affine steps that read the same values summed M at a time and rounded apart,
+// and tampered witnesses of both (a wrong branch, a jump, a wrong sum, a wrong rounding) refused by
+// the prover's check and, proven without it, rejected by the verifier; the tables' names read back.
 
 #include <gtest/gtest.h>
 
@@ -158,20 +159,24 @@ TEST(TreeWalk, RandomEnsemblesOfEveryModeAndShapeAreProvenAsTheIntegerInferenceR
   }
 }
 
-/// An ensemble's circuit and an honest witness of one input, to tamper with.
-struct walk_fixture {
+/// A model's circuit and an honest witness of one input, to tamper with.
+struct circuit_fixture {
   std::shared_ptr<const program> shared;
   std::unique_ptr<model_circuit<E>> circuit;
   std::shared_ptr<const stark::proving_key<E>> pk;
   std::vector<air::witness> witnesses;
   std::vector<stark::public_lookup> lookups;
-  std::size_t walk = 0;  // the walk table's index
+  /// The index of the table whose name starts with `prefix`.
+  std::size_t table(std::string_view prefix) const {
+    for (std::size_t t = 0; t < circuit->tables().size(); ++t)
+      if (circuit->tables()[t].kind->name().starts_with(prefix)) return t;
+    ADD_FAILURE() << "no table " << prefix;
+    return 0;
+  }
 };
 
-walk_fixture make_fixture(std::mt19937_64& rng) {
-  walk_fixture f;
-  const model m = random_ensemble(rng, 5, 3, 1, 6, 4, "NONE");
-  const tensor_map in = random_input(rng, 1, 5);
+circuit_fixture make_fixture(const model& m, const tensor_map& in) {
+  circuit_fixture f;
   auto cal = calibrate(m, {in});
   EXPECT_TRUE(cal) << cal.error().message;
   quantization_config config;
@@ -189,7 +194,7 @@ walk_fixture make_fixture(std::mt19937_64& rng) {
   auto pk = stark::setup<E>(f.circuit->tables(), stark::fast_profile(), *backend, backend->merkle());
   EXPECT_TRUE(pk) << pk.error().message;
   f.pk = pk.value();
-  const std::vector<std::vector<std::int64_t>> inputs{all.at("x").t.ints};
+  const std::vector<std::vector<std::int64_t>> inputs{all.at(m.inputs.at(0).name).t.ints};
   auto values = evaluate(*f.shared, inputs);
   EXPECT_TRUE(values) << values.error().message;
   std::vector<std::vector<std::int64_t>> outputs;
@@ -199,8 +204,6 @@ walk_fixture make_fixture(std::mt19937_64& rng) {
   }
   f.witnesses = f.circuit->witnesses(values.value(), std::vector<babybear>(statement_digest_size, babybear::zero()));
   f.lookups = io_lookups(inputs, outputs);
-  for (std::size_t t = 0; t < f.circuit->tables().size(); ++t)
-    if (f.circuit->tables()[t].kind->name() == "zkml-tree-walk-3") f.walk = t;
   return f;
 }
 
@@ -210,7 +213,7 @@ struct outcome {
   bool proved = false, verified = false;
   std::string message;
 };
-outcome prove_and_verify(const walk_fixture& f, bool check) {
+outcome prove_and_verify(const circuit_fixture& f, bool check) {
   auto backend = kernels::make_cpu_backend();
   stark::prove_options po;
   po.check_constraints = check;
@@ -223,24 +226,19 @@ outcome prove_and_verify(const walk_fixture& f, bool check) {
 
 TEST(TreeWalk, AWrongBranchOrAJumpIsRefusedAndItsProofRejected) {
   test::seeded_rng rng;
-  walk_fixture f = make_fixture(rng.engine());
-  ASSERT_EQ(f.circuit->tables()[f.walk].kind->name(), "zkml-tree-walk-3");
+  circuit_fixture f = make_fixture(random_ensemble(rng.engine(), 5, 3, 1, 6, 4, "NONE"), random_input(rng.engine(), 1, 5));
+  const std::size_t walk_table = f.table("zkml-tree-walk-3");
   const outcome honest = prove_and_verify(f, true);
   ASSERT_TRUE(honest.proved && honest.verified) << honest.message;
 
   const tree_walk_air walk(3);
-  const air::witness original = f.witnesses[f.walk];
+  const air::witness original = f.witnesses[walk_table];
   // The first row of the first walk sits at the root, a branch (depth >= 1: the generator's roots
   // are branches).
   const auto& nodes = f.shared->tree_nodes;
   const std::uint32_t root = f.shared->tree_roots.at(0);
   ASSERT_FALSE(nodes[root].leaf);
-  std::size_t features = 0, node_table = 0;
-  for (std::size_t t = 0; t < f.circuit->tables().size(); ++t) {
-    const std::string_view n = f.circuit->tables()[t].kind->name();
-    if (n == "zkml-tree-features") features = t;
-    if (n.starts_with("zkml-tree-nodes-")) node_table = t;
-  }
+  const std::size_t features = f.table("zkml-tree-features"), node_table = f.table("zkml-tree-nodes-");
   const auto signed_value = [](babybear v) {
     const auto c = static_cast<std::int64_t>(v.to_canonical());
     return c > static_cast<std::int64_t>(babybear::modulus / 2) ? c - static_cast<std::int64_t>(babybear::modulus) : c;
@@ -253,7 +251,7 @@ TEST(TreeWalk, AWrongBranchOrAJumpIsRefusedAndItsProofRejected) {
     // The other branch at the root, with the d that branch would need, and the rest of the walk
     // taken honestly from the other child to its leaf, every count and sum carried along: only
     // the root's comparison is false, and its d is outside [0, 2^16).
-    air::witness& w = f.witnesses[f.walk];
+    air::witness& w = f.witnesses[walk_table];
     const std::size_t lanes = f.witnesses[node_table].trace.width();
     const tree_node_entry& e = nodes[root];
     const bool b = w.trace.at(0, walk.col_b()) == babybear::one();
@@ -301,10 +299,10 @@ TEST(TreeWalk, AWrongBranchOrAJumpIsRefusedAndItsProofRejected) {
     EXPECT_NE(o.message.find("is unbalanced"), std::string::npos) << o.message;  // every constraint holds
     EXPECT_FALSE(prove_and_verify(f, false).verified);
   }
-  f.witnesses[f.walk] = original;
+  f.witnesses[walk_table] = original;
   {
     // A jump: the second row at another node than the first row's child.
-    air::witness& w = f.witnesses[f.walk];
+    air::witness& w = f.witnesses[walk_table];
     const std::uint32_t child = static_cast<std::uint32_t>(w.trace.at(0, walk.col_child()).to_canonical());
     const std::uint32_t other = child == nodes[root].if_true ? nodes[root].if_false : nodes[root].if_true;
     w.trace.at(1, 0) = babybear::from_u64(other);
@@ -317,15 +315,151 @@ TEST(TreeWalk, AWrongBranchOrAJumpIsRefusedAndItsProofRejected) {
   }
 }
 
-TEST(TreeWalk, TableNamesAreReadBackOnlyInTheirOneSpelling) {
-  for (const char* name : {"zkml-tree-walk-3", "zkml-tree-walk-64", "zkml-tree-nodes-3-x1", "zkml-tree-nodes-10-x4",
+/// y = W x (MatMul of x [1, k] by a constant [k, n]) or a 3x3 Conv of x [1, c, h, w] by a constant
+/// [n, c, 3, 3] with pads 1: every output channel (column) at a position reads the same values.
+model linear_model(std::mt19937_64& rng, const std::string& op, const shape_t& x_shape, std::int64_t n) {
+  std::normal_distribution<double> normal(0.0, 1.0);
+  const bool conv = op == "Conv";
+  const shape_t w_shape = conv ? shape_t{n, x_shape[1], 3, 3} : shape_t{x_shape[1], n};
+  std::vector<double> w(static_cast<std::size_t>(num_elements(w_shape)));
+  for (auto& v : w) v = static_cast<float>(0.3 * normal(rng));
+  model m;
+  m.opsets[""] = 14;
+  m.inputs = {{"x", element_type::float32, x_shape}};
+  m.initializers["w"] = tensor::floats(w_shape, std::move(w));
+  node nd;
+  nd.op_type = op;
+  nd.opset = 14;
+  nd.name = "the_" + op;
+  nd.inputs = {"x", "w"};
+  nd.outputs = {"y"};
+  if (conv) {
+    attribute pads;
+    pads.name = "pads";
+    pads.type = attribute::kind::ints;
+    pads.ints = {1, 1, 1, 1};
+    nd.attributes = {pads};
+  }
+  m.nodes = {nd};
+  m.outputs = {{"y", element_type::float32, conv ? shape_t{1, n, x_shape[2], x_shape[3]} : shape_t{1, n}}};
+  return m;
+}
+
+tensor_map normal_input(std::mt19937_64& rng, const shape_t& shape) {
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<double> x(static_cast<std::size_t>(num_elements(shape)));
+  for (auto& v : x) v = static_cast<float>(normal(rng));
+  return {{"x", tensor::floats(shape, std::move(x))}};
+}
+
+std::vector<std::string> table_names(const circuit_fixture& f) {
+  std::vector<std::string> out;
+  for (const auto& t : f.circuit->tables()) out.emplace_back(t.kind->name());
+  return out;
+}
+
+/// Moves one count of the range table from value `from` to value `to` (range_table_air's layout).
+void move_range_count(circuit_fixture& f, std::uint32_t from, std::uint32_t to) {
+  air::witness& w = f.witnesses[f.table("range16-table")];
+  const std::size_t rows = w.trace.rows();
+  w.trace.at(from % rows, from / rows) -= babybear::one();
+  w.trace.at(to % rows, to / rows) += babybear::one();
+}
+
+TEST(MultiplyAccumulate, ConvolutionChannelsShareTheirReadsAndAWrongSumOrRoundingIsRefused) {
+  test::seeded_rng rng;
+  circuit_fixture f = make_fixture(linear_model(rng.engine(), "Conv", {1, 2, 6, 6}, 8), normal_input(rng.engine(), {1, 2, 6, 6}));
+  // The 8 channels at each position read their values once: every convolution step is in the
+  // multiply-accumulate table, 4 sums per row (a small circuit), none in the affine table.
+  const std::vector<std::string> names = table_names(f);
+  EXPECT_NE(std::find(names.begin(), names.end(), "zkml-mac-16x4"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "zkml-round-4"), names.end());
+  EXPECT_EQ(std::find(names.begin(), names.end(), "zkml-affine-16"), names.end());
+  const outcome honest = prove_and_verify(f, true);
+  ASSERT_TRUE(honest.proved && honest.verified) << honest.message;
+
+  const std::size_t mac = f.table("zkml-mac-"), round = f.table("zkml-round-");
+  const mac_air shape(mac_lanes, narrow_mac_sums);
+  // A sum one more on row 1, the last row of a group (the corner's group reads 8 values on row 0,
+  // the next position's 12 values on row 1): the transition into that row no longer holds.
+  const air::witness mac_original = f.witnesses[mac];
+  f.witnesses[mac].trace.at(1, shape.width() - 1) += babybear::one();
+  {
+    const outcome o = prove_and_verify(f, true);
+    EXPECT_FALSE(o.proved);
+    EXPECT_NE(o.message.find("('zkml-mac-16x4') violates its AIR"), std::string::npos) << o.message;
+    EXPECT_FALSE(prove_and_verify(f, false).verified);
+  }
+  f.witnesses[mac] = mac_original;
+  {
+    // The first rounding's sum one more and its remainder with it (when the remainder has room):
+    // the rounding holds, its range checks are recounted, and only the accumulator bus, which ties
+    // the sum to the multiply-accumulate table's, is unbalanced.
+    air::witness& w = f.witnesses[round];
+    const babybear one = babybear::one();
+    const kernels::row_major_matrix<babybear> fixed =
+        f.circuit->tables()[round].kind->fixed_trace(f.circuit->tables()[round].log_rows);
+    const auto at = [&](std::size_t row, std::size_t lane, std::size_t j) {
+      return static_cast<std::uint32_t>(fixed.at(row, round_air::fixed_per_lane * lane + j).to_canonical());
+    };
+    // A rounding by a shift (mul 1, an active lane) whose remainder r has room for r + 1 < div.
+    std::size_t row = 0, lane = 0;
+    bool found = false;
+    for (row = 0; row < w.trace.rows() && !found; ++row)
+      for (lane = 0; lane < round_lanes && !found; ++lane)
+        found = at(row, lane, 0) == 1 && at(row, lane, 1) == 1 &&
+                w.trace.at(row, round_air::main_per_lane * lane + 2).to_canonical() + 1 < at(row, lane, 3);
+    ASSERT_TRUE(found);
+    --row, --lane;
+    const std::size_t c = round_air::main_per_lane * lane;
+    const auto r = static_cast<std::uint32_t>(w.trace.at(row, c + 2).to_canonical());
+    const std::uint32_t k_lo = at(row, lane, 5);
+    w.trace.at(row, c) += one;
+    w.trace.at(row, c + 2) += one;
+    move_range_count(f, r, r + 1);
+    move_range_count(f, r + k_lo, r + 1 + k_lo);
+    const outcome o = prove_and_verify(f, true);
+    EXPECT_FALSE(o.proved);
+    EXPECT_NE(o.message.find("bus 'accumulator' is unbalanced"), std::string::npos) << o.message;
+    EXPECT_FALSE(prove_and_verify(f, false).verified);
+  }
+}
+
+TEST(MultiplyAccumulate, AMillionMultiplyAddsTakeEightSumsPerRow) {
+  test::seeded_rng rng;
+  const model m = linear_model(rng.engine(), "MatMul", {1, 1024}, 1024);
+  const tensor_map in = normal_input(rng.engine(), {1, 1024});
+  const circuit_fixture f = make_fixture(m, in);
+  const std::vector<std::string> names = table_names(f);
+  EXPECT_NE(std::find(names.begin(), names.end(), "zkml-mac-16x8"), names.end());
+  EXPECT_EQ(std::find(names.begin(), names.end(), "zkml-mac-16x4"), names.end());
+  const std::string name = "a million multiply-adds";
+  auto p = prove_model(bytes_of(name), m, in);
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p.value().multiply_adds, std::size_t{1} << 20);
+  auto v = verify_model(p.value().bytes, bytes_of(name), &m, &in);
+  ASSERT_TRUE(v) << v.error().message;
+  calibration cal;
+  cal.fracs = p.value().file.statement.fracs;
+  quantization_config config;
+  config.inputs_are_constants = false;
+  auto run = run_integer(m, in, cal, config);
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(p.value().file.statement.outputs.at(0).q, run.value().at("y").t.ints);
+  model_proof_file tampered = p.value().file;
+  tampered.statement.outputs[0].q[517] += 1;
+  EXPECT_FALSE(verify_model(encode(tampered)));
+}
+
+TEST(ModelCircuit, TableNamesAreReadBackOnlyInTheirOneSpelling) {
+  for (const char* name : {"zkml-mac-16x4", "zkml-mac-16x8", "zkml-round-4", "zkml-tree-walk-3", "zkml-tree-walk-64", "zkml-tree-nodes-3-x1", "zkml-tree-nodes-10-x4",
                            "zkml-tree-features", "range16-table", "range16-table-x2", "range16-table-x64",
                            "zkml-functions-2", "zkml-functions-2-x16", "zkml-functions-64-x64"}) {
     const auto t = model_table_by_name<E>(name);
     ASSERT_NE(t, nullptr) << name;
     EXPECT_EQ(t->name(), name);
   }
-  for (const char* name : {"zkml-tree-walk-0", "zkml-tree-walk-65", "zkml-tree-walk-03", "zkml-tree-walk-3-x2",
+  for (const char* name : {"zkml-mac-16x2", "zkml-mac-8x8", "zkml-round-2", "zkml-tree-walk-0", "zkml-tree-walk-65", "zkml-tree-walk-03", "zkml-tree-walk-3-x2",
                            "zkml-tree-nodes-3", "zkml-tree-nodes-3-x3", "zkml-tree-nodes-3-x128", "zkml-tree-nodes-3-x",
                            "zkml-tree-nodes-0-x1", "range16-table-x1", "range16-table-x3", "range16-table-x128",
                            "range16-table-", "range16-tablex2", "zkml-functions-2-x1", "zkml-functions-2-x", "zkml-functions-2-",
@@ -334,7 +468,7 @@ TEST(TreeWalk, TableNamesAreReadBackOnlyInTheirOneSpelling) {
   }
 }
 
-TEST(TreeWalk, LookupTablesAreNoTallerThanTheOtherTables) {
+TEST(ModelCircuit, LookupTablesAreNoTallerThanTheOtherTables) {
   EXPECT_EQ(lookup_table_lanes(16), 1u);
   EXPECT_EQ(lookup_table_lanes(20), 1u);
   EXPECT_EQ(lookup_table_lanes(15), 2u);
