@@ -151,8 +151,8 @@ int prove_model_command(const std::vector<std::string>& args) {
                 values_line(st.parity.reference[i], 16).c_str());
   }
   std::printf("parity       max |error| %.3g, bound %s\n", st.parity.max_abs_error, bound_text(st.parity.bound).c_str());
-  std::printf("circuit      %zu multiply-adds, %zu rows in all (%s)\n", res.multiply_adds, res.rows,
-              res.circuit_cached ? "cached" : "compiled");
+  std::printf("circuit      %s: %zu multiply-adds, %zu rows in all (%s)\n", zkml::circuit_hex(st.circuit).c_str(),
+              res.multiply_adds, res.rows, res.circuit_cached ? "cached" : "compiled");
   double total = 0;
   for (const auto& [phase, seconds] : res.phases) {
     std::printf("  %-18s %8.3f s\n", phase.c_str(), seconds);
@@ -167,6 +167,7 @@ int prove_model_command(const std::vector<std::string>& args) {
     for (const auto& [phase, seconds] : res.phases) phases[phase] = seconds;
     const nlohmann::json doc{{"model_hash", st.model_hash.to_hex()},
                              {"input_commitment", st.input_commitment.to_hex()},
+                             {"circuit", zkml::circuit_hex(st.circuit)},
                              {"outputs", outputs_json(st)},
                              {"security_bits", res.security_bits},
                              {"parity", parity_json(st, true)},
@@ -242,9 +243,11 @@ int verify_model_proof(std::span<const std::uint8_t> bytes, const std::string& m
   if (r.value().parity_checked) checked += ", parity checked";
   std::printf("valid: model %s, output %s, %u-bit security (verified in %.2f ms%s)\n", st.model_hash.to_hex().c_str(),
               outs.c_str(), r.value().security_bits, ms, checked.c_str());
+  std::printf("circuit %s\n", zkml::circuit_hex(st.circuit).c_str());
   if (!json_path.empty()) {
     const nlohmann::json doc{{"model_hash", st.model_hash.to_hex()},
                              {"input_commitment", st.input_commitment.to_hex()},
+                             {"circuit", zkml::circuit_hex(st.circuit)},
                              {"outputs", outputs_json(st)},
                              {"security_bits", r.value().security_bits},
                              {"parity", parity_json(st, r.value().parity_checked)}};

@@ -624,6 +624,7 @@ class lowerer {
     // |x| <= limit and -limit - 1 <= t <= limit.
     if (p_.limit > (std::int64_t{1} << 15) - 1)
       refuse(n, run_error_code::unsupported_attribute, "a tree ensemble needs an activation limit below 2^15");
+    if (p.classes > 64) refuse(n, run_error_code::unsupported_attribute, "a tree ensemble of more than 64 classes");
     const auto& nodes = p.ensemble.nodes;
     const auto offset = static_cast<std::uint32_t>(p_.tree_nodes.size());
     if (nodes.size() >= (std::size_t{1} << 30) - offset) refuse(n, run_error_code::unsupported_attribute, "too many tree nodes");
@@ -650,23 +651,37 @@ class lowerer {
       }
       p_.tree_nodes.push_back(std::move(e));
     }
-    const auto first = static_cast<std::uint32_t>(p_.tree_roots.size());
+    // The most branches on a path from each node to a leaf, children first (the ensemble has no
+    // cycles; nodes may share children, so each node is computed once).
+    constexpr std::uint32_t unknown = std::numeric_limits<std::uint32_t>::max();
+    std::vector<std::uint32_t> depth(nodes.size(), unknown);
     for (const std::size_t r : p.ensemble.roots) {
-      // The most branches on a path from the root (the ensemble has no cycles).
-      std::uint32_t depth = 0;
-      std::vector<std::pair<std::size_t, std::uint32_t>> stack{{r, 0}};
+      std::vector<std::size_t> stack{r};
       while (!stack.empty()) {
-        const auto [i, d] = stack.back();
-        stack.pop_back();
-        if (nodes[i].mode == ops::ml::node_mode::leaf) {
-          depth = std::max(depth, d);
+        const std::size_t i = stack.back();
+        if (depth[i] != unknown) {
+          stack.pop_back();
           continue;
         }
-        stack.emplace_back(nodes[i].true_child, d + 1);
-        stack.emplace_back(nodes[i].false_child, d + 1);
+        if (nodes[i].mode == ops::ml::node_mode::leaf) {
+          depth[i] = 0;
+          stack.pop_back();
+          continue;
+        }
+        const std::size_t a = nodes[i].true_child, b = nodes[i].false_child;
+        if (depth[a] != unknown && depth[b] != unknown) {
+          depth[i] = 1 + std::max(depth[a], depth[b]);
+          stack.pop_back();
+          continue;
+        }
+        if (depth[a] == unknown) stack.push_back(a);
+        if (depth[b] == unknown) stack.push_back(b);
       }
+    }
+    const auto first = static_cast<std::uint32_t>(p_.tree_roots.size());
+    for (const std::size_t r : p.ensemble.roots) {
       p_.tree_roots.push_back(id(r));
-      p_.tree_depths.push_back(depth);
+      p_.tree_depths.push_back(depth[r]);
     }
     return {first, static_cast<std::uint32_t>(p.ensemble.roots.size())};
   }

@@ -149,6 +149,7 @@ model_circuit<E>::model_circuit(std::shared_ptr<const program> prog) : program_(
     for (const auto& g : groups) {
       if (g.size() < 2) continue;
       for (std::size_t k = 0; k < g.size(); k += mac_sums_) {
+        if (k + 1 == g.size()) break;  // a last step alone shares nothing: the affine table takes it
         mac_group c{mac_rows_, std::vector<std::uint32_t>(g.begin() + static_cast<std::ptrdiff_t>(k),
                                                           g.begin() + static_cast<std::ptrdiff_t>(std::min(g.size(), k + mac_sums_)))};
         for (const std::uint32_t i : c.steps) affine_mac_[i] = true;
@@ -750,11 +751,11 @@ std::shared_ptr<const stark::table<E>> model_table_by_name(std::string_view name
   }
   if (constexpr std::string_view nodes = "zkml-tree-nodes-"; name.starts_with(nodes)) {
     const std::string_view rest = name.substr(nodes.size());
-    const std::size_t dash = std::min(rest.find("-x"), rest.size());
-    const std::size_t k = small_number(rest.substr(0, dash)).value_or(0);
-    const std::size_t lanes = dash < rest.size() ? small_number(rest.substr(dash + 2)).value_or(0) : 0;
-    if (k == 0 || k > 64 || !std::has_single_bit(lanes) || lanes > 64) return nullptr;
-    return stark::make_table<E>(tree_node_air(k, lanes));
+    const std::size_t dash = std::min(rest.find('-'), rest.size());
+    const auto k = small_number(rest.substr(0, dash));
+    const auto lanes = lanes_suffix(rest.substr(dash));
+    if (!k || *k > 64 || !lanes || *lanes > max_node_lanes) return nullptr;
+    return stark::make_table<E>(tree_node_air(*k, *lanes));
   }
   constexpr std::string_view prefix = "zkml-functions-";
   if (!name.starts_with(prefix)) return nullptr;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -37,6 +38,16 @@ tensor proven_tensor::dequantized() const {
 }
 
 felt252 model_hash(std::span<const std::uint8_t> model_bytes) { return hash::commit_bytes(model_bytes); }
+
+std::string circuit_hex(const hash::digest& d) {
+  std::string out = "0x";
+  char word[9];
+  for (const auto& x : d) {
+    std::snprintf(word, sizeof word, "%08x", static_cast<unsigned>(x.to_canonical()));
+    out += word;
+  }
+  return out;
+}
 
 felt252 input_commitment(const std::vector<proven_tensor>& inputs) {
   std::vector<felt252> xs;
@@ -117,6 +128,24 @@ felt252 read_felt(const json& j) {
   return *f;
 }
 
+/// A digest as 8 canonical field elements.
+hash::digest read_digest(const json& j, const char* name) {
+  const auto v = j.get<std::vector<std::uint32_t>>();
+  if (v.size() != hash::digest{}.size()) throw std::runtime_error(std::string(name) + " has 8 elements");
+  hash::digest d{};
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] >= babybear::modulus) throw std::runtime_error(std::string(name) + " is not canonical");
+    d[i] = babybear::from_canonical(v[i]);
+  }
+  return d;
+}
+
+json digest_json(const hash::digest& d) {
+  std::vector<std::uint32_t> v;
+  for (const auto& x : d) v.push_back(x.to_canonical());
+  return v;
+}
+
 model_statement read_statement(const json& j) {
   model_statement s;
   s.model_hash = read_felt(j.at("model_hash"));
@@ -138,12 +167,8 @@ model_statement read_statement(const json& j) {
   if (s.parity.reference.size() != s.outputs.size()) throw std::runtime_error("one reference tensor per output");
   s.parity.max_abs_error = p.at("max_abs_error").get<double>();
   s.parity.bound = p.at("bound").is_null() ? std::numeric_limits<double>::infinity() : p.at("bound").get<double>();
-  const auto root = j.at("fixed_root").get<std::vector<std::uint32_t>>();
-  if (root.size() != s.fixed_root.size()) throw std::runtime_error("fixed_root has 8 elements");
-  for (std::size_t i = 0; i < root.size(); ++i) {
-    if (root[i] >= babybear::modulus) throw std::runtime_error("fixed_root is not canonical");
-    s.fixed_root[i] = babybear::from_canonical(root[i]);
-  }
+  s.fixed_root = read_digest(j.at("fixed_root"), "fixed_root");
+  s.circuit = read_digest(j.at("circuit"), "circuit");
   return s;
 }
 
@@ -358,6 +383,7 @@ result<prove_model_result, model_proof_error_code> prove_with(std::span<const st
     st.parity.bound = std::max(st.parity.bound, iv.error.empty() ? std::numeric_limits<double>::infinity() : iv.max_error());
   }
   st.fixed_root = compiled->pk->vk.fixed_root;
+  st.circuit = compiled->pk->vk.digest;
   const hash::digest d = statement_digest(st);
   auto witnesses = compiled->circuit->witnesses(values.value(), std::vector<babybear>(d.begin(), d.end()));
   out.phases.emplace_back("witness", seconds_since(t0));
@@ -423,8 +449,8 @@ result<verify_model_result, model_proof_error_code> verify_with(const model_proo
     if (!found) return found.error();
     const auto compiled = found.value().first;
     vk = compiled->pk->vk;
-    if (vk.fixed_root != st.fixed_root)
-      return err{model_proof_error_code::model_mismatch, "the proof's circuit is not this model's (fixed roots differ)"};
+    if (vk.fixed_root != st.fixed_root || vk.digest != st.circuit)
+      return err{model_proof_error_code::model_mismatch, "the proof's circuit is not this model's (circuit digests differ)"};
     // The stated tensors are the program's, at the stated quantization, and the outputs are what
     // this verifier's own integer inference gives on the stated input.
     const program& prog = *compiled->lowered;
@@ -457,6 +483,10 @@ result<verify_model_result, model_proof_error_code> verify_with(const model_proo
       return err{model_proof_error_code::invalid, "the proof's first table is not the model's io table"};
     auto d = stark::describe<E>(std::move(tables), params, st.fixed_root);
     if (!d) return err{model_proof_error_code::invalid, d.error().message};
+    // The proof's tables, in its order, must be the stated circuit's: a list of other names over
+    // the same fixed columns (the same root) would read them as other tables.
+    if (d.value().digest != st.circuit)
+      return err{model_proof_error_code::invalid, "the proof's tables are not the stated circuit's (circuit digests differ)"};
     vk = std::move(d.value());
   }
   // The statement: its digest in the io table's public values, its tensors on the io bus.
@@ -549,9 +579,8 @@ std::string statement_json(const model_statement& s) {
   j["parity"] = {{"reference", refs},
                  {"max_abs_error", s.parity.max_abs_error},
                  {"bound", std::isfinite(s.parity.bound) ? json(s.parity.bound) : json(nullptr)}};
-  std::vector<std::uint32_t> root;
-  for (const auto& x : s.fixed_root) root.push_back(x.to_canonical());
-  j["fixed_root"] = root;
+  j["fixed_root"] = digest_json(s.fixed_root);
+  j["circuit"] = digest_json(s.circuit);
   return j.dump();
 }
 

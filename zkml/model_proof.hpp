@@ -66,7 +66,15 @@ struct model_statement {
   parity_certificate parity;
   /// The circuit's commitment to its fixed columns (the verifying key's fixed root).
   hash::digest fixed_root{};
+  /// The circuit itself: the verifying key's digest (the parameters, every table's name, height
+  /// and shape in order, and fixed_root). The fixed root alone does not say where one table's
+  /// columns end and the next begin; this digest does, so it is what a verifier without the model
+  /// pins (circuit_hex prints it).
+  hash::digest circuit{};
 };
+
+/// A circuit digest as "0x" and 64 hex digits (each element's 8, in order).
+[[nodiscard]] std::string circuit_hex(const hash::digest& d);
 
 /// A model proof file: the statement and the STARK proof (stark::encode's bytes).
 struct model_proof_file {

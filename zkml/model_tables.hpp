@@ -558,7 +558,8 @@ class function_table_air : public detail::fixed_trace_holder {
   std::string name_;
 };
 
-/// The nodes of the program's tree ensembles ("zkml-tree-nodes-K-xL", zkml/lowering.hpp
+/// The nodes of the program's tree ensembles ("zkml-tree-nodes-K", or "zkml-tree-nodes-K-xL" with
+/// L > 1 lanes, zkml/lowering.hpp
 /// tree_node_entry, K weights per node): L nodes per row, node i on row i / L, lane i mod L; the
 /// lanes after the last node repeat it (a tuple that is fully fixed may appear twice).
 ///
@@ -576,7 +577,7 @@ class tree_node_air : public detail::fixed_trace_holder {
       : fixed_trace_holder(std::move(fixed), (6 + classes) * lanes),
         classes_(classes),
         lanes_(lanes),
-        name_("zkml-tree-nodes-" + std::to_string(classes) + "-x" + std::to_string(lanes)) {
+        name_("zkml-tree-nodes-" + std::to_string(classes) + (lanes == 1 ? "" : "-x" + std::to_string(lanes))) {
     CIRO_CHECK(classes >= 1 && classes <= 64 && lanes >= 1 && lanes <= 64);
   }
   std::string_view name() const { return name_; }

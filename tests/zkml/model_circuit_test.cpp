@@ -28,6 +28,48 @@ namespace {
 using field::babybear;
 using E = field::babybear4;
 
+/// An ONNX node's attributes by name, each created with its name and type on first use.
+struct attribute_map {
+  std::map<std::string, attribute> all;
+  attribute& get(const char* n, attribute::kind k) {
+    attribute& a = all[n];
+    a.name = n;
+    a.type = k;
+    return a;
+  }
+  std::vector<std::int64_t>& ints(const char* n) { return get(n, attribute::kind::ints).ints; }
+  std::vector<double>& floats(const char* n) { return get(n, attribute::kind::floats).floats; }
+  std::vector<std::string>& strings(const char* n) { return get(n, attribute::kind::strings).strings; }
+};
+
+/// A TreeEnsembleClassifier of the node and weight attributes `a` (labels 10, 11, ..., base values
+/// drawn from a fixed seed, `post`) over `features` features for `rows` input rows.
+model classifier_model(attribute_map a, std::int64_t features, std::int64_t classes, std::int64_t rows,
+                       const std::string& post) {
+  std::mt19937_64 rng(classes);
+  std::normal_distribution<double> normal(0.0, 0.1);
+  for (std::int64_t k = 0; k < classes; ++k) {
+    a.ints("classlabels_int64s").push_back(10 + k);
+    a.floats("base_values").push_back(normal(rng));
+  }
+  a.get("post_transform", attribute::kind::string).s = post;
+  model m;
+  node n;
+  n.op_type = "TreeEnsembleClassifier";
+  n.domain = "ai.onnx.ml";
+  n.opset = 3;
+  n.name = "trees";
+  n.inputs = {"x"};
+  n.outputs = {"label", "probabilities"};
+  for (auto& [name, attr] : a.all) n.attributes.push_back(std::move(attr));
+  m.nodes.push_back(std::move(n));
+  m.opsets[""] = 13;
+  m.opsets["ai.onnx.ml"] = 3;
+  m.inputs = {{"x", element_type::float32, {rows, features}}};
+  m.outputs = {{"label", element_type::int64, {rows}}, {"probabilities", element_type::float32, {rows, classes}}};
+  return m;
+}
+
 /// A TreeEnsembleClassifier over `features` features and `classes` classes for `rows` input rows:
 /// `trees` random trees of depth at most `max_depth` (a node is a leaf with probability 1/4 before
 /// that depth, so the trees are unbalanced), branch modes drawn from LEQ, LT, GTE and GT, a few
@@ -39,19 +81,7 @@ model random_ensemble(std::mt19937_64& rng, std::int64_t features, std::int64_t 
   std::uniform_int_distribution<std::int64_t> feature(0, features - 1), cls(0, classes - 1);
   std::uniform_int_distribution<int> four(0, 3), hundred(0, 99);
   const char* modes[] = {"BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT"};
-  std::map<std::string, attribute> a;
-  const auto ints = [&](const char* n) -> std::vector<std::int64_t>& {
-    a[n].name = n;
-    a[n].type = attribute::kind::ints;
-    return a[n].ints;
-  };
-  const auto floats = [&](const char* n) -> std::vector<double>& {
-    a[n].name = n;
-    a[n].type = attribute::kind::floats;
-    return a[n].floats;
-  };
-  a["nodes_modes"].name = "nodes_modes";
-  a["nodes_modes"].type = attribute::kind::strings;
+  attribute_map a;
   for (std::int64_t t = 0; t < trees; ++t) {
     // Nodes in creation order: (id, depth); children get the next ids.
     std::vector<std::pair<std::int64_t, int>> open{{0, 0}};
@@ -60,14 +90,14 @@ model random_ensemble(std::mt19937_64& rng, std::int64_t features, std::int64_t 
       const auto [id, depth] = open.back();
       open.pop_back();
       const bool branch = depth < max_depth && (depth == 0 || four(rng) != 0);
-      ints("nodes_treeids").push_back(t);
-      ints("nodes_nodeids").push_back(id);
-      ints("nodes_featureids").push_back(branch ? feature(rng) : 0);
+      a.ints("nodes_treeids").push_back(t);
+      a.ints("nodes_nodeids").push_back(id);
+      a.ints("nodes_featureids").push_back(branch ? feature(rng) : 0);
       const int far = hundred(rng);
-      floats("nodes_values").push_back(!branch ? 0.0 : far < 4 ? 1e3 : far < 8 ? -1e3 : 0.8 * normal(rng));
-      a["nodes_modes"].strings.push_back(branch ? modes[four(rng)] : "LEAF");
-      ints("nodes_truenodeids").push_back(branch ? next_id : 0);
-      ints("nodes_falsenodeids").push_back(branch ? next_id + 1 : 0);
+      a.floats("nodes_values").push_back(!branch ? 0.0 : far < 4 ? 1e3 : far < 8 ? -1e3 : 0.8 * normal(rng));
+      a.strings("nodes_modes").push_back(branch ? modes[four(rng)] : "LEAF");
+      a.ints("nodes_truenodeids").push_back(branch ? next_id : 0);
+      a.ints("nodes_falsenodeids").push_back(branch ? next_id + 1 : 0);
       if (branch) {
         open.emplace_back(next_id, depth + 1);
         open.emplace_back(next_id + 1, depth + 1);
@@ -76,37 +106,15 @@ model random_ensemble(std::mt19937_64& rng, std::int64_t features, std::int64_t 
       }
       const std::int64_t c = cls(rng);
       for (int w = 0; w < 1 + four(rng) / 3; ++w) {
-        ints("class_treeids").push_back(t);
-        ints("class_nodeids").push_back(id);
-        ints("class_ids").push_back((c + w) % classes);
-        floats("class_weights").push_back(0.3 * normal(rng));
+        a.ints("class_treeids").push_back(t);
+        a.ints("class_nodeids").push_back(id);
+        a.ints("class_ids").push_back((c + w) % classes);
+        a.floats("class_weights").push_back(0.3 * normal(rng));
       }
     }
   }
-  for (std::int64_t k = 0; k < classes; ++k) {
-    ints("classlabels_int64s").push_back(10 + k);
-    floats("base_values").push_back(0.1 * normal(rng));
-  }
-  a["post_transform"].name = "post_transform";
-  a["post_transform"].type = attribute::kind::string;
-  a["post_transform"].s = post;
-  model m;
-  node n;
-  n.op_type = "TreeEnsembleClassifier";
-  n.domain = "ai.onnx.ml";
-  n.opset = 3;
-  n.name = "trees";
-  n.inputs = {"x"};
-  n.outputs = {"label", "probabilities"};
-  for (auto& [name, attr] : a) n.attributes.push_back(std::move(attr));
-  m.nodes.push_back(std::move(n));
-  m.opsets[""] = 13;
-  m.opsets["ai.onnx.ml"] = 3;
-  m.inputs = {{"x", element_type::float32, {rows, features}}};
-  m.outputs = {{"label", element_type::int64, {rows}}, {"probabilities", element_type::float32, {rows, classes}}};
-  return m;
+  return classifier_model(std::move(a), features, classes, rows, post);
 }
-
 tensor_map random_input(std::mt19937_64& rng, std::int64_t rows, std::int64_t features) {
   std::normal_distribution<double> normal(0.0, 1.0);
   std::vector<double> x(static_cast<std::size_t>(rows * features));
@@ -157,6 +165,46 @@ TEST(TreeWalk, RandomEnsemblesOfEveryModeAndShapeAreProvenAsTheIntegerInferenceR
       }
     }
   }
+}
+
+/// One tree of `branches` branches in a chain whose two children are both the next node (2^branches
+/// paths through `branches` + 1 nodes), ending at a leaf weighing each class in turn.
+model chain_model(std::int64_t branches, std::int64_t classes) {
+  attribute_map a;
+  for (std::int64_t i = 0; i <= branches; ++i) {
+    const bool branch = i < branches;
+    a.ints("nodes_treeids").push_back(0);
+    a.ints("nodes_nodeids").push_back(i);
+    a.ints("nodes_featureids").push_back(branch ? i % 3 : 0);
+    a.floats("nodes_values").push_back(0.1 * static_cast<double>(i % 5));
+    a.strings("nodes_modes").push_back(branch ? "BRANCH_LEQ" : "LEAF");
+    a.ints("nodes_truenodeids").push_back(branch ? i + 1 : 0);
+    a.ints("nodes_falsenodeids").push_back(branch ? i + 1 : 0);
+  }
+  for (std::int64_t k = 0; k < classes; ++k) {
+    a.ints("class_treeids").push_back(0);
+    a.ints("class_nodeids").push_back(branches);
+    a.ints("class_ids").push_back(k);
+    a.floats("class_weights").push_back(0.25 * static_cast<double>(k % 3) - 0.2);
+  }
+  return classifier_model(std::move(a), 3, classes, 1, "NONE");
+}
+
+TEST(TreeWalk, NodesSharedByManyPathsAreWalkedOnceAndClassesBeyondTheTablesAreRefused) {
+  // 2^60 paths, 61 nodes: the depth is found per node, not per path.
+  const model m = chain_model(60, 3);
+  test::seeded_rng rng;
+  const tensor_map in = random_input(rng.engine(), 1, 3);
+  const std::string name = "a chain of shared children";
+  auto p = prove_model(bytes_of(name), m, in);
+  ASSERT_TRUE(p) << p.error().message;
+  auto v = verify_model(p.value().bytes, bytes_of(name), &m, &in);
+  ASSERT_TRUE(v) << v.error().message;
+  // 65 classes: more weights per node than the walk and node tables take, refused in one line.
+  auto refused = prove_model(bytes_of("65 classes"), chain_model(2, 65), in);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("a tree ensemble of more than 64 classes"), std::string::npos)
+      << refused.error().message;
 }
 
 /// A model's circuit and an honest witness of one input, to tamper with.
@@ -452,7 +500,7 @@ TEST(MultiplyAccumulate, AMillionMultiplyAddsTakeEightSumsPerRow) {
 }
 
 TEST(ModelCircuit, TableNamesAreReadBackOnlyInTheirOneSpelling) {
-  for (const char* name : {"zkml-mac-16x4", "zkml-mac-16x8", "zkml-round-4", "zkml-tree-walk-3", "zkml-tree-walk-64", "zkml-tree-nodes-3-x1", "zkml-tree-nodes-10-x4",
+  for (const char* name : {"zkml-mac-16x4", "zkml-mac-16x8", "zkml-round-4", "zkml-tree-walk-3", "zkml-tree-walk-64", "zkml-tree-nodes-3", "zkml-tree-nodes-10-x4", "zkml-tree-nodes-1-x2",
                            "zkml-tree-features", "range16-table", "range16-table-x2", "range16-table-x64",
                            "zkml-functions-2", "zkml-functions-2-x16", "zkml-functions-64-x64"}) {
     const auto t = model_table_by_name<E>(name);
@@ -460,7 +508,7 @@ TEST(ModelCircuit, TableNamesAreReadBackOnlyInTheirOneSpelling) {
     EXPECT_EQ(t->name(), name);
   }
   for (const char* name : {"zkml-mac-16x2", "zkml-mac-8x8", "zkml-round-2", "zkml-tree-walk-0", "zkml-tree-walk-65", "zkml-tree-walk-03", "zkml-tree-walk-3-x2",
-                           "zkml-tree-nodes-3", "zkml-tree-nodes-3-x3", "zkml-tree-nodes-3-x128", "zkml-tree-nodes-3-x",
+                           "zkml-tree-nodes-3-x1", "zkml-tree-nodes-3-x3", "zkml-tree-nodes-3-x8", "zkml-tree-nodes-3-x",
                            "zkml-tree-nodes-0-x1", "range16-table-x1", "range16-table-x3", "range16-table-x128",
                            "range16-table-", "range16-tablex2", "zkml-functions-2-x1", "zkml-functions-2-x", "zkml-functions-2-",
                            "zkml-functions-2-x06", "zkml-functions-0-x2"}) {

@@ -12,6 +12,8 @@
 #include <random>
 #include <sstream>
 
+#include "field/extension.hpp"
+#include "stark/proof.hpp"
 #include "tests/support/seed.hpp"
 #include "tests/zkml/ort_parity.hpp"
 #include "zkml/integer_inference.hpp"
@@ -150,6 +152,27 @@ TEST(ModelProofTamper, AlteredStatementFieldsAreRejected) {
     f.statement.fixed_root[0] = f.statement.fixed_root[0] + field::babybear::one();  // another circuit
     EXPECT_FALSE(verify_model(encode(f)));
   }
+  {
+    model_proof_file f = r.file;
+    f.statement.circuit[3] = f.statement.circuit[3] + field::babybear::one();
+    EXPECT_FALSE(verify_model(encode(f)));
+  }
+}
+
+TEST(ModelProofTamper, TablesInAnotherOrderThanTheStatedCircuitAreRejected) {
+  // The same fixed columns read as other tables (their names or order changed) keep the fixed
+  // root; the circuit digest tells them apart, and a verifier without the model checks it.
+  const auto& r = mlp_proof();
+  auto p = stark::decode<field::babybear4>(r.file.stark_proof);
+  ASSERT_TRUE(p);
+  ASSERT_GE(p.value().stmt.tables.size(), 3u);
+  std::swap(p.value().stmt.tables[1], p.value().stmt.tables[2]);
+  model_proof_file f = r.file;
+  f.stark_proof = stark::encode(p.value());
+  auto v = verify_model(encode(f));
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().message.find("the proof's tables are not the stated circuit's"), std::string::npos)
+      << v.error().message;
 }
 
 TEST(ModelProofTamper, EveryAlteredByteIsRejected) {
