@@ -211,6 +211,14 @@ std::optional<std::function<double(double)>> table_function(const int_context& c
 ///            q_f <= threshold (comparison::compare), or always / never;
 ///   label    labels[the first k of largest s_k];
 ///   scores'  NONE: s rescaled to the output's frac; SOFTMAX: softmax_row; LOGISTIC: a table.
+/// A two-class TreeEnsembleClassifier in ONNX Runtime's binary form (`binary`: every leaf weighs
+/// class 0 and no leaf class 1, at most one base value; post_transform NONE or LOGISTIC, as
+/// XGBoost, LightGBM and scikit-learn export binary boosted trees) has one score S = base_0 + the
+/// class-0 weights of the leaves reached (classes = 1 in the plan):
+///   label    labels[1] when S > positive_above (0.5 at score_frac when every weight is >= 0,
+///            else 0), else labels[0];
+///   scores'  LOGISTIC: [T(-S), T(S)] with the logistic table T; NONE: [2^f - y, y] when every
+///            weight is >= 0, else [-y, y], y = S rescaled to the output's frac f.
 /// score_frac is the largest frac at which every score is within the activation limit for every
 /// input within it.
 struct classifier_plan {
@@ -230,6 +238,9 @@ struct classifier_plan {
   std::vector<bool> swapped;                 ///< per node: the true child is taken when the test fails
   std::vector<std::vector<std::int64_t>> leaf_weights;  ///< per node: its weights' q at score_frac
   std::vector<std::int64_t> base;            ///< per class, at score_frac
+  // binary trees
+  bool binary = false, all_positive = false;
+  std::int64_t positive_above = 0;
   /// Whether node i's true child is taken for the input integer q.
   [[nodiscard]] bool goes_true(std::size_t i, std::int64_t q) const {
     const bool test = kind[i] == comparison::always || (kind[i] == comparison::compare && q <= threshold[i]);
@@ -239,6 +250,20 @@ struct classifier_plan {
 /// The plan of a classifier node, or nothing for a case the integer inference runs on the reals
 /// (op_on_reals; the lowering refuses those).
 std::optional<classifier_plan> plan_classifier(const int_context& c);
+
+/// A TreeEnsembleRegressor the integer inference takes: aggregate SUM or AVERAGE of n trees,
+/// post_transform NONE, every leaf weighing every target. `trees` plans the ensemble over the
+/// targets as over a classifier's classes: per target the sum S_t = base'_t + the weights of the
+/// leaves reached, at score_frac, with base'_t the base value times n for AVERAGE (times 1 for
+/// SUM); then y_t = floor((mul S_t + add) / div) at the output's frac f_y, the rounded
+/// S_t 2^(f_y - score_frac) / n (n = 1 for SUM).
+struct tree_regressor_plan {
+  classifier_plan trees;
+  std::int64_t mul = 1, add = 0, div = 1;
+};
+/// The plan of a TreeEnsembleRegressor node, or nothing for a case run on the reals (MIN, MAX,
+/// another post_transform, a leaf without a weight for some target).
+std::optional<tree_regressor_plan> plan_tree_regressor(const int_context& c);
 
 /// Each op family adds its operators.
 void add_linear_ops(int_op_table& t);     // zkml/int_ops_linear.cpp

@@ -1,7 +1,7 @@
-// The integer inference of the ONNX-ML classifiers its proof takes (int_ops::classifier_plan):
-// LinearClassifier and TreeEnsembleClassifier on the integers of their input, with the same
-// reading of the attributes as the float reference (zkml/ops_ml.cpp). Other cases, and the other
-// ONNX-ML ops, run on the reals (op_on_reals).
+// The integer inference of the ONNX-ML ops its proof takes (int_ops::classifier_plan,
+// tree_regressor_plan): LinearClassifier, TreeEnsembleClassifier and TreeEnsembleRegressor on the
+// integers of their input, with the same reading of the attributes as the float reference
+// (zkml/ops_ml.cpp). Other cases, and the other ONNX-ML ops, run on the reals (op_on_reals).
 
 #include <algorithm>
 #include <cmath>
@@ -56,13 +56,10 @@ bool plan_linear(const int_context& c, const ops::op_context& oc, classifier_pla
   return true;
 }
 
-/// The ensemble's integer thresholds, quantized leaf weights and score frac.
-bool plan_trees(const int_context& c, const ops::op_context& oc, classifier_plan& p) {
-  p.classes = static_cast<std::int64_t>(p.labels.size());
-  const std::vector<double> base = ops::ml::floats_or_tensor(oc, "base_values");
-  if (p.classes < 3 || static_cast<std::int64_t>(base.size()) != p.classes) return false;
-  p.ensemble = ops::ml::read_ensemble(oc, "class", p.classes);
-  ops::ml::check_features(oc, p.ensemble, p.features);
+/// The ensemble's branch tests as integer comparisons: x <= v is q <= floor(v 2^f); x < v is
+/// q <= ceil(v 2^f) - 1; >= and > are their negations (swapped); a threshold beyond the limit
+/// decides the branch alone. False for BRANCH_EQ and BRANCH_NEQ, or a threshold out of scale.
+bool plan_branches(const int_context& c, classifier_plan& p) {
   const auto& nodes = p.ensemble.nodes;
   const std::int64_t limit = c.limit();
   p.kind.assign(nodes.size(), classifier_plan::comparison::never);
@@ -72,7 +69,6 @@ bool plan_trees(const int_context& c, const ops::op_context& oc, classifier_plan
     const ops::ml::tree_node& t = nodes[i];
     if (t.mode == node_mode::leaf) continue;
     if (t.mode == node_mode::eq || t.mode == node_mode::neq) return false;
-    // x <= v is q <= floor(v 2^f); x < v is q <= ceil(v 2^f) - 1; >= and > are their negations.
     const double scaled = std::ldexp(t.value, p.input_frac);
     if (!std::isfinite(scaled) || std::fabs(scaled) > 1e15) return false;
     const bool strict = t.mode == node_mode::lt || t.mode == node_mode::gte;
@@ -83,9 +79,15 @@ bool plan_trees(const int_context& c, const ops::op_context& oc, classifier_plan
                 : th < -limit ? classifier_plan::comparison::never
                               : classifier_plan::comparison::compare;
   }
-  // Per class: |base| + sum over trees of the largest |weight| of the tree's leaves.
+  return true;
+}
+
+/// The score frac: the largest at which, for every output, |base| + the sum over trees of the
+/// largest |weight| of the tree's leaves fits the limit; then `base` (per output) and the leaf
+/// weights quantized there.
+bool plan_leaves(const int_context& c, classifier_plan& p, const std::vector<double>& base) {
+  const auto& nodes = p.ensemble.nodes;
   const auto k = static_cast<std::size_t>(p.classes);
-  std::vector<std::int64_t> tree_of(nodes.size());
   std::map<std::int64_t, std::size_t> tree_index;
   for (std::size_t r = 0; r < p.ensemble.roots.size(); ++r) tree_index[nodes[p.ensemble.roots[r]].tree] = r;
   const auto reach_at = [&](int f) {
@@ -113,6 +115,41 @@ bool plan_trees(const int_context& c, const ops::op_context& oc, classifier_plan
   for (std::size_t i = 0; i < nodes.size(); ++i)
     for (const auto& [o, w] : nodes[i].weights) p.leaf_weights[i].push_back(fixed::quantize(w, p.score_frac));
   return true;
+}
+
+/// A two-class ensemble in ONNX Runtime's binary form (classifier_plan::binary): one score.
+bool plan_binary_trees(const int_context& c, const ops::op_context& oc, classifier_plan& p, std::vector<double> base) {
+  if (base.size() > 1 || (p.transform != transform::none && p.transform != transform::logistic)) return false;
+  p.ensemble = ops::ml::read_ensemble(oc, "class", 2);
+  ops::ml::check_features(oc, p.ensemble, p.features);
+  // Every leaf weighs class 0 (so the reference always adds the base value) and none class 1.
+  for (const auto& t : p.ensemble.nodes) {
+    if (t.mode != node_mode::leaf) continue;
+    if (t.weights.empty()) return false;
+    for (const auto& [o, w] : t.weights)
+      if (o != 0) return false;
+  }
+  p.binary = true;
+  p.classes = 1;
+  p.all_positive = std::all_of(p.ensemble.weight_values.begin(), p.ensemble.weight_values.end(), [](double w) { return w >= 0; });
+  base.resize(1, 0.0);
+  if (!plan_branches(c, p) || !plan_leaves(c, p, base)) return false;
+  // p > 0.5 is S > 2^(f - 1) for f >= 1, S > 0 for f <= 0; a threshold at the limit or beyond
+  // is the limit (no S exceeds it).
+  const int f = p.score_frac;
+  p.positive_above = !p.all_positive || f <= 0 ? 0 : f > 30 ? c.limit() : std::min(c.limit(), std::int64_t{1} << (f - 1));
+  return true;
+}
+
+/// The ensemble's integer thresholds, quantized leaf weights and score frac.
+bool plan_trees(const int_context& c, const ops::op_context& oc, classifier_plan& p) {
+  p.classes = static_cast<std::int64_t>(p.labels.size());
+  std::vector<double> base = ops::ml::floats_or_tensor(oc, "base_values");
+  if (p.classes == 2) return plan_binary_trees(c, oc, p, std::move(base));
+  if (p.classes < 3 || static_cast<std::int64_t>(base.size()) != p.classes) return false;
+  p.ensemble = ops::ml::read_ensemble(oc, "class", p.classes);
+  ops::ml::check_features(oc, p.ensemble, p.features);
+  return plan_branches(c, p) && plan_leaves(c, p, base);
 }
 
 /// The scores of row i (score_frac).
@@ -156,11 +193,25 @@ std::vector<int_value> op_classifier(const int_context& c) {
     sp = plan_softmax(p.classes, fo, c.config);
     if (!sp) c.unsupported("Softmax over too many classes");
   }
-  std::vector<std::int64_t> z(static_cast<std::size_t>(p.rows) * k);
+  const std::size_t outputs = p.binary ? 2 : k;
+  std::vector<std::int64_t> z(static_cast<std::size_t>(p.rows) * outputs);
   for (std::int64_t i = 0; i < p.rows; ++i) {
     const std::vector<std::int64_t> s = scores(c, p, x.t.ints, i);
     for (std::size_t j = 0; j < k; ++j) {
       if (s[j] > c.limit() || s[j] < -c.limit()) c.invalid("a score outside the activation range");
+    }
+    if (p.binary) {
+      const std::int64_t score = s[0];
+      labels.ints[static_cast<std::size_t>(i)] = p.labels[score > p.positive_above ? 1 : 0];
+      std::int64_t* out = z.data() + static_cast<std::size_t>(i) * 2;
+      if (p.transform == transform::logistic) {
+        out[0] = fixed::quantize(ops::ml::logistic(fixed::dequantize(-score, p.score_frac)), fo);
+        out[1] = fixed::quantize(ops::ml::logistic(fixed::dequantize(score, p.score_frac)), fo);
+      } else {
+        out[1] = fixed::round_shift(score, p.score_frac - fo);
+        out[0] = (p.all_positive ? fixed::quantize(1.0, fo) : 0) - out[1];
+      }
+      continue;
     }
     const auto best = static_cast<std::size_t>(std::max_element(s.begin(), s.end()) - s.begin());  // the first
     labels.ints[static_cast<std::size_t>(i)] = p.labels[best];
@@ -176,7 +227,7 @@ std::vector<int_value> op_classifier(const int_context& c) {
       for (std::size_t j = 0; j < k; ++j) out[j] = fixed::round_shift(s[j], p.score_frac - fo);
     }
   }
-  int_value probabilities = fixed_tensor({p.rows, p.classes}, std::move(z), fo);
+  int_value probabilities = fixed_tensor({p.rows, static_cast<std::int64_t>(outputs)}, std::move(z), fo);
   c.check_range(probabilities, 1);
   if (c.bounds()) {
     // Exact for an exact input (a graph input); a tree's output is not continuous, and a linear
@@ -190,7 +241,79 @@ std::vector<int_value> op_classifier(const int_context& c) {
   return {int_value{std::move(labels), std::nullopt, {}}, std::move(probabilities)};
 }
 
+/// TreeEnsembleRegressor on the integers (tree_regressor_plan), or on the reals for the cases it
+/// does not take.
+std::vector<int_value> op_tree_regressor(const int_context& c) {
+  const auto plan = plan_tree_regressor(c);
+  if (!plan) return op_on_reals(c);
+  const classifier_plan& p = plan->trees;
+  const int_value& x = c.fixed_input(0);
+  const auto k = static_cast<std::size_t>(p.classes);
+  std::vector<std::int64_t> y(static_cast<std::size_t>(p.rows) * k);
+  for (std::int64_t i = 0; i < p.rows; ++i) {
+    const std::vector<std::int64_t> s = scores(c, p, x.t.ints, i);
+    for (std::size_t j = 0; j < k; ++j) {
+      if (s[j] > c.limit() || s[j] < -c.limit()) c.invalid("a sum outside the activation range");
+      y[static_cast<std::size_t>(i) * k + j] = fixed::floor_div(plan->mul * s[j] + plan->add, plan->div);
+    }
+  }
+  int_value out = fixed_tensor({p.rows, p.classes}, std::move(y), c.out_frac(0));
+  c.check_range(out, 0);
+  if (c.bounds()) {
+    // Exact for an exact input; a tree's output is not continuous in its input.
+    bool exact = true;
+    for (double e : c.errors(0).data) exact = exact && e == 0;
+    tensor sens = c.reference_on_reals(0);
+    for (auto& v : sens.data) v = exact ? 0.0 : std::numeric_limits<double>::infinity();
+    set_error(c, out, c.reference_on_reals(0), sens);
+  }
+  return {std::move(out)};
+}
+
 }  // namespace
+
+std::optional<tree_regressor_plan> plan_tree_regressor(const int_context& c) {
+  if (c.n.domain != "ai.onnx.ml" || c.n.op_type != "TreeEnsembleRegressor") return std::nullopt;
+  if (c.n.outputs.size() != 1 || !c.in.at(0) || !c.in[0]->is_fixed()) return std::nullopt;
+  const int_value& x = *c.in[0];
+  if (x.t.shape.empty() || x.t.shape.size() > 2) return std::nullopt;
+  tree_regressor_plan plan;
+  classifier_plan& p = plan.trees;
+  p.trees = true;
+  p.rows = x.t.shape.size() == 1 ? 1 : x.t.shape[0];
+  p.features = x.t.shape.back();
+  p.input_frac = *x.frac;
+  const tensor xs = tensor::floats(x.t.shape, std::vector<double>(x.t.ints.size(), 0.0));
+  const ops::op_context oc{c.n, {&xs}};
+  if (ops::ml::read_transform(oc) != transform::none) return std::nullopt;
+  p.classes = oc.attr_int("n_targets", 0);
+  const std::string aggregate = oc.attr_string("aggregate_function", "SUM");
+  if (p.classes < 1 || p.classes > 64 || (aggregate != "SUM" && aggregate != "AVERAGE")) return std::nullopt;
+  std::vector<double> base = ops::ml::floats_or_tensor(oc, "base_values");
+  if (base.empty()) base.assign(static_cast<std::size_t>(p.classes), 0.0);
+  if (static_cast<std::int64_t>(base.size()) != p.classes) return std::nullopt;
+  p.ensemble = ops::ml::read_ensemble(oc, "target", p.classes);
+  ops::ml::check_features(oc, p.ensemble, p.features);
+  // Every leaf weighs every target, so every target's sum is read (the reference reads a target
+  // no leaf reached weighs as 0, without its base value).
+  for (const auto& t : p.ensemble.nodes) {
+    if (t.mode != node_mode::leaf) continue;
+    std::vector<bool> named(static_cast<std::size_t>(p.classes), false);
+    for (const auto& [o, w] : t.weights) named[static_cast<std::size_t>(o)] = true;
+    if (std::find(named.begin(), named.end(), false) != named.end()) return std::nullopt;
+  }
+  const auto n = aggregate == "AVERAGE" ? static_cast<std::int64_t>(p.ensemble.roots.size()) : std::int64_t{1};
+  for (double& b : base) b *= static_cast<double>(n);
+  if (!plan_branches(c, p) || !plan_leaves(c, p, base)) return std::nullopt;
+  // y = round(S 2^(f_y - f_s) / n) = floor((mul S + add) / div).
+  const int shift = p.score_frac - c.out_frac(0);
+  if (shift > 40 || shift < -20) return std::nullopt;
+  const std::int64_t down = shift > 0 ? std::int64_t{1} << shift : 1, up = shift < 0 ? std::int64_t{1} << -shift : 1;
+  plan.mul = 2 * up;
+  plan.add = n * down;
+  plan.div = 2 * n * down;
+  return plan;
+}
 
 std::optional<classifier_plan> plan_classifier(const int_context& c) {
   const bool trees = c.n.op_type == "TreeEnsembleClassifier";
@@ -216,6 +339,7 @@ std::optional<classifier_plan> plan_classifier(const int_context& c) {
 void add_classifier_ops(int_op_table& t) {
   t[ops::op_key("ai.onnx.ml", "LinearClassifier")] = op_classifier;
   t[ops::op_key("ai.onnx.ml", "TreeEnsembleClassifier")] = op_classifier;
+  t[ops::op_key("ai.onnx.ml", "TreeEnsembleRegressor")] = op_tree_regressor;
 }
 
 }  // namespace ciro::zkml::int_ops

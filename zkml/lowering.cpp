@@ -309,6 +309,7 @@ class lowerer {
     }
     if (n.domain == "ai.onnx.ml" && (n.op_type == "LinearClassifier" || n.op_type == "TreeEnsembleClassifier"))
       return classifier(n);
+    if (n.domain == "ai.onnx.ml" && n.op_type == "TreeEnsembleRegressor") return tree_regressor(n);
     if (!n.domain.empty())
       refuse(n, run_error_code::unsupported_operator, "not proven yet (the " + n.domain + " domain)");
     const std::string& op = n.op_type;
@@ -548,7 +549,8 @@ class lowerer {
     if (!plan) {
       refuse(n, run_error_code::unsupported_operator,
              "not proven yet (proven: LinearClassifier with 2 or more classes, TreeEnsembleClassifier with 3 or "
-             "more classes and base values, BRANCH_LEQ/LT/GTE/GT, post_transform NONE, SOFTMAX or LOGISTIC)");
+             "more classes and base values, or 2 in ONNX Runtime's binary form with every leaf weighing class 0 only, "
+             "BRANCH_LEQ/LT/GTE/GT, post_transform NONE, SOFTMAX or LOGISTIC)");
     }
     const int_ops::classifier_plan& p = *plan;
     for (const auto l : p.labels)
@@ -573,6 +575,12 @@ class lowerer {
     for (std::int64_t i = 0; i < p.rows; ++i) {
       const std::vector<address> x(xa.begin() + i * p.features, xa.begin() + (i + 1) * p.features);
       const std::vector<address> s = p.trees ? tree_scores(n, p, x, trees) : linear_scores(n, p, x);
+      if (p.binary) {
+        const auto [label, out] = binary_outputs(n, p, s[0], fo, table);
+        labels.push_back(label);
+        probabilities.insert(probabilities.end(), out.begin(), out.end());
+        continue;
+      }
       labels.push_back(arg_max(n, s, p.labels, false));
       std::vector<address> out;
       if (sp) {
@@ -587,6 +595,49 @@ class lowerer {
     }
     define_integer(n, 0, std::move(labels));
     define(n, 1, std::move(probabilities));
+  }
+
+  /// A binary ensemble's label and outputs for its score S (int_ops classifier_plan::binary): the
+  /// label labels[1] + (labels[0] - labels[1]) [S <= positive_above]; LOGISTIC [T(-S), T(S)] with
+  /// the logistic table `table`; NONE y = S rescaled, then 2^fo - y (or -y) for class 0.
+  std::pair<address, std::vector<address>> binary_outputs(const node& n, const int_ops::classifier_plan& p, address score,
+                                                          int fo, std::optional<std::uint32_t> table) {
+    const address not_positive = at_most(n, score, std::nullopt, p.positive_above), label = fresh(1)[0];
+    affine(n, {{not_positive, p.labels[0] - p.labels[1]}}, p.labels[1], {}, label);
+    std::vector<address> out = fresh(2);
+    if (table) {
+      const address negated = fresh(1)[0];
+      affine(n, {{score, -1}}, 0, {}, negated);
+      apply(*table, negated, out[0]);
+      apply(*table, score, out[1]);
+    } else {
+      out[1] = rescaled(n, {score}, p.score_frac, fo)[0];
+      affine(n, {{out[1], -1}}, p.all_positive ? fixed::quantize(1.0, fo) : 0, {}, out[0]);
+    }
+    return {label, out};
+  }
+
+  /// TreeEnsembleRegressor (int_ops tree_regressor_plan): per row the trees step's sums S_t, each
+  /// rescaled to the output's frac by an affine step (AVERAGE's mean in its divisor).
+  void tree_regressor(const node& n) {
+    const auto plan = int_ops::plan_tree_regressor(context(n));
+    if (!plan) {
+      refuse(n, run_error_code::unsupported_attribute,
+             "only SUM or AVERAGE with post_transform NONE, every leaf weighing every target, is proven");
+    }
+    const int_ops::classifier_plan& p = plan->trees;
+    const std::vector<address>& xa = addresses(n, n.inputs.at(0));
+    std::optional<std::pair<std::uint32_t, std::uint32_t>> trees;
+    std::vector<address> y;
+    for (std::int64_t i = 0; i < p.rows; ++i) {
+      const std::vector<address> x(xa.begin() + i * p.features, xa.begin() + (i + 1) * p.features);
+      for (const address s : tree_scores(n, p, x, trees)) {
+        const address out = fresh(1)[0];
+        affine(n, {{s, 1}}, 0, {plan->mul, plan->add, plan->div}, out);
+        y.push_back(out);
+      }
+    }
+    define(n, 0, std::move(y));
   }
 
   /// s_k = round((sum_f w_kf x_f + b_k) 2^(score_frac - acc_frac_k)).

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <random>
 #include <string>
@@ -70,18 +71,19 @@ model classifier_model(attribute_map a, std::int64_t features, std::int64_t clas
   return m;
 }
 
-/// A TreeEnsembleClassifier over `features` features and `classes` classes for `rows` input rows:
-/// `trees` random trees of depth at most `max_depth` (a node is a leaf with probability 1/4 before
-/// that depth, so the trees are unbalanced), branch modes drawn from LEQ, LT, GTE and GT, a few
-/// thresholds far outside the input's range (branches decided alone), leaves with one or two
-/// weights (for two classes), and `post` (NONE or SOFTMAX).
-model random_ensemble(std::mt19937_64& rng, std::int64_t features, std::int64_t classes, std::int64_t rows,
-                      std::int64_t trees, int max_depth, const std::string& post) {
+/// `trees` random trees over `features` features, of depth at most `max_depth` (a node is a leaf
+/// with probability 1/4 before that depth, so the trees are unbalanced), branch modes drawn from
+/// LEQ, LT, GTE and GT, a few thresholds far outside the input's range (branches decided alone),
+/// into `a`. Each leaf weighs, under `prefix` ("class" or "target"), one or two of the `outputs`
+/// outputs, or every one when `every_output`.
+void random_trees(attribute_map& a, std::mt19937_64& rng, std::int64_t features, std::int64_t outputs, std::int64_t trees,
+                  int max_depth, const std::string& prefix, bool every_output) {
   std::normal_distribution<double> normal(0.0, 1.0);
-  std::uniform_int_distribution<std::int64_t> feature(0, features - 1), cls(0, classes - 1);
+  std::uniform_int_distribution<std::int64_t> feature(0, features - 1), output(0, outputs - 1);
   std::uniform_int_distribution<int> four(0, 3), hundred(0, 99);
   const char* modes[] = {"BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT"};
-  attribute_map a;
+  const std::string tree_ids = prefix + "_treeids", node_ids = prefix + "_nodeids", ids = prefix + "_ids",
+                    weights = prefix + "_weights";
   for (std::int64_t t = 0; t < trees; ++t) {
     // Nodes in creation order: (id, depth); children get the next ids.
     std::vector<std::pair<std::int64_t, int>> open{{0, 0}};
@@ -104,17 +106,70 @@ model random_ensemble(std::mt19937_64& rng, std::int64_t features, std::int64_t 
         next_id += 2;
         continue;
       }
-      const std::int64_t c = cls(rng);
-      for (int w = 0; w < 1 + four(rng) / 3; ++w) {
-        a.ints("class_treeids").push_back(t);
-        a.ints("class_nodeids").push_back(id);
-        a.ints("class_ids").push_back((c + w) % classes);
-        a.floats("class_weights").push_back(0.3 * normal(rng));
+      const std::int64_t first = output(rng);
+      const std::int64_t count = every_output ? outputs : std::min<std::int64_t>(outputs, 1 + four(rng) / 3);
+      for (std::int64_t w = 0; w < count; ++w) {
+        a.ints(tree_ids.c_str()).push_back(t);
+        a.ints(node_ids.c_str()).push_back(id);
+        a.ints(ids.c_str()).push_back((first + w) % outputs);
+        a.floats(weights.c_str()).push_back(0.3 * normal(rng));
       }
     }
   }
+}
+
+/// A TreeEnsembleClassifier of random_trees over `features` features and `classes` classes for
+/// `rows` input rows, leaves weighing one or two classes, and `post` (NONE or SOFTMAX).
+model random_ensemble(std::mt19937_64& rng, std::int64_t features, std::int64_t classes, std::int64_t rows,
+                      std::int64_t trees, int max_depth, const std::string& post) {
+  attribute_map a;
+  random_trees(a, rng, features, classes, trees, max_depth, "class", false);
   return classifier_model(std::move(a), features, classes, rows, post);
 }
+
+/// A two-class TreeEnsembleClassifier in ONNX Runtime's binary form, as XGBoost and scikit-learn
+/// export boosted trees: random_trees whose leaves weigh class 0 only (every weight >= 0 when
+/// `positive`), `base_count` (0 or 1) base values, labels 10 and 11, and `post`.
+model random_binary(std::mt19937_64& rng, std::int64_t features, std::int64_t rows, std::int64_t trees, int max_depth,
+                    const std::string& post, bool positive, std::size_t base_count) {
+  attribute_map a;
+  random_trees(a, rng, features, 1, trees, max_depth, "class", true);
+  if (positive)
+    for (double& w : a.floats("class_weights")) w = std::fabs(w) / static_cast<double>(trees);
+  model m = classifier_model(std::move(a), features, 2, rows, post);
+  for (auto& attr : m.nodes[0].attributes)
+    if (attr.name == "base_values") attr.floats.resize(base_count);
+  return m;
+}
+
+/// A TreeEnsembleRegressor of random_trees over `features` features and `targets` targets for
+/// `rows` input rows, every leaf weighing every target, base values, `aggregate` and `post`.
+model random_regressor(std::mt19937_64& rng, std::int64_t features, std::int64_t targets, std::int64_t rows,
+                       std::int64_t trees, int max_depth, const std::string& aggregate, const std::string& post = "NONE") {
+  attribute_map a;
+  random_trees(a, rng, features, targets, trees, max_depth, "target", true);
+  std::normal_distribution<double> normal(0.0, 0.5);
+  for (std::int64_t k = 0; k < targets; ++k) a.floats("base_values").push_back(normal(rng));
+  a.get("n_targets", attribute::kind::int_).i = targets;
+  a.get("aggregate_function", attribute::kind::string).s = aggregate;
+  a.get("post_transform", attribute::kind::string).s = post;
+  model m;
+  node n;
+  n.op_type = "TreeEnsembleRegressor";
+  n.domain = "ai.onnx.ml";
+  n.opset = 3;
+  n.name = "regressor";
+  n.inputs = {"x"};
+  n.outputs = {"y"};
+  for (auto& [name, attr] : a.all) n.attributes.push_back(std::move(attr));
+  m.nodes.push_back(std::move(n));
+  m.opsets[""] = 13;
+  m.opsets["ai.onnx.ml"] = 3;
+  m.inputs = {{"x", element_type::float32, {rows, features}}};
+  m.outputs = {{"y", element_type::float32, {rows, targets}}};
+  return m;
+}
+
 tensor_map random_input(std::mt19937_64& rng, std::int64_t rows, std::int64_t features) {
   std::normal_distribution<double> normal(0.0, 1.0);
   std::vector<double> x(static_cast<std::size_t>(rows * features));
@@ -164,6 +219,104 @@ TEST(TreeWalk, RandomEnsemblesOfEveryModeAndShapeAreProvenAsTheIntegerInferenceR
         EXPECT_FALSE(verify_model(encode(f))) << f.statement.outputs[o].name;
       }
     }
+  }
+}
+
+TEST(TreeWalk, BinaryEnsemblesInOnnxRuntimesFormAreProvenAsTheIntegerInferenceRunsThem) {
+  test::seeded_rng rng;
+  struct shape {
+    std::int64_t features, rows, trees;
+    int depth;
+    const char* post;
+    bool positive;
+    std::size_t base_count;
+  };
+  const shape shapes[] = {{6, 2, 20, 4, "LOGISTIC", false, 1}, {5, 1, 10, 5, "NONE", true, 0},
+                          {7, 3, 15, 3, "NONE", false, 1}, {4, 2, 8, 4, "LOGISTIC", true, 0}};
+  for (std::size_t i = 0; i < std::size(shapes); ++i) {
+    const shape& s = shapes[i];
+    SCOPED_TRACE("binary ensemble " + std::to_string(i));
+    const model m = random_binary(rng.engine(), s.features, s.rows, s.trees, s.depth, s.post, s.positive, s.base_count);
+    const std::string name = "binary trees " + std::to_string(i) + " " + std::to_string(rng.next());
+    std::vector<tensor_map> inputs;
+    for (int j = 0; j < 3; ++j) inputs.push_back(random_input(rng.engine(), s.rows, s.features));
+    prove_model_options options;
+    options.calibration = inputs;
+    for (const tensor_map& in : inputs) {
+      auto p = prove_model(bytes_of(name), m, in, options);
+      ASSERT_TRUE(p) << p.error().message;
+      auto v = verify_model(p.value().bytes, bytes_of(name), &m, &in);
+      ASSERT_TRUE(v) << v.error().message;
+      EXPECT_TRUE(v.value().parity_checked);
+      calibration cal;
+      cal.fracs = p.value().file.statement.fracs;
+      quantization_config config;
+      config.inputs_are_constants = false;
+      auto run = run_integer(m, in, cal, config);
+      ASSERT_TRUE(run) << run.error().message;
+      for (const auto& o : p.value().file.statement.outputs) {
+        EXPECT_EQ(o.q, run.value().at(o.name).t.ints) << o.name;
+        if (o.name == "label") {
+          for (const std::int64_t l : o.q) EXPECT_TRUE(l == 10 || l == 11) << l;
+        }
+      }
+      for (std::size_t o = 0; o < 2; ++o) {
+        model_proof_file f = p.value().file;
+        f.statement.outputs[o].q.front() += 1;
+        EXPECT_FALSE(verify_model(encode(f))) << f.statement.outputs[o].name;
+      }
+    }
+  }
+}
+
+TEST(TreeWalk, RegressorsSummingOrAveragingTheirTreesAreProvenAsTheIntegerInferenceRunsThem) {
+  test::seeded_rng rng;
+  struct shape {
+    std::int64_t features, targets, rows, trees;
+    int depth;
+    const char* aggregate;
+  };
+  const shape shapes[] = {{6, 1, 1, 30, 5, "SUM"}, {5, 3, 2, 12, 4, "AVERAGE"}, {8, 2, 1, 50, 6, "AVERAGE"}};
+  for (std::size_t i = 0; i < std::size(shapes); ++i) {
+    const shape& s = shapes[i];
+    SCOPED_TRACE("regressor " + std::to_string(i));
+    const model m = random_regressor(rng.engine(), s.features, s.targets, s.rows, s.trees, s.depth, s.aggregate);
+    const std::string name = "tree regressor " + std::to_string(i) + " " + std::to_string(rng.next());
+    std::vector<tensor_map> inputs;
+    for (int j = 0; j < 2; ++j) inputs.push_back(random_input(rng.engine(), s.rows, s.features));
+    prove_model_options options;
+    options.calibration = inputs;
+    for (const tensor_map& in : inputs) {
+      auto p = prove_model(bytes_of(name), m, in, options);
+      ASSERT_TRUE(p) << p.error().message;
+      auto v = verify_model(p.value().bytes, bytes_of(name), &m, &in);
+      ASSERT_TRUE(v) << v.error().message;
+      EXPECT_TRUE(v.value().parity_checked);
+      // Within the certificate's bound of the float reference, and the integer inference's.
+      const auto& parity = p.value().file.statement.parity;
+      EXPECT_LE(parity.max_abs_error, parity.bound);
+      EXPECT_LT(parity.max_abs_error, 0.01);
+      calibration cal;
+      cal.fracs = p.value().file.statement.fracs;
+      quantization_config config;
+      config.inputs_are_constants = false;
+      auto run = run_integer(m, in, cal, config);
+      ASSERT_TRUE(run) << run.error().message;
+      EXPECT_EQ(p.value().file.statement.outputs.at(0).q, run.value().at("y").t.ints);
+      model_proof_file f = p.value().file;
+      f.statement.outputs[0].q.back() -= 1;
+      EXPECT_FALSE(verify_model(encode(f)));
+    }
+  }
+  // MAX and a post_transform are not proven: refused in one line naming the node (trees of a single
+  // leaf, whose output does not depend on the input, so that the calibration always holds).
+  const tensor_map in = random_input(rng.engine(), 1, 4);
+  for (const auto& [aggregate, post] : {std::pair{"MAX", "NONE"}, std::pair{"SUM", "LOGISTIC"}}) {
+    auto refused = prove_model(bytes_of(std::string("refused ") + aggregate + post),
+                               random_regressor(rng.engine(), 4, 1, 1, 3, 0, aggregate, post), in);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("node 'regressor'"), std::string::npos) << refused.error().message;
+    EXPECT_NE(refused.error().message.find("only SUM or AVERAGE"), std::string::npos) << refused.error().message;
   }
 }
 
