@@ -261,6 +261,25 @@ struct tree_regressor_plan {
   classifier_plan trees;
   std::int64_t mul = 1, add = 0, div = 1;
 };
+/// ONNX-ML's Scaler and LinearRegressor (post_transform NONE) on the integers of X ([N, F] or [F]):
+/// per output o = (row i, channel k) of [N, K] the affine map
+///     y_o = round((bias_k + sum_j q_kj x_(i, term j)) 2^(f_y - f_x - frac_k)),
+/// the weights quantized per channel (quantize_weights). Scaler: y = (x - offset) scale, K = F, one
+/// term per output (x_ik, weight scale_k or the single scale, bias -offset_k scale_k); LinearRegressor:
+/// K targets, F terms (x_if, weight w_kf, bias the intercept).
+struct ml_linear_plan {
+  std::int64_t rows = 1, features = 0, outputs = 0;  ///< N, F, K
+  bool elementwise = false;                          ///< Scaler: output (i, k) reads x_ik only
+  std::vector<double> weights;                       ///< the real weights, [K][F] (or K, or 1)
+  quantized_weights q;                               ///< their integers, per channel
+  std::vector<std::int64_t> bias;                    ///< per channel, at f_x + frac_k
+  /// The channel of output column k (a single scale: channel 0).
+  [[nodiscard]] std::size_t channel(std::size_t k) const { return q.frac.size() == 1 ? 0 : k; }
+};
+/// The plan of a Scaler or LinearRegressor node, or nothing for a case run on the reals (another
+/// post_transform, a non-FLOAT fixed-point input).
+std::optional<ml_linear_plan> plan_ml_linear(const int_context& c);
+
 /// The plan of a TreeEnsembleRegressor node, or nothing for a case run on the reals (MIN, MAX,
 /// another post_transform, a leaf without a weight for some target).
 std::optional<tree_regressor_plan> plan_tree_regressor(const int_context& c);

@@ -1,5 +1,6 @@
 // The integer inference of the ONNX-ML ops its proof takes (int_ops::classifier_plan,
-// tree_regressor_plan): LinearClassifier, TreeEnsembleClassifier and TreeEnsembleRegressor on the
+// tree_regressor_plan, ml_linear_plan): LinearClassifier, TreeEnsembleClassifier,
+// TreeEnsembleRegressor, Scaler and LinearRegressor on the
 // integers of their input, with the same reading of the attributes as the float reference
 // (zkml/ops_ml.cpp). Other cases, and the other ONNX-ML ops, run on the reals (op_on_reals).
 
@@ -270,7 +271,85 @@ std::vector<int_value> op_tree_regressor(const int_context& c) {
   return {std::move(out)};
 }
 
+/// Scaler and LinearRegressor on the integers (ml_linear_plan), or on the reals for the cases it
+/// does not take.
+std::vector<int_value> op_ml_linear(const int_context& c) {
+  const auto plan = plan_ml_linear(c);
+  if (!plan) return op_on_reals(c);
+  const ml_linear_plan& p = *plan;
+  const int_value& x = c.fixed_input(0);
+  const auto n = static_cast<std::size_t>(p.rows), f = static_cast<std::size_t>(p.features),
+             k = static_cast<std::size_t>(p.outputs);
+  std::vector<std::int64_t> acc(n * k);
+  tensor sens = tensor::floats({p.rows, p.outputs}, std::vector<double>(n * k, 0.0));
+  const tensor e = c.bounds() ? c.errors(0) : tensor{};
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t o = 0; o < k; ++o) {
+      const std::size_t ch = p.channel(o);
+      std::int64_t a = p.bias[ch];
+      if (p.elementwise) {
+        a += p.q.q[ch] * x.t.ints[i * f + o];
+        if (c.bounds()) sens.data[i * k + o] = std::fabs(p.weights[ch]) * e.data[i * f + o];
+      } else {
+        for (std::size_t j = 0; j < f; ++j) {
+          a += p.q.q[o * f + j] * x.t.ints[i * f + j];
+          if (c.bounds()) sens.data[i * k + o] += std::fabs(p.weights[o * f + j]) * e.data[i * f + j];
+        }
+      }
+      c.check_accumulator(a);
+      acc[i * k + o] = a;
+    }
+  }
+  std::vector<int> fracs(p.q.frac.size());
+  for (std::size_t ch = 0; ch < fracs.size(); ++ch) fracs[ch] = *x.frac + p.q.frac[ch];
+  const shape_t shape = p.elementwise ? x.t.shape : shape_t{p.rows, p.outputs};
+  int_value r = requantize_channels(c, shape, acc, fracs, 1, c.out_frac());
+  if (c.bounds()) {
+    sens.shape = shape;
+    set_error(c, r, c.reference_on_reals(), sens);
+  }
+  return {r};
+}
+
 }  // namespace
+
+std::optional<ml_linear_plan> plan_ml_linear(const int_context& c) {
+  const bool scaler = c.n.op_type == "Scaler";
+  if (c.n.domain != "ai.onnx.ml" || (!scaler && c.n.op_type != "LinearRegressor")) return std::nullopt;
+  if (c.n.outputs.size() != 1 || !c.in.at(0) || !c.in[0]->is_fixed()) return std::nullopt;
+  const int_value& x = *c.in[0];
+  if (x.t.shape.empty() || x.t.shape.size() > 2) return std::nullopt;
+  ml_linear_plan p;
+  p.rows = x.t.shape.size() == 1 ? 1 : x.t.shape[0];
+  p.features = x.t.shape.back();
+  const tensor xs = tensor::floats(x.t.shape, std::vector<double>(x.t.ints.size(), 0.0));
+  const ops::op_context oc{c.n, {&xs}};
+  std::vector<double> bias;
+  if (scaler) {
+    const std::vector<double> scale = ops::ml::floats_or_tensor(oc, "scale"), offset = ops::ml::floats_or_tensor(oc, "offset");
+    if (scale.empty() || offset.size() != scale.size() ||
+        (scale.size() != 1 && static_cast<std::int64_t>(scale.size()) != p.features))
+      return std::nullopt;
+    p.elementwise = true;
+    p.outputs = p.features;
+    p.weights = scale;
+    for (std::size_t j = 0; j < scale.size(); ++j) bias.push_back(-offset[j] * scale[j]);
+  } else {
+    if (ops::ml::read_transform(oc) != transform::none) return std::nullopt;
+    const ops::ml::linear_model m = ops::ml::read_linear(oc, p.features, oc.attr_int("targets", 1));
+    p.outputs = m.k;
+    p.weights = m.w;
+    bias = m.b.empty() ? std::vector<double>(static_cast<std::size_t>(m.k), 0.0) : m.b;
+  }
+  const std::size_t channels = p.elementwise ? p.weights.size() : static_cast<std::size_t>(p.outputs);
+  const auto f = static_cast<std::size_t>(p.features);
+  std::vector<double> bias_abs(bias.size());
+  for (std::size_t j = 0; j < bias.size(); ++j) bias_abs[j] = std::fabs(bias[j]);
+  p.q = quantize_weights(
+      c, p.weights, channels, [&](std::size_t i) { return p.elementwise ? i : i / f; }, bias_abs, *x.frac);
+  for (std::size_t ch = 0; ch < channels; ++ch) p.bias.push_back(fixed::quantize(bias[ch], *x.frac + p.q.frac[ch]));
+  return p;
+}
 
 std::optional<tree_regressor_plan> plan_tree_regressor(const int_context& c) {
   if (c.n.domain != "ai.onnx.ml" || c.n.op_type != "TreeEnsembleRegressor") return std::nullopt;
@@ -340,6 +419,8 @@ void add_classifier_ops(int_op_table& t) {
   t[ops::op_key("ai.onnx.ml", "LinearClassifier")] = op_classifier;
   t[ops::op_key("ai.onnx.ml", "TreeEnsembleClassifier")] = op_classifier;
   t[ops::op_key("ai.onnx.ml", "TreeEnsembleRegressor")] = op_tree_regressor;
+  t[ops::op_key("ai.onnx.ml", "Scaler")] = op_ml_linear;
+  t[ops::op_key("ai.onnx.ml", "LinearRegressor")] = op_ml_linear;
 }
 
 }  // namespace ciro::zkml::int_ops

@@ -310,6 +310,7 @@ class lowerer {
     if (n.domain == "ai.onnx.ml" && (n.op_type == "LinearClassifier" || n.op_type == "TreeEnsembleClassifier"))
       return classifier(n);
     if (n.domain == "ai.onnx.ml" && n.op_type == "TreeEnsembleRegressor") return tree_regressor(n);
+    if (n.domain == "ai.onnx.ml" && (n.op_type == "Scaler" || n.op_type == "LinearRegressor")) return ml_linear(n);
     if (!n.domain.empty())
       refuse(n, run_error_code::unsupported_operator, "not proven yet (the " + n.domain + " domain)");
     const std::string& op = n.op_type;
@@ -615,6 +616,34 @@ class lowerer {
       affine(n, {{out[1], -1}}, p.all_positive ? fixed::quantize(1.0, fo) : 0, {}, out[0]);
     }
     return {label, out};
+  }
+
+  /// Scaler and LinearRegressor (int_ops ml_linear_plan): one affine step per output, its terms
+  /// the value it scales (Scaler) or the row's features (LinearRegressor), rounded to the output's
+  /// frac.
+  void ml_linear(const node& n) {
+    const auto plan = int_ops::plan_ml_linear(context(n));
+    if (!plan) refuse(n, run_error_code::unsupported_attribute, "only post_transform NONE is proven");
+    const int_ops::ml_linear_plan& p = *plan;
+    const std::vector<address>& xa = addresses(n, n.inputs.at(0));
+    const int fx = *value(n, n.inputs[0]).frac, fo = *value(n, n.outputs.at(0)).frac;
+    const auto f = static_cast<std::size_t>(p.features), k = static_cast<std::size_t>(p.outputs);
+    std::vector<address> y = fresh(static_cast<std::size_t>(p.rows) * k);
+    std::vector<std::pair<address, std::int64_t>> terms;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(p.rows); ++i) {
+      for (std::size_t o = 0; o < k; ++o) {
+        const std::size_t ch = p.channel(o);
+        terms.clear();
+        if (p.elementwise) {
+          terms.emplace_back(xa[i * f + o], p.q.q[ch]);
+        } else {
+          for (std::size_t j = 0; j < f; ++j) terms.emplace_back(xa[i * f + j], p.q.q[o * f + j]);
+        }
+        const int acc_frac = fx + p.q.frac[ch];
+        affine(n, terms, p.bias[ch], rescale_by(n, acc_frac - fo), y[i * k + o]);
+      }
+    }
+    define(n, 0, std::move(y));
   }
 
   /// TreeEnsembleRegressor (int_ops tree_regressor_plan): per row the trees step's sums S_t, each
