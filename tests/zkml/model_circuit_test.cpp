@@ -181,6 +181,43 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+/// Proves `m` on each of `inputs` (one quantization, calibrated on all of them) and checks every
+/// proof: it verifies against the model and its input (the certificate recomputed, its error within
+/// its bound), its outputs are the integer inference's, and one more in any output is rejected.
+/// Returns the proofs' results.
+std::vector<prove_model_result> prove_and_check_each(const model& m, const std::vector<tensor_map>& inputs,
+                                                     const std::string& name) {
+  prove_model_options options;
+  options.calibration = inputs;
+  std::vector<prove_model_result> out;
+  for (const tensor_map& in : inputs) {
+    auto p = prove_model(bytes_of(name), m, in, options);
+    if (!p) {
+      ADD_FAILURE() << name << ": " << p.error().message;
+      continue;
+    }
+    auto v = verify_model(p.value().bytes, bytes_of(name), &m, &in);
+    EXPECT_TRUE(v && v.value().parity_checked) << name << ": " << (v ? "" : v.error().message);
+    const auto& parity = p.value().file.statement.parity;
+    EXPECT_LE(parity.max_abs_error, parity.bound) << name;
+    calibration cal;
+    cal.fracs = p.value().file.statement.fracs;
+    quantization_config config;
+    config.inputs_are_constants = false;
+    auto run = run_integer(m, in, cal, config);
+    EXPECT_TRUE(run) << name << ": " << (run ? "" : run.error().message);
+    for (std::size_t o = 0; run && o < p.value().file.statement.outputs.size(); ++o) {
+      const proven_tensor& t = p.value().file.statement.outputs[o];
+      EXPECT_EQ(t.q, run.value().at(t.name).t.ints) << name << ": " << t.name;
+      model_proof_file f = p.value().file;
+      f.statement.outputs[o].q.back() += 1;
+      EXPECT_FALSE(verify_model(encode(f))) << name << ": " << t.name;
+    }
+    out.push_back(std::move(p.value()));
+  }
+  return out;
+}
+
 TEST(TreeWalk, RandomEnsemblesOfEveryModeAndShapeAreProvenAsTheIntegerInferenceRunsThem) {
   test::seeded_rng rng;
   struct shape {
@@ -196,29 +233,7 @@ TEST(TreeWalk, RandomEnsemblesOfEveryModeAndShapeAreProvenAsTheIntegerInferenceR
     const std::string name = "tree walk " + std::to_string(i) + " " + std::to_string(rng.next());
     std::vector<tensor_map> inputs;
     for (int j = 0; j < 3; ++j) inputs.push_back(random_input(rng.engine(), s.rows, s.features));
-    prove_model_options options;
-    options.calibration = inputs;
-    for (const tensor_map& in : inputs) {
-      auto p = prove_model(bytes_of(name), m, in, options);
-      ASSERT_TRUE(p) << p.error().message;
-      auto v = verify_model(p.value().bytes, bytes_of(name), &m, &in);
-      ASSERT_TRUE(v) << v.error().message;
-      EXPECT_TRUE(v.value().parity_checked);
-      // The proven label and scores are the integer inference's.
-      calibration cal;
-      cal.fracs = p.value().file.statement.fracs;
-      quantization_config config;
-      config.inputs_are_constants = false;
-      auto run = run_integer(m, in, cal, config);
-      ASSERT_TRUE(run) << run.error().message;
-      for (const auto& o : p.value().file.statement.outputs) EXPECT_EQ(o.q, run.value().at(o.name).t.ints) << o.name;
-      // Another label or score is rejected.
-      for (std::size_t o = 0; o < 2; ++o) {
-        model_proof_file f = p.value().file;
-        f.statement.outputs[o].q.back() += 1;
-        EXPECT_FALSE(verify_model(encode(f))) << f.statement.outputs[o].name;
-      }
-    }
+    EXPECT_EQ(prove_and_check_each(m, inputs, name).size(), inputs.size());
   }
 }
 
@@ -240,31 +255,8 @@ TEST(TreeWalk, BinaryEnsemblesInOnnxRuntimesFormAreProvenAsTheIntegerInferenceRu
     const std::string name = "binary trees " + std::to_string(i) + " " + std::to_string(rng.next());
     std::vector<tensor_map> inputs;
     for (int j = 0; j < 3; ++j) inputs.push_back(random_input(rng.engine(), s.rows, s.features));
-    prove_model_options options;
-    options.calibration = inputs;
-    for (const tensor_map& in : inputs) {
-      auto p = prove_model(bytes_of(name), m, in, options);
-      ASSERT_TRUE(p) << p.error().message;
-      auto v = verify_model(p.value().bytes, bytes_of(name), &m, &in);
-      ASSERT_TRUE(v) << v.error().message;
-      EXPECT_TRUE(v.value().parity_checked);
-      calibration cal;
-      cal.fracs = p.value().file.statement.fracs;
-      quantization_config config;
-      config.inputs_are_constants = false;
-      auto run = run_integer(m, in, cal, config);
-      ASSERT_TRUE(run) << run.error().message;
-      for (const auto& o : p.value().file.statement.outputs) {
-        EXPECT_EQ(o.q, run.value().at(o.name).t.ints) << o.name;
-        if (o.name == "label") {
-          for (const std::int64_t l : o.q) EXPECT_TRUE(l == 10 || l == 11) << l;
-        }
-      }
-      for (std::size_t o = 0; o < 2; ++o) {
-        model_proof_file f = p.value().file;
-        f.statement.outputs[o].q.front() += 1;
-        EXPECT_FALSE(verify_model(encode(f))) << f.statement.outputs[o].name;
-      }
+    for (const prove_model_result& r : prove_and_check_each(m, inputs, name)) {
+      for (const std::int64_t l : r.file.statement.outputs.at(0).q) EXPECT_TRUE(l == 10 || l == 11) << l;
     }
   }
 }
@@ -284,28 +276,9 @@ TEST(TreeWalk, RegressorsSummingOrAveragingTheirTreesAreProvenAsTheIntegerInfere
     const std::string name = "tree regressor " + std::to_string(i) + " " + std::to_string(rng.next());
     std::vector<tensor_map> inputs;
     for (int j = 0; j < 2; ++j) inputs.push_back(random_input(rng.engine(), s.rows, s.features));
-    prove_model_options options;
-    options.calibration = inputs;
-    for (const tensor_map& in : inputs) {
-      auto p = prove_model(bytes_of(name), m, in, options);
-      ASSERT_TRUE(p) << p.error().message;
-      auto v = verify_model(p.value().bytes, bytes_of(name), &m, &in);
-      ASSERT_TRUE(v) << v.error().message;
-      EXPECT_TRUE(v.value().parity_checked);
-      // Within the certificate's bound of the float reference, and the integer inference's.
-      const auto& parity = p.value().file.statement.parity;
-      EXPECT_LE(parity.max_abs_error, parity.bound);
-      EXPECT_LT(parity.max_abs_error, 0.01);
-      calibration cal;
-      cal.fracs = p.value().file.statement.fracs;
-      quantization_config config;
-      config.inputs_are_constants = false;
-      auto run = run_integer(m, in, cal, config);
-      ASSERT_TRUE(run) << run.error().message;
-      EXPECT_EQ(p.value().file.statement.outputs.at(0).q, run.value().at("y").t.ints);
-      model_proof_file f = p.value().file;
-      f.statement.outputs[0].q.back() -= 1;
-      EXPECT_FALSE(verify_model(encode(f)));
+    // The float reference is within 0.01 of every output.
+    for (const prove_model_result& r : prove_and_check_each(m, inputs, name)) {
+      EXPECT_LT(r.file.statement.parity.max_abs_error, 0.01);
     }
   }
   // MAX and a post_transform are not proven: refused in one line naming the node (trees of a single
@@ -378,29 +351,11 @@ TEST(MlLinear, ScaledInputsAndLinearOrTreeRegressorsAreProvenAsTheIntegerInferen
     const std::string name = "pipeline " + std::to_string(i) + " " + std::to_string(rng.next());
     std::vector<tensor_map> inputs;
     for (int j = 0; j < 2; ++j) inputs.push_back(random_input(rng.engine(), s.rows, s.features));
-    prove_model_options options;
-    options.calibration = inputs;
-    for (const tensor_map& in : inputs) {
-      auto p = prove_model(bytes_of(name), m, in, options);
-      ASSERT_TRUE(p) << p.error().message;
-      auto v = verify_model(p.value().bytes, bytes_of(name), &m, &in);
-      ASSERT_TRUE(v) << v.error().message;
-      EXPECT_TRUE(v.value().parity_checked);
-      const auto& parity = p.value().file.statement.parity;
-      EXPECT_LE(parity.max_abs_error, parity.bound);
+    for (const prove_model_result& r : prove_and_check_each(m, inputs, name)) {
+      // A linear pipeline is continuous: close to the float reference.
       if (s.trees == 0) {
-        EXPECT_LT(parity.max_abs_error, 0.01);  // continuous: close to the float reference
+        EXPECT_LT(r.file.statement.parity.max_abs_error, 0.01);
       }
-      calibration cal;
-      cal.fracs = p.value().file.statement.fracs;
-      quantization_config config;
-      config.inputs_are_constants = false;
-      auto run = run_integer(m, in, cal, config);
-      ASSERT_TRUE(run) << run.error().message;
-      EXPECT_EQ(p.value().file.statement.outputs.at(0).q, run.value().at("y").t.ints);
-      model_proof_file f = p.value().file;
-      f.statement.outputs[0].q.front() += 1;
-      EXPECT_FALSE(verify_model(encode(f)));
     }
   }
   // A post_transform is not proven: refused in one line naming the node.
