@@ -211,14 +211,16 @@ std::optional<std::function<double(double)>> table_function(const int_context& c
 ///            q_f <= threshold (comparison::compare), or always / never;
 ///   label    labels[the first k of largest s_k];
 ///   scores'  NONE: s rescaled to the output's frac; SOFTMAX: softmax_row; LOGISTIC: a table.
-/// A two-class TreeEnsembleClassifier in ONNX Runtime's binary form (`binary`: every leaf weighs
-/// class 0 and no leaf class 1, at most one base value; post_transform NONE or LOGISTIC, as
-/// XGBoost, LightGBM and scikit-learn export binary boosted trees) has one score S = base_0 + the
-/// class-0 weights of the leaves reached (classes = 1 in the plan):
-///   label    labels[1] when S > positive_above (0.5 at score_frac when every weight is >= 0,
-///            else 0), else labels[0];
-///   scores'  LOGISTIC: [T(-S), T(S)] with the logistic table T; NONE: [2^f - y, y] when every
-///            weight is >= 0, else [-y, y], y = S rescaled to the output's frac f.
+/// A binary classifier (`binary`, classes = 1 in the plan) has one score S: a LinearClassifier with
+/// one coefficient row and 2 labels, or a two-class TreeEnsembleClassifier in ONNX Runtime's binary
+/// form (every leaf weighs class 0 and no leaf class 1, at most one base value; post_transform NONE
+/// or LOGISTIC, as XGBoost, LightGBM and scikit-learn export binary boosted trees), S = base_0 + the
+/// class-0 weights of the leaves reached:
+///   label    labels[1] when S > positive_above (trees whose weights are all >= 0: 0.5 at
+///            score_frac; else 0), else labels[0];
+///   scores'  class 1: y = T(S) under LOGISTIC (the logistic table), else S rescaled to the output's
+///            frac f; class 0 (`zero`): 2^f - y (complement), -y (negation) or T(-S) (negated_score),
+///            as ONNX Runtime writes them.
 /// score_frac is the largest frac at which every score is within the activation limit for every
 /// input within it.
 struct classifier_plan {
@@ -238,9 +240,11 @@ struct classifier_plan {
   std::vector<bool> swapped;                 ///< per node: the true child is taken when the test fails
   std::vector<std::vector<std::int64_t>> leaf_weights;  ///< per node: its weights' q at score_frac
   std::vector<std::int64_t> base;            ///< per class, at score_frac
-  // binary trees
-  bool binary = false, all_positive = false;
+  // binary classifiers
+  enum class class_zero : std::uint8_t { complement, negation, negated_score };
+  bool binary = false;
   std::int64_t positive_above = 0;
+  class_zero zero = class_zero::complement;
   /// Whether node i's true child is taken for the input integer q.
   [[nodiscard]] bool goes_true(std::size_t i, std::int64_t q) const {
     const bool test = kind[i] == comparison::always || (kind[i] == comparison::compare && q <= threshold[i]);

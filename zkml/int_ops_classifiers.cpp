@@ -32,7 +32,9 @@ std::optional<int> largest_frac(const quantization_config& config, const std::fu
 /// The linear classifier's weights and score frac.
 bool plan_linear(const int_context& c, const ops::op_context& oc, classifier_plan& p) {
   const ops::ml::linear_model m = ops::ml::read_linear(oc, p.features, -1);
-  if (m.k < 2 || static_cast<std::int64_t>(p.labels.size()) != m.k) return false;
+  // One score column with 2 labels is the binary form: label 1 when S > 0, class 0 as 1 - class 1.
+  p.binary = m.k == 1 && p.labels.size() == 2;
+  if (!p.binary && (m.k < 2 || static_cast<std::int64_t>(p.labels.size()) != m.k)) return false;
   p.classes = m.k;
   const auto f = static_cast<std::size_t>(p.features);
   std::vector<double> bias_abs(static_cast<std::size_t>(m.k), 0.0);
@@ -132,13 +134,16 @@ bool plan_binary_trees(const int_context& c, const ops::op_context& oc, classifi
   }
   p.binary = true;
   p.classes = 1;
-  p.all_positive = std::all_of(p.ensemble.weight_values.begin(), p.ensemble.weight_values.end(), [](double w) { return w >= 0; });
+  const bool all_positive =
+      std::all_of(p.ensemble.weight_values.begin(), p.ensemble.weight_values.end(), [](double w) { return w >= 0; });
   base.resize(1, 0.0);
   if (!plan_branches(c, p) || !plan_leaves(c, p, base)) return false;
   // p > 0.5 is S > 2^(f - 1) for f >= 1, S > 0 for f <= 0; a threshold at the limit or beyond
   // is the limit (no S exceeds it).
   const int f = p.score_frac;
-  p.positive_above = !p.all_positive || f <= 0 ? 0 : f > 30 ? c.limit() : std::min(c.limit(), std::int64_t{1} << (f - 1));
+  p.positive_above = !all_positive || f <= 0 ? 0 : f > 30 ? c.limit() : std::min(c.limit(), std::int64_t{1} << (f - 1));
+  using zero = classifier_plan::class_zero;
+  p.zero = p.transform == transform::logistic ? zero::negated_score : all_positive ? zero::complement : zero::negation;
   return true;
 }
 
@@ -190,7 +195,7 @@ std::vector<int_value> op_classifier(const int_context& c) {
   tensor labels = tensor::zeros({p.rows}, element_type::int64);
   const int fo = c.out_frac(1);
   std::optional<softmax_plan> sp;
-  if (p.transform == transform::softmax) {
+  if (p.transform == transform::softmax && !p.binary) {
     sp = plan_softmax(p.classes, fo, c.config);
     if (!sp) c.unsupported("Softmax over too many classes");
   }
@@ -205,13 +210,14 @@ std::vector<int_value> op_classifier(const int_context& c) {
       const std::int64_t score = s[0];
       labels.ints[static_cast<std::size_t>(i)] = p.labels[score > p.positive_above ? 1 : 0];
       std::int64_t* out = z.data() + static_cast<std::size_t>(i) * 2;
-      if (p.transform == transform::logistic) {
-        out[0] = fixed::quantize(ops::ml::logistic(fixed::dequantize(-score, p.score_frac)), fo);
-        out[1] = fixed::quantize(ops::ml::logistic(fixed::dequantize(score, p.score_frac)), fo);
-      } else {
-        out[1] = fixed::round_shift(score, p.score_frac - fo);
-        out[0] = (p.all_positive ? fixed::quantize(1.0, fo) : 0) - out[1];
-      }
+      const auto logistic_at = [&](std::int64_t q) {
+        return fixed::quantize(ops::ml::logistic(fixed::dequantize(q, p.score_frac)), fo);
+      };
+      out[1] = p.transform == transform::logistic ? logistic_at(score) : fixed::round_shift(score, p.score_frac - fo);
+      using zero = classifier_plan::class_zero;
+      out[0] = p.zero == zero::negated_score ? logistic_at(-score)
+               : p.zero == zero::complement  ? fixed::quantize(1.0, fo) - out[1]
+                                             : -out[1];
       continue;
     }
     const auto best = static_cast<std::size_t>(std::max_element(s.begin(), s.end()) - s.begin());  // the first

@@ -549,8 +549,9 @@ class lowerer {
     const auto plan = int_ops::plan_classifier(c);
     if (!plan) {
       refuse(n, run_error_code::unsupported_operator,
-             "not proven yet (proven: LinearClassifier with 2 or more classes, TreeEnsembleClassifier with 3 or "
-             "more classes and base values, or 2 in ONNX Runtime's binary form with every leaf weighing class 0 only, "
+             "not proven yet (proven: LinearClassifier with 2 or more classes or one score column, "
+             "TreeEnsembleClassifier with 3 or more classes and base values, or 2 in ONNX Runtime's binary form with "
+             "every leaf weighing class 0 only, "
              "BRANCH_LEQ/LT/GTE/GT, post_transform NONE, SOFTMAX or LOGISTIC)");
     }
     const int_ops::classifier_plan& p = *plan;
@@ -560,7 +561,7 @@ class lowerer {
     const int fo = *value(n, n.outputs.at(1)).frac;
     const auto k = static_cast<std::size_t>(p.classes);
     std::optional<int_ops::softmax_plan> sp;
-    if (p.transform == ops::ml::transform::softmax) {
+    if (p.transform == ops::ml::transform::softmax && !p.binary) {
       sp = int_ops::plan_softmax(p.classes, fo, config_);
       if (!sp) refuse(n, run_error_code::unsupported_attribute, "Softmax over too many classes");
     }
@@ -577,7 +578,9 @@ class lowerer {
       const std::vector<address> x(xa.begin() + i * p.features, xa.begin() + (i + 1) * p.features);
       const std::vector<address> s = p.trees ? tree_scores(n, p, x, trees) : linear_scores(n, p, x);
       if (p.binary) {
-        const auto [label, out] = binary_outputs(n, p, s[0], fo, table);
+        // One score column: only LOGISTIC transforms it (ONNX Runtime leaves it as it is otherwise).
+        const auto [label, out] =
+            binary_outputs(n, p, s[0], fo, p.transform == ops::ml::transform::logistic ? table : std::nullopt);
         labels.push_back(label);
         probabilities.insert(probabilities.end(), out.begin(), out.end());
         continue;
@@ -598,22 +601,26 @@ class lowerer {
     define(n, 1, std::move(probabilities));
   }
 
-  /// A binary ensemble's label and outputs for its score S (int_ops classifier_plan::binary): the
-  /// label labels[1] + (labels[0] - labels[1]) [S <= positive_above]; LOGISTIC [T(-S), T(S)] with
-  /// the logistic table `table`; NONE y = S rescaled, then 2^fo - y (or -y) for class 0.
+  /// A binary classifier's label and outputs for its score S (int_ops classifier_plan::binary):
+  /// the label labels[1] + (labels[0] - labels[1]) [S <= positive_above]; class 1 T(S) (`table`,
+  /// LOGISTIC) or S rescaled; class 0 as p.zero says.
   std::pair<address, std::vector<address>> binary_outputs(const node& n, const int_ops::classifier_plan& p, address score,
                                                           int fo, std::optional<std::uint32_t> table) {
+    using zero = int_ops::classifier_plan::class_zero;
     const address not_positive = at_most(n, score, std::nullopt, p.positive_above), label = fresh(1)[0];
     affine(n, {{not_positive, p.labels[0] - p.labels[1]}}, p.labels[1], {}, label);
     std::vector<address> out = fresh(2);
     if (table) {
-      const address negated = fresh(1)[0];
-      affine(n, {{score, -1}}, 0, {}, negated);
-      apply(*table, negated, out[0]);
       apply(*table, score, out[1]);
     } else {
       out[1] = rescaled(n, {score}, p.score_frac, fo)[0];
-      affine(n, {{out[1], -1}}, p.all_positive ? fixed::quantize(1.0, fo) : 0, {}, out[0]);
+    }
+    if (p.zero == zero::negated_score) {
+      const address negated = fresh(1)[0];
+      affine(n, {{score, -1}}, 0, {}, negated);
+      apply(*table, negated, out[0]);
+    } else {
+      affine(n, {{out[1], -1}}, p.zero == zero::complement ? fixed::quantize(1.0, fo) : 0, {}, out[0]);
     }
     return {label, out};
   }

@@ -366,6 +366,45 @@ TEST(MlLinear, ScaledInputsAndLinearOrTreeRegressorsAreProvenAsTheIntegerInferen
   EXPECT_NE(refused.error().message.find("only post_transform NONE is proven"), std::string::npos) << refused.error().message;
 }
 
+/// A binary logistic regression as scikit-learn exports it: a Scaler, then a LinearClassifier of
+/// one coefficient row and labels {3, 7}, with `post`.
+model binary_linear(std::mt19937_64& rng, std::int64_t features, std::int64_t rows, const std::string& post) {
+  std::normal_distribution<double> normal(0.0, 1.0);
+  model m = scaled_regression(rng, features, 1, rows, false, 0);
+  attribute_map a;
+  for (std::int64_t j = 0; j < features; ++j) a.floats("coefficients").push_back(normal(rng));
+  a.floats("intercepts").push_back(0.2 * normal(rng));
+  a.ints("classlabels_ints") = {3, 7};
+  a.get("post_transform", attribute::kind::string).s = post;
+  node& c = m.nodes[1];
+  c.op_type = "LinearClassifier";
+  c.name = "classifier";
+  c.outputs = {"label", "probabilities"};
+  c.attributes.clear();
+  for (auto& [name, attr] : a.all) c.attributes.push_back(std::move(attr));
+  m.outputs = {{"label", element_type::int64, {rows}}, {"probabilities", element_type::float32, {rows, 2}}};
+  return m;
+}
+
+TEST(MlLinear, BinaryLogisticRegressionsAreProvenAsTheIntegerInferenceRunsThem) {
+  test::seeded_rng rng;
+  for (const char* post : {"LOGISTIC", "NONE", "SOFTMAX"}) {
+    SCOPED_TRACE(post);
+    const model m = binary_linear(rng.engine(), 6, 3, post);
+    const std::string name = std::string("binary linear ") + post + " " + std::to_string(rng.next());
+    std::vector<tensor_map> inputs;
+    for (int j = 0; j < 2; ++j) inputs.push_back(random_input(rng.engine(), 3, 6));
+    for (const prove_model_result& r : prove_and_check_each(m, inputs, name)) {
+      const auto& out = r.file.statement.outputs;
+      for (const std::int64_t l : out.at(0).q) EXPECT_TRUE(l == 3 || l == 7) << l;
+      // Class 0 is 1 - class 1, exactly at the output's frac.
+      const std::int64_t one = std::int64_t{1} << out.at(1).frac;
+      for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(out[1].q[2 * i] + out[1].q[2 * i + 1], one);
+      EXPECT_LT(r.file.statement.parity.max_abs_error, 0.01);
+    }
+  }
+}
+
 /// One tree of `branches` branches in a chain whose two children are both the next node (2^branches
 /// paths through `branches` + 1 nodes), ending at a leaf weighing each class in turn.
 model chain_model(std::int64_t branches, std::int64_t classes) {
