@@ -75,6 +75,13 @@ result<node_summary, int> run_node(const node_config& config, const std::atomic<
     // Each committed batch in sequence order: the ledger first (slashes to the alerts topic), then
     // its verdicts to the validator actor.
     on.on_decision = [&link, &ledger, &s, &vc, ledger_file](const consensus::quorum_certificate& cert) {
+      if (const auto gap = skipped_sequences(*ledger, cert)) {
+        const std::string from = std::to_string(gap->first), to = std::to_string(gap->second);
+        s.alert(R"({"alert": "ledger_gap", "from": )" + from + R"(, "to": )" + to + "}");
+        s.log("warning: the ledger skipped sequences " + from + " to " + to +
+              " (this validator caught up from a checkpoint): its uptime records and slashes may differ from the "
+              "other validators' until an epoch restart starts every validator from one ledger state");
+      }
       for (const auto& slash : apply_committed(*ledger, cert, vc.validators, *s.proofs)) s.alert(consensus::alert_json(slash));
       const std::vector<std::uint8_t> state = ledger->encode();
       if (!write_file_atomically(ledger_file, std::string_view(reinterpret_cast<const char*>(state.data()), state.size()))) {

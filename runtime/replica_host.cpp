@@ -69,6 +69,13 @@ std::vector<consensus::slash_event> apply_committed(consensus::ledger& ledger, c
   return slashes;
 }
 
+std::optional<std::pair<std::uint64_t, std::uint64_t>> skipped_sequences(const consensus::ledger& ledger,
+                                                                           const consensus::quorum_certificate& cert) {
+  const auto last = ledger.last_sequence();
+  if (!last || cert.sequence <= *last + 1) return std::nullopt;
+  return std::pair{*last + 1, cert.sequence - 1};
+}
+
 result<std::unique_ptr<replica_host>, int> replica_host::start(replica_host_config config,
                                                                std::shared_ptr<proof_verdicts> proofs, callbacks on) {
   std::unique_ptr<replica_host> h(new replica_host());

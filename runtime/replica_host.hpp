@@ -8,8 +8,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "consensus/certificate.hpp"
@@ -41,6 +43,14 @@ inline constexpr std::uint64_t max_clock_skew_s = 300;
 /// topic.
 std::vector<consensus::slash_event> apply_committed(consensus::ledger& ledger, const consensus::quorum_certificate& cert,
                                                     const consensus::validator_set& validators, proof_verdicts& proofs);
+
+/// The sequences a decision skips after the last one `ledger` recorded: [last + 1, cert.sequence - 1]
+/// when not empty. Decisions come one sequence after another (a view change fills gaps with empty
+/// batches), so a gap means the replica caught up from a stable checkpoint: the ledger lacks the
+/// participation and evidence of the skipped batches, and may differ from the other validators'
+/// (docs/consensus.md, "Epochs, by a coordinated restart"). Nothing before the first decision.
+[[nodiscard]] std::optional<std::pair<std::uint64_t, std::uint64_t>> skipped_sequences(
+    const consensus::ledger& ledger, const consensus::quorum_certificate& cert);
 
 struct replica_host_config {
   consensus::validator_set validators;

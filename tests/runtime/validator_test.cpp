@@ -245,6 +245,27 @@ void submit_hourly(host_cluster& c, std::size_t count) {
   }
 }
 
+TEST(ReplicaHost, ADecisionAfterAGapNamesTheSequencesTheLedgerSkipped) {
+  const auto keys = test_keys(4);
+  const consensus::validator_set set = set_of(keys);
+  consensus::ledger ledger(set);
+  consensus::quorum_certificate cert;
+  cert.sequence = 7;  // the first decision: nothing before it to compare with
+  EXPECT_FALSE(skipped_sequences(ledger, cert));
+  consensus::batch b;
+  b.time_s = 1000;
+  ledger.record_committed(5, b, set);
+  cert.sequence = 6;
+  EXPECT_FALSE(skipped_sequences(ledger, cert));
+  cert.sequence = 5;  // a replay after a restart
+  EXPECT_FALSE(skipped_sequences(ledger, cert));
+  cert.sequence = 21;  // caught up from the checkpoint at 20
+  const auto gap = skipped_sequences(ledger, cert);
+  ASSERT_TRUE(gap);
+  EXPECT_EQ(gap->first, 6u);
+  EXPECT_EQ(gap->second, 20u);
+}
+
 TEST(ReplicaHost, AValidatorDownSixHoursIsSlashedAlikeOnEveryLedger) {
   host_cluster c(4, 3);  // validator 3 never comes up
   submit_hourly(c, consensus::participation_window + 8);
