@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -138,69 +139,121 @@ model cnn10m() {
   return std::move(b.m);
 }
 
-/// A gradient-boosted classifier as XGBoost and scikit-learn export it: 100 full trees of depth 6
-/// (63 BRANCH_LEQ nodes, 64 leaves each) over 20 features, tree t adding to class t mod 3, base
-/// values, SOFTMAX; outputs the label and the probabilities.
-model trees() {
-  constexpr std::int64_t features = 20, classes = 3, depth = 6, n_trees = 100;
-  constexpr std::int64_t internal = (1 << depth) - 1, total = (2 << depth) - 1;
+/// An ONNX-ML node's attributes by name, each created with its name and type on first use.
+struct attribute_map {
+  std::map<std::string, attribute> all;
+  attribute& get(const char* n, attribute::kind k) {
+    attribute& a = all[n];
+    a.name = n;
+    a.type = k;
+    return a;
+  }
+  std::vector<std::int64_t>& ints(const std::string& n) { return get(n.c_str(), attribute::kind::ints).ints; }
+  std::vector<double>& floats(const std::string& n) { return get(n.c_str(), attribute::kind::floats).floats; }
+};
+
+/// `n_trees` full trees of depth `depth` (2^depth - 1 BRANCH_LEQ nodes, 2^depth leaves each) over
+/// `features` features, thresholds about 0.5, from a fixed seed; each leaf weighs output
+/// `output_of(tree)` under `prefix` ("class" or "target") with a weight of about `scale`.
+void full_trees(attribute_map& a, std::int64_t features, std::int64_t n_trees, int depth, const std::string& prefix,
+                const std::function<std::int64_t(std::int64_t)>& output_of, double scale) {
+  const std::int64_t internal = (std::int64_t{1} << depth) - 1, total = (std::int64_t{2} << depth) - 1;
   std::mt19937_64 rng(20261205);
   std::normal_distribution<double> normal(0.0, 1.0);
   std::uniform_int_distribution<std::int64_t> feature(0, features - 1);
-  std::map<std::string, attribute> a;
-  const auto ints = [&](const char* n) -> std::vector<std::int64_t>& {
-    attribute& x = a[n];
-    x.name = n;
-    x.type = attribute::kind::ints;
-    return x.ints;
-  };
-  const auto floats = [&](const char* n) -> std::vector<double>& {
-    attribute& x = a[n];
-    x.name = n;
-    x.type = attribute::kind::floats;
-    return x.floats;
-  };
-  attribute& modes = a["nodes_modes"];
-  modes.name = "nodes_modes";
-  modes.type = attribute::kind::strings;
+  attribute& modes = a.get("nodes_modes", attribute::kind::strings);
   for (std::int64_t t = 0; t < n_trees; ++t) {
     for (std::int64_t n = 0; n < total; ++n) {
       const bool branch = n < internal;
-      ints("nodes_treeids").push_back(t);
-      ints("nodes_nodeids").push_back(n);
-      ints("nodes_featureids").push_back(branch ? feature(rng) : 0);
-      floats("nodes_values").push_back(branch ? static_cast<float>(0.5 + 0.3 * normal(rng)) : 0.0);
-      a["nodes_modes"].strings.push_back(branch ? "BRANCH_LEQ" : "LEAF");
-      ints("nodes_truenodeids").push_back(branch ? 2 * n + 1 : 0);
-      ints("nodes_falsenodeids").push_back(branch ? 2 * n + 2 : 0);
+      a.ints("nodes_treeids").push_back(t);
+      a.ints("nodes_nodeids").push_back(n);
+      a.ints("nodes_featureids").push_back(branch ? feature(rng) : 0);
+      a.floats("nodes_values").push_back(branch ? static_cast<float>(0.5 + 0.3 * normal(rng)) : 0.0);
+      modes.strings.push_back(branch ? "BRANCH_LEQ" : "LEAF");
+      a.ints("nodes_truenodeids").push_back(branch ? 2 * n + 1 : 0);
+      a.ints("nodes_falsenodeids").push_back(branch ? 2 * n + 2 : 0);
       if (branch) continue;
-      ints("class_treeids").push_back(t);
-      ints("class_nodeids").push_back(n);
-      ints("class_ids").push_back(t % classes);
-      floats("class_weights").push_back(static_cast<float>(0.1 * normal(rng)));
+      a.ints(prefix + "_treeids").push_back(t);
+      a.ints(prefix + "_nodeids").push_back(n);
+      a.ints(prefix + "_ids").push_back(output_of(t));
+      a.floats(prefix + "_weights").push_back(static_cast<float>(scale * normal(rng)));
     }
   }
-  ints("classlabels_int64s") = {0, 1, 2};
-  for (std::int64_t k = 0; k < classes; ++k) floats("base_values").push_back(static_cast<float>(0.1 * normal(rng)));
-  attribute& post = a["post_transform"];
-  post.name = "post_transform";
-  post.type = attribute::kind::string;
-  post.s = "SOFTMAX";
+}
+
+/// A one-node ONNX-ML model op_type(x [1, features]) with `outputs` ((name, type, shape)).
+model ml_model(const char* op_type, attribute_map a, std::int64_t features,
+               std::vector<zkml::value_info> outputs) {
   model m;
   node n;
-  n.op_type = "TreeEnsembleClassifier";
+  n.op_type = op_type;
   n.domain = "ai.onnx.ml";
   n.opset = 3;
-  n.name = "trees";
+  n.name = "model";
   n.inputs = {"x"};
-  n.outputs = {"label", "probabilities"};
-  for (auto& [name, attr] : a) n.attributes.push_back(std::move(attr));
+  for (const auto& o : outputs) n.outputs.push_back(o.name);
+  for (auto& [name, attr] : a.all) n.attributes.push_back(std::move(attr));
   m.nodes.push_back(std::move(n));
   m.opsets[""] = 13;
   m.opsets["ai.onnx.ml"] = 3;
   m.inputs = {{"x", zkml::element_type::float32, {1, features}}};
-  m.outputs = {{"label", zkml::element_type::int64, {1}}, {"probabilities", zkml::element_type::float32, {1, classes}}};
+  m.outputs = std::move(outputs);
   return m;
+}
+
+/// A gradient-boosted classifier as XGBoost and scikit-learn export it: 100 full trees of depth 6
+/// (63 BRANCH_LEQ nodes, 64 leaves each) over 20 features, tree t adding to class t mod 3, base
+/// values, SOFTMAX; outputs the label and the probabilities.
+model trees() {
+  constexpr std::int64_t features = 20, classes = 3;
+  attribute_map a;
+  full_trees(a, features, 100, 6, "class", [](std::int64_t t) { return t % classes; }, 0.1);
+  a.ints("classlabels_int64s") = {0, 1, 2};
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (std::int64_t k = 0; k < classes; ++k) a.floats("base_values").push_back(static_cast<float>(0.1 * normal(rng)));
+  a.get("post_transform", attribute::kind::string).s = "SOFTMAX";
+  return ml_model("TreeEnsembleClassifier", std::move(a), features,
+                  {{"label", zkml::element_type::int64, {1}}, {"probabilities", zkml::element_type::float32, {1, classes}}});
+}
+
+/// A binary gradient-boosted classifier as XGBoost exports it: 100 full trees of depth 6 over 20
+/// features, every leaf weighing class 0 (the positive score), base value 0, LOGISTIC.
+model xgboost_binary() {
+  constexpr std::int64_t features = 20;
+  attribute_map a;
+  full_trees(a, features, 100, 6, "class", [](std::int64_t) { return 0; }, 0.1);
+  a.ints("classlabels_int64s") = {0, 1};
+  a.floats("base_values") = {0.0};
+  a.get("post_transform", attribute::kind::string).s = "LOGISTIC";
+  return ml_model("TreeEnsembleClassifier", std::move(a), features,
+                  {{"label", zkml::element_type::int64, {1}}, {"probabilities", zkml::element_type::float32, {1, 2}}});
+}
+
+/// A random forest regressor as scikit-learn exports it: 100 full trees of depth 6 over 20 features,
+/// one target, aggregate AVERAGE.
+model forest_regressor() {
+  constexpr std::int64_t features = 20;
+  attribute_map a;
+  full_trees(a, features, 100, 6, "target", [](std::int64_t) { return 0; }, 1.0);
+  a.get("n_targets", attribute::kind::int_).i = 1;
+  a.get("aggregate_function", attribute::kind::string).s = "AVERAGE";
+  return ml_model("TreeEnsembleRegressor", std::move(a), features, {{"y", zkml::element_type::float32, {1, 1}}});
+}
+
+/// A binary logistic regression as scikit-learn exports it: one coefficient row over 30 features,
+/// an intercept, labels {0, 1}, LOGISTIC.
+model logistic_regression() {
+  constexpr std::int64_t features = 30;
+  std::mt19937_64 rng(20261207);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  attribute_map a;
+  for (std::int64_t j = 0; j < features; ++j) a.floats("coefficients").push_back(static_cast<float>(0.5 * normal(rng)));
+  a.floats("intercepts") = {-0.25};
+  a.ints("classlabels_ints") = {0, 1};
+  a.get("post_transform", attribute::kind::string).s = "LOGISTIC";
+  return ml_model("LinearClassifier", std::move(a), features,
+                  {{"label", zkml::element_type::int64, {1}}, {"probabilities", zkml::element_type::float32, {1, 2}}});
 }
 
 /// A random input in [0, 1) of `shape` for the model input "x".
@@ -308,6 +361,14 @@ std::vector<workload> zkml_workloads() {
       prove_workload("zkml.prove.trees",
                      "prove a tree ensemble classifier: 100 trees of depth 6 over 20 features, 3 classes, SOFTMAX",
                      trees, {1, 20}),
+      prove_workload("zkml.prove.xgboost",
+                     "prove a binary gradient-boosted classifier: 100 trees of depth 6 over 20 features, LOGISTIC",
+                     xgboost_binary, {1, 20}),
+      prove_workload("zkml.prove.forest",
+                     "prove a random forest regressor: 100 trees of depth 6 over 20 features, AVERAGE", forest_regressor,
+                     {1, 20}),
+      prove_workload("zkml.prove.logreg", "prove a binary logistic regression over 30 features", logistic_regression,
+                     {1, 30}),
       prove_workload("zkml.prove.cnn2m", "prove the inference of the 3-conv CNN of zkml.infer.cnn (2.3M multiply-adds)",
                      cnn, {1, 1, 28, 28}),
       prove_workload("zkml.prove.cnn10m", "prove the inference of a 3-conv CNN on 3x32x32 (9.3M multiply-adds)", cnn10m,
