@@ -71,9 +71,10 @@ std::vector<consensus::slash_event> apply_committed(consensus::ledger& ledger, c
 
 std::optional<std::pair<std::uint64_t, std::uint64_t>> skipped_sequences(const consensus::ledger& ledger,
                                                                            const consensus::quorum_certificate& cert) {
-  const auto last = ledger.last_sequence();
-  if (!last || cert.sequence <= *last + 1) return std::nullopt;
-  return std::pair{*last + 1, cert.sequence - 1};
+  // Sequences start at 1: a ledger that recorded none expects 1.
+  const std::uint64_t expected = ledger.last_sequence() ? *ledger.last_sequence() + 1 : 1;
+  if (cert.sequence <= expected) return std::nullopt;
+  return std::pair{expected, cert.sequence - 1};
 }
 
 result<std::unique_ptr<replica_host>, int> replica_host::start(replica_host_config config,

@@ -45,10 +45,11 @@ std::vector<consensus::slash_event> apply_committed(consensus::ledger& ledger, c
                                                     const consensus::validator_set& validators, proof_verdicts& proofs);
 
 /// The sequences a decision skips after the last one `ledger` recorded: [last + 1, cert.sequence - 1]
-/// when not empty. Decisions come one sequence after another (a view change fills gaps with empty
-/// batches), so a gap means the replica caught up from a stable checkpoint: the ledger lacks the
-/// participation and evidence of the skipped batches, and may differ from the other validators'
-/// (docs/consensus.md, "Epochs, by a coordinated restart"). Nothing before the first decision.
+/// (from 1 when it recorded none) when not empty. Decisions come one sequence after another from 1
+/// (a view change fills gaps with empty batches), so a gap means the replica caught up from a
+/// stable checkpoint, or its ledger started afresh beside a replica that had executed batches: the
+/// ledger lacks the participation and evidence of the skipped batches, and may differ from the
+/// other validators' (docs/consensus.md, "Epochs, by a coordinated restart").
 [[nodiscard]] std::optional<std::pair<std::uint64_t, std::uint64_t>> skipped_sequences(
     const consensus::ledger& ledger, const consensus::quorum_certificate& cert);
 

@@ -158,6 +158,14 @@ bool plan_trees(const int_context& c, const ops::op_context& oc, classifier_plan
   return plan_branches(c, p) && plan_leaves(c, p, base);
 }
 
+/// A score |s| <= limit at frac `from` rounded to frac `to` (a quantization's fracs may be far
+/// apart: below half a unit it is 0, and a scale-up beyond 2^40 is refused).
+std::int64_t rescale_score(const int_context& c, std::int64_t s, int from, int to) {
+  if (from - to > 62) return 0;
+  if (from - to < -40) c.unsupported("a score scaled up by more than 2^40");
+  return fixed::round_shift(s, from - to);
+}
+
 /// The scores of row i (score_frac).
 std::vector<std::int64_t> scores(const int_context& c, const classifier_plan& p, const std::vector<std::int64_t>& x,
                                  std::int64_t i) {
@@ -213,7 +221,7 @@ std::vector<int_value> op_classifier(const int_context& c) {
       const auto logistic_at = [&](std::int64_t q) {
         return fixed::quantize(ops::ml::logistic(fixed::dequantize(q, p.score_frac)), fo);
       };
-      out[1] = p.transform == transform::logistic ? logistic_at(score) : fixed::round_shift(score, p.score_frac - fo);
+      out[1] = p.transform == transform::logistic ? logistic_at(score) : rescale_score(c, score, p.score_frac, fo);
       using zero = classifier_plan::class_zero;
       out[0] = p.zero == zero::negated_score ? logistic_at(-score)
                : p.zero == zero::complement  ? fixed::quantize(1.0, fo) - out[1]
@@ -231,7 +239,7 @@ std::vector<int_value> op_classifier(const int_context& c) {
         out[j] = fixed::quantize(ops::ml::logistic(fixed::dequantize(s[j], p.score_frac)), fo);
       }
     } else {
-      for (std::size_t j = 0; j < k; ++j) out[j] = fixed::round_shift(s[j], p.score_frac - fo);
+      for (std::size_t j = 0; j < k; ++j) out[j] = rescale_score(c, s[j], p.score_frac, fo);
     }
   }
   int_value probabilities = fixed_tensor({p.rows, static_cast<std::int64_t>(outputs)}, std::move(z), fo);
@@ -332,7 +340,11 @@ std::optional<ml_linear_plan> plan_ml_linear(const int_context& c) {
   const ops::op_context oc{c.n, {&xs}};
   std::vector<double> bias;
   if (scaler) {
-    const std::vector<double> scale = ops::ml::floats_or_tensor(oc, "scale"), offset = ops::ml::floats_or_tensor(oc, "offset");
+    // As the reference reads them: the float attributes (no *_as_tensor forms).
+    const attribute* scale_attr = oc.attr("scale", attribute::kind::floats);
+    const attribute* offset_attr = oc.attr("offset", attribute::kind::floats);
+    const std::vector<double> scale = scale_attr ? scale_attr->floats : std::vector<double>{};
+    const std::vector<double> offset = offset_attr ? offset_attr->floats : std::vector<double>{};
     if (scale.empty() || offset.size() != scale.size() ||
         (scale.size() != 1 && static_cast<std::int64_t>(scale.size()) != p.features))
       return std::nullopt;
@@ -341,7 +353,7 @@ std::optional<ml_linear_plan> plan_ml_linear(const int_context& c) {
     p.weights = scale;
     for (std::size_t j = 0; j < scale.size(); ++j) bias.push_back(-offset[j] * scale[j]);
   } else {
-    if (ops::ml::read_transform(oc) != transform::none) return std::nullopt;
+    if (ops::ml::read_transform(oc) != transform::none || oc.attr_int("targets", 1) < 1) return std::nullopt;
     const ops::ml::linear_model m = ops::ml::read_linear(oc, p.features, oc.attr_int("targets", 1));
     p.outputs = m.k;
     p.weights = m.w;
@@ -390,9 +402,10 @@ std::optional<tree_regressor_plan> plan_tree_regressor(const int_context& c) {
   const auto n = aggregate == "AVERAGE" ? static_cast<std::int64_t>(p.ensemble.roots.size()) : std::int64_t{1};
   for (double& b : base) b *= static_cast<double>(n);
   if (!plan_branches(c, p) || !plan_leaves(c, p, base)) return std::nullopt;
-  // y = round(S 2^(f_y - f_s) / n) = floor((mul S + add) / div).
+  // y = round(S 2^(f_y - f_s) / n) = floor((mul S + add) / div), with div <= 2^32 (the largest
+  // divisor a rounding's remainder checks take) and mul <= 2^21.
   const int shift = p.score_frac - c.out_frac(0);
-  if (shift > 40 || shift < -20) return std::nullopt;
+  if (shift > 31 || shift < -20 || n > (std::int64_t{1} << 31) >> std::max(shift, 0)) return std::nullopt;
   const std::int64_t down = shift > 0 ? std::int64_t{1} << shift : 1, up = shift < 0 ? std::int64_t{1} << -shift : 1;
   plan.mul = 2 * up;
   plan.add = n * down;

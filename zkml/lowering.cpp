@@ -551,7 +551,7 @@ class lowerer {
       refuse(n, run_error_code::unsupported_operator,
              "not proven yet (proven: LinearClassifier with 2 or more classes or one score column, "
              "TreeEnsembleClassifier with 3 or more classes and base values, or 2 in ONNX Runtime's binary form with "
-             "every leaf weighing class 0 only, "
+             "every leaf weighing class 0 only and at most one base value, "
              "BRANCH_LEQ/LT/GTE/GT, post_transform NONE, SOFTMAX or LOGISTIC)");
     }
     const int_ops::classifier_plan& p = *plan;
@@ -609,12 +609,14 @@ class lowerer {
     using zero = int_ops::classifier_plan::class_zero;
     const address not_positive = at_most(n, score, std::nullopt, p.positive_above), label = fresh(1)[0];
     affine(n, {{not_positive, p.labels[0] - p.labels[1]}}, p.labels[1], {}, label);
-    std::vector<address> out = fresh(2);
+    std::vector<address> out(2);
     if (table) {
+      out[1] = fresh(1)[0];
       apply(*table, score, out[1]);
     } else {
       out[1] = rescaled(n, {score}, p.score_frac, fo)[0];
     }
+    out[0] = fresh(1)[0];
     if (p.zero == zero::negated_score) {
       const address negated = fresh(1)[0];
       affine(n, {{score, -1}}, 0, {}, negated);
@@ -630,7 +632,11 @@ class lowerer {
   /// frac.
   void ml_linear(const node& n) {
     const auto plan = int_ops::plan_ml_linear(context(n));
-    if (!plan) refuse(n, run_error_code::unsupported_attribute, "only post_transform NONE is proven");
+    if (!plan) {
+      refuse(n, run_error_code::unsupported_attribute,
+             "not proven in this form (proven: an input of [N, F] or [F]; Scaler with one or F scales and offsets; "
+             "LinearRegressor with post_transform NONE)");
+    }
     const int_ops::ml_linear_plan& p = *plan;
     const std::vector<address>& xa = addresses(n, n.inputs.at(0));
     const int fx = *value(n, n.inputs[0]).frac, fo = *value(n, n.outputs.at(0)).frac;
@@ -659,7 +665,8 @@ class lowerer {
     const auto plan = int_ops::plan_tree_regressor(context(n));
     if (!plan) {
       refuse(n, run_error_code::unsupported_attribute,
-             "only SUM or AVERAGE with post_transform NONE, every leaf weighing every target, is proven");
+             "only SUM or AVERAGE with post_transform NONE, every leaf weighing every target and an output frac within "
+             "2^31 of the sums', is proven");
     }
     const int_ops::classifier_plan& p = plan->trees;
     const std::vector<address>& xa = addresses(n, n.inputs.at(0));

@@ -65,7 +65,7 @@ felt252 input_commitment(const std::vector<proven_tensor>& inputs) {
 namespace {
 
 constexpr std::string_view magic = "CIROZKML";
-constexpr std::uint32_t format_version = 1;
+constexpr std::uint32_t format_version = 2;
 constexpr std::size_t max_statement_bytes = std::size_t{64} << 20;
 constexpr std::size_t max_proof_bytes = std::size_t{1} << 30;
 constexpr std::size_t max_tensor_elements = std::size_t{1} << 24;
@@ -157,7 +157,13 @@ model_statement read_statement(const json& j) {
     throw std::runtime_error("bit widths out of range");
   const json& fr = j.at("fracs");
   if (!fr.is_object() || fr.size() > (1u << 20)) throw std::runtime_error("fracs is not an object");
-  for (const auto& [name, f] : fr.items()) s.fracs[name] = f.get<int>();
+  const quantization_config bounds;
+  for (const auto& [name, f] : fr.items()) {
+    const int frac = f.get<int>();
+    if (frac < bounds.min_frac || frac > bounds.max_frac)
+      throw std::runtime_error("a frac outside [" + std::to_string(bounds.min_frac) + ", " + std::to_string(bounds.max_frac) + "]");
+    s.fracs[name] = frac;
+  }
   for (const auto& t : j.at("inputs")) s.inputs.push_back(read_tensor(t));
   for (const auto& t : j.at("outputs")) s.outputs.push_back(read_tensor(t));
   if (s.inputs.empty() || s.outputs.empty() || s.inputs.size() > 64 || s.outputs.size() > 64)
@@ -620,7 +626,8 @@ result<model_proof_file, int> decode_model_proof(std::span<const std::uint8_t> b
   if (b.size() < at + 8) return err{0, "the file ends inside its header"};
   const std::uint32_t version = get_u32(b, at);
   if (version != format_version)
-    return err{0, "unsupported model proof version " + std::to_string(version) + " (this build reads version 1)"};
+    return err{0, "unsupported model proof version " + std::to_string(version) + " (this build reads version " +
+                      std::to_string(format_version) + ")"};
   const std::uint32_t st_len = get_u32(b, at + 4);
   at += 8;
   if (st_len > max_statement_bytes || st_len > b.size() - at) return err{0, "the statement's length is out of bounds"};

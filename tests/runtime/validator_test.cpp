@@ -250,8 +250,13 @@ TEST(ReplicaHost, ADecisionAfterAGapNamesTheSequencesTheLedgerSkipped) {
   const consensus::validator_set set = set_of(keys);
   consensus::ledger ledger(set);
   consensus::quorum_certificate cert;
-  cert.sequence = 7;  // the first decision: nothing before it to compare with
+  cert.sequence = 1;  // the first decision of a cluster
   EXPECT_FALSE(skipped_sequences(ledger, cert));
+  cert.sequence = 7;  // a first decision after six this ledger never saw
+  const auto fresh = skipped_sequences(ledger, cert);
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->first, 1u);
+  EXPECT_EQ(fresh->second, 6u);
   consensus::batch b;
   b.time_s = 1000;
   ledger.record_committed(5, b, set);

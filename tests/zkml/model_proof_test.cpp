@@ -157,6 +157,23 @@ TEST(ModelProofTamper, AlteredStatementFieldsAreRejected) {
     f.statement.circuit[3] = f.statement.circuit[3] + field::babybear::one();
     EXPECT_FALSE(verify_model(encode(f)));
   }
+  {
+    // A frac beyond the quantization's range is refused when the statement is read, before any
+    // integer inference could shift by it.
+    model_proof_file f = r.file;
+    f.statement.fracs.begin()->second = 100;
+    auto v = verify_model(encode(f));
+    ASSERT_FALSE(v);
+    EXPECT_NE(v.error().message.find("a frac outside [-24, 24]"), std::string::npos) << v.error().message;
+  }
+  {
+    // A version 1 file (its statement has no circuit digest) is refused as such.
+    std::vector<std::uint8_t> b = r.bytes;
+    b[8] = 1;
+    auto v = verify_model(b);
+    ASSERT_FALSE(v);
+    EXPECT_NE(v.error().message.find("unsupported model proof version 1"), std::string::npos) << v.error().message;
+  }
 }
 
 TEST(ModelProofTamper, TablesInAnotherOrderThanTheStatedCircuitAreRejected) {
