@@ -31,6 +31,8 @@ constexpr const char* usage_text =
     "        [--batch-first I]] FILE\n"
     "        check a proof: exit 0 if valid, 1 if not (or if its public values or statement differ);\n"
     "        --batch-first: a job's statement inside a batch proof, from the batch's instance I\n"
+    "  verify FILE [--model M.onnx] [--input IN] [--circuit 0x...] [--json OUT]\n"
+    "        check a model proof; --circuit: only if it is of the circuit with this digest\n"
     "  run --model M.onnx --input IN [--json OUT] [--calibrate IN2 ...] [--bits N] [--trace]\n"
     "        the integer inference of an ONNX model (the computation a proof attests) beside the\n"
     "        float reference: outputs, max error, its bound, arg-max agreement (IN: .json, .pb, .npy)\n"

@@ -180,7 +180,8 @@ int prove_model_command(const std::vector<std::string>& args) {
 }
 
 int verify_model_proof(std::span<const std::uint8_t> bytes, const std::string& model_path,
-                       const std::string& input_path, const std::string& json_path, std::uint32_t min_bits) {
+                       const std::string& input_path, const std::string& json_path, std::uint32_t min_bits,
+                       const std::string& circuit) {
   const auto t0 = std::chrono::steady_clock::now();
   auto file = zkml::decode_model_proof(bytes);
   if (!file) {
@@ -235,9 +236,14 @@ int verify_model_proof(std::span<const std::uint8_t> bytes, const std::string& m
     return exit_failed;
   }
   const auto& st = r.value().statement;
+  if (!circuit.empty() && zkml::circuit_hex(st.circuit) != circuit) {
+    std::printf("invalid: the proof is of another circuit (its digest is %s)\n", zkml::circuit_hex(st.circuit).c_str());
+    return exit_failed;
+  }
   std::string outs;
   for (const auto& o : st.outputs) outs += (outs.empty() ? "" : ", ") + o.name + " " + values_line(o.dequantized(), 10);
   std::string checked;
+  if (!circuit.empty()) checked += ", circuit checked";
   if (r.value().model_checked) checked += ", model checked";
   if (r.value().input_checked) checked += ", input checked";
   if (r.value().parity_checked) checked += ", parity checked";

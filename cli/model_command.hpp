@@ -15,12 +15,15 @@ namespace ciro::cli {
 /// and inputs, and models too large for the machine's memory.
 int prove_model_command(const std::vector<std::string>& args);
 
-/// `ciro verify FILE [--model M.onnx] [--input IN] [--json OUT]` for a model proof file `bytes`:
-/// exit 0 and one line (model hash, outputs, security) when valid; 1 when the proof is invalid or
-/// malformed, or is for another model (--model) or input (--input), or its parity certificate does
-/// not hold (both); 2 for unreadable models and inputs. --json writes {"model_hash",
-/// "input_commitment", "outputs", "security_bits", "parity"}.
+/// `ciro verify FILE [--model M.onnx] [--input IN] [--circuit 0x...] [--json OUT]` for a model proof
+/// file `bytes`: exit 0 and one line (model hash, outputs, security) and the circuit digest when
+/// valid; 1 when the proof is invalid or malformed, or is for another model (--model), input
+/// (--input) or circuit (`circuit`: a digest in lower case as circuit_hex writes it, empty for
+/// any), or its parity certificate does not hold (model and input); 2 for unreadable models and
+/// inputs. --json writes {"model_hash", "input_commitment", "circuit", "outputs", "security_bits",
+/// "parity"}.
 int verify_model_proof(std::span<const std::uint8_t> bytes, const std::string& model_path,
-                       const std::string& input_path, const std::string& json_path, std::uint32_t min_bits);
+                       const std::string& input_path, const std::string& json_path, std::uint32_t min_bits,
+                       const std::string& circuit = {});
 
 }  // namespace ciro::cli

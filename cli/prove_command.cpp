@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -226,7 +227,7 @@ std::optional<std::vector<babybear>> parse_public_values(const std::string& list
 }
 
 int verify_command(const std::vector<std::string>& args) {
-  std::string path, air, model_path, input_path, json_path;
+  std::string path, air, model_path, input_path, json_path, circuit;
   std::uint32_t min_bits = 100;
   std::optional<std::vector<babybear>> expected;
   std::optional<unsigned> log_rows, instances, batch_first;
@@ -257,6 +258,16 @@ int verify_command(const std::vector<std::string>& args) {
       if (i + 1 >= args.size()) return usage_error("verify: " + args[i] + " needs a value");
       (args[i] == "--model" ? model_path : args[i] == "--input" ? input_path : json_path) = args[i + 1];
       ++i;
+      continue;
+    }
+    if (args[i] == "--circuit") {
+      // A model's circuit digest as ciro prove prints it: 0x and 64 hex digits.
+      const std::string v = i + 1 < args.size() ? args[++i] : "";
+      const bool hex = v.size() == 66 && v.starts_with("0x") &&
+                       std::all_of(v.begin() + 2, v.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)) != 0; });
+      if (!hex) return usage_error("verify: --circuit takes a circuit digest, 0x and 64 hex digits");
+      circuit = v;
+      std::transform(circuit.begin(), circuit.end(), circuit.begin(), [](char ch) { return static_cast<char>(std::tolower(static_cast<unsigned char>(ch))); });
       continue;
     }
     if (args[i] == "--public") {
@@ -296,10 +307,10 @@ int verify_command(const std::vector<std::string>& args) {
   if (in.bad()) return usage_error("verify: cannot read " + path);
   if (zkml::is_model_proof(bytes)) {
     if (expected || statement) return usage_error("verify: --public and --air do not apply to a model proof");
-    return verify_model_proof(bytes, model_path, input_path, json_path, min_bits);
+    return verify_model_proof(bytes, model_path, input_path, json_path, min_bits, circuit);
   }
-  if (!model_path.empty() || !input_path.empty() || !json_path.empty()) {
-    std::printf("invalid: not a model proof (--model, --input and --json apply to model proofs)\n");
+  if (!model_path.empty() || !input_path.empty() || !json_path.empty() || !circuit.empty()) {
+    std::printf("invalid: not a model proof (--model, --input, --circuit and --json apply to model proofs)\n");
     return exit_failed;
   }
   const stark::proof_check c = stark::check_proof_file(bytes, min_bits, expected, statement);

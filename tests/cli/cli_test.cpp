@@ -760,6 +760,21 @@ TEST(CliModelProof, ProvesAndVerifiesTheMlpWithItsModelAndInput) {
   EXPECT_TRUE(j["parity"]["checked"].get<bool>());
   EXPECT_LE(j["parity"]["max_abs_error"].get<double>(), j["parity"]["bound"].get<double>());
 
+  // The circuit digest, printed by prove and verify, pins the circuit without the model.
+  const std::string circuit = j["circuit"].get<std::string>();
+  ASSERT_EQ(circuit.size(), 66u);
+  EXPECT_NE(p.out.find("circuit      " + circuit), std::string::npos) << p.out;
+  const auto pinned = ciro("verify " + proof + " --circuit " + circuit);
+  EXPECT_EQ(pinned.exit_code, 0) << pinned.out << pinned.err;
+  EXPECT_NE(pinned.out.find("circuit checked"), std::string::npos) << pinned.out;
+  std::string other_circuit = circuit;
+  other_circuit.back() = other_circuit.back() == '0' ? '1' : '0';
+  const auto wrong = ciro("verify " + proof + " --circuit " + other_circuit);
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.out;
+  EXPECT_NE(wrong.out.find("invalid: the proof is of another circuit"), std::string::npos) << wrong.out;
+  const auto malformed = ciro("verify " + proof + " --circuit 0x1234");
+  EXPECT_EQ(malformed.exit_code, 2) << malformed.out;
+
   // Another input, another model, a flipped byte: exit 1 with the reason.
   const auto other_input = ciro("verify " + proof + " --input " + first_input_file("mlp", 1));
   EXPECT_EQ(other_input.exit_code, 1);
