@@ -247,9 +247,9 @@ int verify_model_proof(std::span<const std::uint8_t> bytes, const std::string& m
   if (r.value().model_checked) checked += ", model checked";
   if (r.value().input_checked) checked += ", input checked";
   if (r.value().parity_checked) checked += ", parity checked";
-  std::printf("valid: model %s, output %s, %u-bit security (verified in %.2f ms%s)\n", st.model_hash.to_hex().c_str(),
-              outs.c_str(), r.value().security_bits, ms, checked.c_str());
-  std::printf("circuit %s\n", zkml::circuit_hex(st.circuit).c_str());
+  std::printf("valid: model %s, output %s, %u-bit security (verified in %.2f ms%s), circuit %s\n",
+              st.model_hash.to_hex().c_str(), outs.c_str(), r.value().security_bits, ms, checked.c_str(),
+              zkml::circuit_hex(st.circuit).c_str());
   if (!json_path.empty()) {
     const nlohmann::json doc{{"model_hash", st.model_hash.to_hex()},
                              {"input_commitment", st.input_commitment.to_hex()},

@@ -16,8 +16,7 @@ namespace ciro::cli {
 int prove_model_command(const std::vector<std::string>& args);
 
 /// `ciro verify FILE [--model M.onnx] [--input IN] [--circuit 0x...] [--json OUT]` for a model proof
-/// file `bytes`: exit 0 and one line (model hash, outputs, security) and the circuit digest when
-/// valid; 1 when the proof is invalid or malformed, or is for another model (--model), input
+/// file `bytes`: exit 0 and one line (model hash, outputs, security, circuit digest) when valid; 1 when the proof is invalid or malformed, or is for another model (--model), input
 /// (--input) or circuit (`circuit`: a digest in lower case as circuit_hex writes it, empty for
 /// any), or its parity certificate does not hold (model and input); 2 for unreadable models and
 /// inputs. --json writes {"model_hash", "input_commitment", "circuit", "outputs", "security_bits",

@@ -764,6 +764,8 @@ TEST(CliModelProof, ProvesAndVerifiesTheMlpWithItsModelAndInput) {
   const std::string circuit = j["circuit"].get<std::string>();
   ASSERT_EQ(circuit.size(), 66u);
   EXPECT_NE(p.out.find("circuit      " + circuit), std::string::npos) << p.out;
+  EXPECT_NE(alone.out.find("), circuit " + circuit + "\n"), std::string::npos) << alone.out;  // one line
+  EXPECT_EQ(std::count(alone.out.begin(), alone.out.end(), '\n'), 1) << alone.out;
   const auto pinned = ciro("verify " + proof + " --circuit " + circuit);
   EXPECT_EQ(pinned.exit_code, 0) << pinned.out << pinned.err;
   EXPECT_NE(pinned.out.find("circuit checked"), std::string::npos) << pinned.out;
